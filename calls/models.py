@@ -1,0 +1,116 @@
+"""The call log: phone calls and the messages of their transcripts.
+
+Python names are snake_case; the Oracle attribute names (``CallNumber``, ``MessageContent``)
+exist only in ``calls.oracle``. Every write goes through ``calls.services``, which keeps the
+who-columns and the ``version`` change indicator right.
+"""
+
+import secrets
+
+from django.db import models
+
+
+def generate_call_number() -> str:
+    """A public call number for calls created without one: ``CN`` and 24 random hex digits."""
+    return "CN" + secrets.token_hex(12).upper()
+
+
+def generate_message_number() -> str:
+    """A public message number for messages created without one."""
+    return "MN" + secrets.token_hex(12).upper()
+
+
+def recording_path(instance: "PhoneCall", filename: str) -> str:
+    # Random names: the storage key must not reveal the phone number or be guessable.
+    return f"recordings/{instance.creation_date:%Y/%m}/{secrets.token_hex(16)}"
+
+
+class WhoColumns(models.Model):
+    """Oracle's who-columns, set by the services from the authenticated user."""
+
+    created_by = models.CharField(max_length=64)
+    creation_date = models.DateTimeField()
+    last_updated_by = models.CharField(max_length=64)
+    last_update_date = models.DateTimeField()
+    # An HMAC-derived id of the login session, token or Basic credential; never the secret.
+    last_update_login = models.CharField(max_length=32, null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class PhoneCall(WhoColumns):
+    """One phone call pushed by a telephony or contact-centre system.
+
+    ``call_number`` is the public unique id (generated when the integration sends none);
+    the recording's bytes live in Django's storage, never in a row. ``version`` is the
+    change indicator behind the ETag: every change of the call or of one of its messages
+    increases it, so a client holding an old ETag gets 412 instead of a lost update.
+    """
+
+    call_number = models.CharField(max_length=30, unique=True, default=generate_call_number)
+    call_details_url = models.CharField(max_length=1000, null=True, blank=True)
+    recording = models.FileField(upload_to=recording_path, max_length=255, blank=True)
+    recording_format = models.CharField(max_length=64, null=True, blank=True)
+    recording_url = models.CharField(max_length=1000, null=True, blank=True)
+    transcript_url = models.CharField(max_length=1000, null=True, blank=True)
+    deleted_flag = models.BooleanField(default=False)
+    external_system_call_id = models.CharField(max_length=255, null=True, blank=True)
+    interaction_id = models.BigIntegerField()
+    left_message_flag = models.BooleanField(default=False)
+    phone_number = models.CharField(max_length=30, null=True, blank=True)
+    version = models.PositiveBigIntegerField(default=1, editable=False)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [
+            # q=PhoneNumber ... and the staff search by number.
+            models.Index(fields=["phone_number"], name="call_phone_number_idx"),
+            # q=ExternalSystemCallId=...: telephony systems look their own call up.
+            models.Index(fields=["external_system_call_id"], name="call_external_id_idx"),
+            # q=InteractionId=...: reads of the calls of one interaction.
+            models.Index(fields=["interaction_id"], name="call_interaction_idx"),
+            # orderBy=CreationDate / q on CreationDate, and the staff list's default order.
+            models.Index(fields=["creation_date", "id"], name="call_creation_idx"),
+            # Incremental sync: q=LastUpdateDate > '...'.
+            models.Index(fields=["last_update_date", "id"], name="call_update_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.call_number
+
+
+class TranscriptMessage(WhoColumns):
+    """One message of a call's transcript, kept in the order it was given (by ``id``).
+
+    ``message_content`` is the UTF-8 text (the API speaks it as base64). A missing
+    visibility is stored as ``EXTERNAL``, which is how Oracle reads a null.
+    """
+
+    EXTERNAL = "EXTERNAL"
+    INTERNAL = "INTERNAL"
+
+    # No index of its own: message_call_order_idx starts with call_id and serves the FK.
+    call = models.ForeignKey(
+        PhoneCall, on_delete=models.CASCADE, related_name="messages", db_index=False
+    )
+    message_number = models.CharField(max_length=30, unique=True, default=generate_message_number)
+    message_content = models.TextField(null=True, blank=True)
+    message_type_cd = models.CharField(max_length=30, null=True, blank=True)
+    posted_by_display_name = models.CharField(max_length=64, null=True, blank=True)
+    posted_by_party_id = models.CharField(max_length=30, null=True, blank=True)
+    role_cd = models.CharField(max_length=30, null=True, blank=True)
+    visibility_cd = models.CharField(max_length=30, default=EXTERNAL)
+    deleted_flag = models.BooleanField(default=False)
+    # The message's own change indicator (its ETag); a change also bumps the call's version.
+    version = models.PositiveBigIntegerField(default=1, editable=False)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [
+            # A call's transcript in order: WHERE call_id = ? ORDER BY id (also the FK lookup).
+            models.Index(fields=["call", "id"], name="message_call_order_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.message_number

@@ -1,0 +1,1 @@
+"""The Oracle ADF REST dialect of the phoneCalls resource; Oracle names live only here."""

@@ -1,0 +1,94 @@
+"""The one table of the resource's attributes.
+
+Serializers, item rendering, the ``q`` allow-list, ``fields``/``orderBy`` validation and
+``describe`` all read these tuples, so they cannot disagree about a name, a type or a rule.
+"""
+
+from dataclasses import dataclass
+
+STRING = "string"
+INTEGER = "integer"
+BOOLEAN = "boolean"
+DATETIME = "datetime"
+BYTES = "byte"
+
+
+@dataclass(frozen=True)
+class Attribute:
+    name: str  # the Oracle name on the wire
+    field: str  # the model field, or an ORM path for values read from the parent
+    type: str
+    title: str
+    max_length: int | None = None
+    creatable: bool = True  # may be sent on create
+    updatable: bool = True  # may be sent on update
+    mandatory: bool = False  # must be sent on create
+    queryable: bool = True  # usable in q, orderBy
+    inline: bool = True  # rendered in the item (LOBs served only by their enclosure are not)
+    enclosure: bool = False  # has an enclosure URL
+
+    @property
+    def read_only(self) -> bool:
+        return not (self.creatable or self.updatable)
+
+
+def _who_columns() -> tuple[Attribute, ...]:
+    return (
+        Attribute("CreatedBy", "created_by", STRING, "Created By", 64, False, False),
+        Attribute("CreationDate", "creation_date", DATETIME, "Creation Date", None, False, False),
+        Attribute("LastUpdatedBy", "last_updated_by", STRING, "Last Updated By", 64, False, False),
+        Attribute(
+            "LastUpdateDate", "last_update_date", DATETIME, "Last Update Date", None, False, False
+        ),
+        Attribute(
+            "LastUpdateLogin", "last_update_login", STRING, "Last Update Login", 32, False, False
+        ),
+    )
+
+
+CALL_ATTRIBUTES: tuple[Attribute, ...] = (
+    Attribute("CallId", "id", INTEGER, "Call ID", creatable=False, updatable=False),
+    Attribute("CallNumber", "call_number", STRING, "Call Number", 30, updatable=False),
+    Attribute("CallDetailsURL", "call_details_url", STRING, "Call Details URL", 1000),
+    Attribute(
+        "CallRecording", "recording", BYTES, "Call Recording",
+        queryable=False, inline=False, enclosure=True,
+    ),
+    Attribute("DeletedFlag", "deleted_flag", BOOLEAN, "Deleted", 1),
+    Attribute("ExternalSystemCallId", "external_system_call_id", STRING, "External Call ID", 255),
+    Attribute("InteractionId", "interaction_id", INTEGER, "Interaction ID", mandatory=True),
+    Attribute("LeftMessageFlag", "left_message_flag", BOOLEAN, "Left Message", 1),
+    Attribute("PhoneNumber", "phone_number", STRING, "Phone Number", 30),
+    Attribute("RecordingFormat", "recording_format", STRING, "Recording Format", 64),
+    Attribute("RecordingURL", "recording_url", STRING, "Recording URL", 1000),
+    Attribute("TranscriptURL", "transcript_url", STRING, "Transcript URL", 1000),
+    *_who_columns(),
+)
+
+MESSAGE_ATTRIBUTES: tuple[Attribute, ...] = (
+    Attribute("MessageId", "id", INTEGER, "Message ID", creatable=False, updatable=False),
+    # Taken from the path; a body may repeat it, a different value is refused.
+    Attribute("CallId", "call_id", INTEGER, "Call ID"),
+    Attribute("DeletedFlag", "deleted_flag", BOOLEAN, "Deleted", 1),
+    Attribute(
+        "MessageContent", "message_content", BYTES, "Message",
+        queryable=False, enclosure=True,
+    ),
+    Attribute("MessageNumber", "message_number", STRING, "Message Number", 30, updatable=False),
+    Attribute("MessageTypeCd", "message_type_cd", STRING, "Message Type", 30),
+    Attribute("PostedByDisplayName", "posted_by_display_name", STRING, "Posted By", 64),
+    Attribute("PostedByPartyId", "posted_by_party_id", STRING, "Contact ID", 30),
+    Attribute("RoleCd", "role_cd", STRING, "Role", 30),
+    Attribute("VisibilityCd", "visibility_cd", STRING, "Visibility", 30),
+    Attribute(
+        "InteractionId", "call__interaction_id", INTEGER, "Interaction ID",
+        creatable=False, updatable=False,
+    ),
+    *_who_columns(),
+)
+
+CALL_BY_NAME = {a.name: a for a in CALL_ATTRIBUTES}
+MESSAGE_BY_NAME = {a.name: a for a in MESSAGE_ATTRIBUTES}
+
+# The child collection of a call, as Oracle names it.
+CHILD_NAME = "TranscriptMessage"

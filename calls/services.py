@@ -1,0 +1,340 @@
+"""Every write to calls and their messages: one transaction each.
+
+Who-columns and the change indicator (``version``) are kept here and nowhere else. A change
+of a message bumps its own version and its call's, so the call's ETag covers its transcript.
+Recording bytes go to storage before the transaction and are removed again if it fails;
+replaced or deleted recordings are removed only after the commit.
+"""
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.files.base import ContentFile, File
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from .models import PhoneCall, TranscriptMessage
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who makes a change: the username for the who-columns and an id of the login."""
+
+    username: str
+    login: str | None = None
+
+
+class DuplicateNumber(Exception):
+    """A call or message number that must be unique is already taken."""
+
+    def __init__(self, attribute: str, value: str):
+        super().__init__(f"{attribute} {value!r} already exists")
+        self.attribute = attribute
+        self.value = value
+
+
+class MessageNotFound(Exception):
+    """An upsert named a MessageId that is not a message of the call."""
+
+    def __init__(self, index: int, message_id: int):
+        super().__init__(f"MessageId {message_id} is not a message of this call")
+        self.index = index
+        self.message_id = message_id
+
+
+def _stamp_created(values: dict[str, Any], actor: Actor, now) -> dict[str, Any]:
+    return {
+        **values,
+        "created_by": actor.username,
+        "creation_date": now,
+        "last_updated_by": actor.username,
+        "last_update_date": now,
+        "last_update_login": actor.login,
+    }
+
+
+def _stamp_updated(instance, actor: Actor, now) -> None:
+    instance.last_updated_by = actor.username
+    instance.last_update_date = now
+    instance.last_update_login = actor.login
+
+
+_UPDATED_COLUMNS = ("last_updated_by", "last_update_date", "last_update_login")
+
+
+def _normalize_message(values: dict[str, Any]) -> dict[str, Any]:
+    if "visibility_cd" in values and values["visibility_cd"] is None:
+        return {**values, "visibility_cd": TranscriptMessage.EXTERNAL}
+    return values
+
+
+def _bump_call(call: PhoneCall, actor: Actor, now) -> None:
+    """Raise the call's version in the database (taking its row lock) and mirror it."""
+    PhoneCall.objects.filter(pk=call.pk).update(
+        version=F("version") + 1,
+        last_updated_by=actor.username,
+        last_update_date=now,
+        last_update_login=actor.login,
+    )
+    call.version += 1
+    _stamp_updated(call, actor, now)
+
+
+class _StoredRecording:
+    """A recording written to storage ahead of a transaction; removed if that fails."""
+
+    def __init__(self, call: PhoneCall, content: bytes | File | None):
+        self.call = call
+        self.content = content
+        self.name: str | None = None
+
+    def __enter__(self):
+        if self.content is not None:
+            upload = self.content if isinstance(self.content, File) else ContentFile(self.content)
+            field = self.call.recording
+            self.name = field.storage.save(field.field.generate_filename(self.call, "r"), upload)
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        if exc_type is not None and self.name:
+            self.call.recording.storage.delete(self.name)
+        return False
+
+
+def _delete_file_on_commit(storage, name: str) -> None:
+    if name:
+        transaction.on_commit(lambda: storage.delete(name))
+
+
+def _message_rows(
+    call: PhoneCall, messages: Iterable[dict[str, Any]], actor: Actor, now
+) -> list[TranscriptMessage]:
+    return [
+        TranscriptMessage(call=call, **_stamp_created(_normalize_message(m), actor, now))
+        for m in messages
+    ]
+
+
+def _raise_duplicate(call_number: str | None, message_numbers: Sequence[str]) -> None:
+    """After an IntegrityError: name the number that is taken, if one is."""
+    if call_number and PhoneCall.objects.filter(call_number=call_number).exists():
+        raise DuplicateNumber("CallNumber", call_number)
+    taken = (
+        TranscriptMessage.objects.filter(message_number__in=message_numbers)
+        .values_list("message_number", flat=True)
+        .first()
+    )
+    if taken:
+        raise DuplicateNumber("MessageNumber", taken)
+    duplicates = {n for n in message_numbers if message_numbers.count(n) > 1}
+    if duplicates:
+        raise DuplicateNumber("MessageNumber", sorted(duplicates)[0])
+
+
+def _given_numbers(messages: Sequence[dict[str, Any]]) -> list[str]:
+    return [m["message_number"] for m in messages if m.get("message_number")]
+
+
+def phone_call_create(
+    *,
+    actor: Actor,
+    values: dict[str, Any],
+    messages: Sequence[dict[str, Any]] = (),
+    recording: bytes | File | None = None,
+) -> PhoneCall:
+    """Create a call and its messages (in the order given) in one transaction."""
+    now = timezone.now()
+    call = PhoneCall(**_stamp_created(values, actor, now))
+    try:
+        with _StoredRecording(call, recording) as stored, transaction.atomic():
+            if stored.name:
+                call.recording.name = stored.name
+            call.save(force_insert=True)
+            call.created_messages = TranscriptMessage.objects.bulk_create(
+                _message_rows(call, messages, actor, now)
+            )
+    except IntegrityError:
+        _raise_duplicate(values.get("call_number"), _given_numbers(messages))
+        raise
+    return call
+
+
+def _apply(instance, values: dict[str, Any]) -> list[str]:
+    for name, value in values.items():
+        setattr(instance, name, value)
+    return list(values)
+
+
+def _upsert_messages(
+    call: PhoneCall, messages: Sequence[dict[str, Any]], actor: Actor, now
+) -> list[TranscriptMessage]:
+    """Update the messages matched by MessageId, then MessageNumber; add the others."""
+    ids = [m["id"] for m in messages if m.get("id") is not None]
+    numbers = _given_numbers(messages)
+    existing = list(
+        call.messages.filter(Q(id__in=ids) | Q(message_number__in=numbers))
+    ) if (ids or numbers) else []
+    by_id = {m.id: m for m in existing}
+    by_number = {m.message_number: m for m in existing}
+
+    result, changed, new, fields = [], [], [], set()
+    for index, values in enumerate(messages):
+        values = _normalize_message(dict(values))
+        message_id = values.pop("id", None)
+        if message_id is not None:
+            match = by_id.get(message_id)
+            if match is None:
+                raise MessageNotFound(index, message_id)
+        else:
+            match = by_number.get(values.get("message_number"))
+        if match is None:
+            row = TranscriptMessage(call=call, **_stamp_created(values, actor, now))
+            new.append(row)
+        else:
+            values.pop("message_number", None)
+            fields.update(_apply(match, values))
+            _stamp_updated(match, actor, now)
+            match.version += 1
+            changed.append(match)
+            row = match
+        result.append(row)
+    if changed:
+        TranscriptMessage.objects.bulk_update(
+            changed, [*sorted(fields), *_UPDATED_COLUMNS, "version"]
+        )
+    if new:
+        TranscriptMessage.objects.bulk_create(new)
+    return result
+
+
+def phone_call_update(
+    *,
+    actor: Actor,
+    call: PhoneCall,
+    values: dict[str, Any],
+    messages: Sequence[dict[str, Any]] | None = None,
+    recording: bytes | File | None = None,
+    clear_recording: bool = False,
+) -> PhoneCall:
+    """Change the attributes given (a PATCH), and upsert nested messages if any."""
+    now = timezone.now()
+    old_recording = call.recording.name
+    try:
+        with _StoredRecording(call, recording) as stored, transaction.atomic():
+            _bump_call(call, actor, now)
+            _apply(call, values)
+            if stored.name or clear_recording:
+                call.recording.name = stored.name or ""
+            fields = [*values, *_UPDATED_COLUMNS]
+            if stored.name or clear_recording:
+                fields.append("recording")
+                _delete_file_on_commit(call.recording.storage, old_recording)
+            call.save(update_fields=fields)
+            if messages:
+                call.created_messages = _upsert_messages(call, messages, actor, now)
+    except IntegrityError:
+        _raise_duplicate(None, _given_numbers(messages or ()))
+        raise
+    return call
+
+
+def phone_call_upsert(
+    *,
+    actor: Actor,
+    call_id: int | None,
+    values: dict[str, Any],
+    messages: Sequence[dict[str, Any]] = (),
+    recording: bytes | File | None = None,
+    attempts: int = 5,
+) -> tuple[PhoneCall, bool]:
+    """Update the call matching ``call_id``, else ``call_number``; create it if none does.
+
+    The database's unique constraint decides races: a concurrent creator of the same
+    CallNumber makes our insert fail, and the retry then finds and updates its row.
+    Returns the call and whether it was created.
+    """
+    call_number = values.get("call_number")
+    for attempt in range(attempts):
+        with transaction.atomic():
+            match = None
+            if call_id is not None:
+                match = PhoneCall.objects.select_for_update().filter(pk=call_id).first()
+            if match is None and call_number:
+                match = (
+                    PhoneCall.objects.select_for_update()
+                    .filter(call_number=call_number)
+                    .first()
+                )
+            if match is not None:
+                update = {k: v for k, v in values.items() if k != "call_number"}
+                call = phone_call_update(
+                    actor=actor, call=match, values=update, messages=messages,
+                    recording=recording,
+                )
+                return call, False
+        try:
+            return (
+                phone_call_create(
+                    actor=actor, values=values, messages=messages, recording=recording
+                ),
+                True,
+            )
+        except DuplicateNumber as duplicate:
+            if duplicate.attribute != "CallNumber" or attempt == attempts - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+def phone_call_delete(*, call: PhoneCall) -> None:
+    """Delete a call, its messages (by cascade) and, after the commit, its recording."""
+    with transaction.atomic():
+        name = call.recording.name
+        call.delete()
+        _delete_file_on_commit(call.recording.storage, name)
+
+
+def phone_call_set_recording(
+    *, actor: Actor, call: PhoneCall, content: File | bytes | None
+) -> PhoneCall:
+    """Replace the recording with ``content``, or clear it when ``content`` is None."""
+    return phone_call_update(
+        actor=actor, call=call, values={}, recording=content, clear_recording=content is None
+    )
+
+
+def message_create(*, actor: Actor, call: PhoneCall, values: dict[str, Any]) -> TranscriptMessage:
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            _bump_call(call, actor, now)
+            (message,) = TranscriptMessage.objects.bulk_create(
+                _message_rows(call, [values], actor, now)
+            )
+    except IntegrityError:
+        _raise_duplicate(None, _given_numbers([values]))
+        raise
+    message.call = call
+    return message
+
+
+def message_update(
+    *, actor: Actor, message: TranscriptMessage, values: dict[str, Any]
+) -> TranscriptMessage:
+    now = timezone.now()
+    values = _normalize_message(values)
+    with transaction.atomic():
+        _bump_call(message.call, actor, now)
+        fields = _apply(message, values)
+        _stamp_updated(message, actor, now)
+        message.version += 1
+        message.save(update_fields=[*fields, *_UPDATED_COLUMNS, "version"])
+    return message
+
+
+def message_delete(*, actor: Actor, message: TranscriptMessage) -> None:
+    now = timezone.now()
+    with transaction.atomic():
+        _bump_call(message.call, actor, now)
+        message.delete()

@@ -1,0 +1,109 @@
+"""The calls-per-day chart of the staff list, as plain geometry for an SVG template.
+
+Drawn on the server: no JavaScript, no chart library. Coordinates are in the SVG's own
+viewBox units; CSS scales the drawing to the page width.
+"""
+
+import datetime
+from dataclasses import dataclass
+
+WIDTH = 720
+HEIGHT = 160
+PAD_LEFT = 34
+PAD_RIGHT = 6
+PAD_TOP = 10
+PAD_BOTTOM = 22
+
+
+@dataclass(frozen=True)
+class Bar:
+    day: datetime.date
+    count: int
+    x: float
+    y: float
+    width: float
+    height: float
+
+
+@dataclass(frozen=True)
+class Tick:
+    value: int
+    y: float
+
+
+@dataclass(frozen=True)
+class DayLabel:
+    text: str
+    x: float
+
+
+@dataclass(frozen=True)
+class Chart:
+    width: int
+    height: int
+    bars: list[Bar]
+    ticks: list[Tick]
+    labels: list[DayLabel]
+    total: int
+    peak: int
+    first: datetime.date
+    last: datetime.date
+    baseline: float
+    left: float
+    right: float
+
+
+def _nice_ceiling(value: int) -> int:
+    """The smallest of 1, 2, 5 × 10ⁿ that is ≥ value (at least 4, so ticks stay whole)."""
+    value = max(value, 4)
+    step = 1
+    while True:
+        for factor in (1, 2, 5):
+            if step * factor >= value:
+                return step * factor
+        step *= 10
+
+
+def calls_chart(series: list[tuple[datetime.date, int]]) -> Chart:
+    plot_width = WIDTH - PAD_LEFT - PAD_RIGHT
+    plot_height = HEIGHT - PAD_TOP - PAD_BOTTOM
+    baseline = PAD_TOP + plot_height
+    peak = max((n for _, n in series), default=0)
+    top = _nice_ceiling(peak)
+    slot = plot_width / max(len(series), 1)
+    bar_width = max(slot * 0.72, 1)
+    bars = []
+    for i, (day, count) in enumerate(series):
+        height = plot_height * count / top
+        if count and height < 1.5:
+            height = 1.5  # a day with calls stays visible next to a busy day
+        bars.append(
+            Bar(
+                day=day,
+                count=count,
+                x=round(PAD_LEFT + i * slot + (slot - bar_width) / 2, 2),
+                y=round(baseline - height, 2),
+                width=round(bar_width, 2),
+                height=round(height, 2),
+            )
+        )
+    ticks = [Tick(value=top * k // 4, y=round(baseline - plot_height * k / 4, 2)) for k in range(5)]
+    labels = [
+        DayLabel(text=f"{day:%b} {day.day}", x=round(PAD_LEFT + i * slot + slot / 2, 2))
+        for i, (day, _) in enumerate(series)
+        if (len(series) - 1 - i) % 7 == 0
+    ]
+    return Chart(
+        width=WIDTH,
+        height=HEIGHT,
+        bars=bars,
+        ticks=ticks,
+        labels=labels,
+        total=sum(n for _, n in series),
+        peak=peak,
+        first=series[0][0] if series else datetime.date.today(),
+        last=series[-1][0] if series else datetime.date.today(),
+        baseline=baseline,
+        left=PAD_LEFT,
+        right=WIDTH - PAD_RIGHT,
+    )

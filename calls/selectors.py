@@ -1,0 +1,140 @@
+"""Reads of the staff pages: search, the page of rows, the chart counts, one call.
+
+The list never counts over a join: the search and the filters on messages are ``EXISTS``
+subqueries, so the total is a ``COUNT`` of the filtered call table alone. The page itself
+is a deferred join: the ``OFFSET`` walks only the ids (an index scan of
+``call_creation_idx`` for the default order), and the per-row message count, a correlated
+subquery on ``message_call_order_idx``, is computed for the page's rows only.
+"""
+
+import datetime
+import re
+
+from django.core.paginator import Page, Paginator
+from django.db import connection
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce, TruncDate
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from .models import PhoneCall, TranscriptMessage
+from .ui_time import day_start, display_zone
+
+PAGE_SIZE = 50
+SEARCH_MAX_LENGTH = 200
+_PHONE_PUNCTUATION = re.compile(r"[\s().\-/]")
+
+
+def visible_messages() -> QuerySet[TranscriptMessage]:
+    return TranscriptMessage.objects.filter(deleted_flag=False)
+
+
+def phone_call_search(queryset: QuerySet[PhoneCall], text: str) -> QuerySet[PhoneCall]:
+    """Calls whose number, call number, external id or transcript text matches ``text``.
+
+    PostgreSQL matches the transcript with full-text search (English stemming, web-search
+    syntax: quotes, ``or``, ``-word``); other databases fall back to a substring match.
+    The user's text is always a bound parameter.
+    """
+    text = text.strip()[:SEARCH_MAX_LENGTH]
+    if not text:
+        return queryset
+    condition = (
+        Q(phone_number__icontains=text)
+        | Q(call_number__icontains=text)
+        | Q(external_system_call_id__icontains=text)
+    )
+    digits = _PHONE_PUNCTUATION.sub("", text)
+    if digits and digits != text:
+        # "415 555-0101" finds "+14155550101".
+        condition |= Q(phone_number__icontains=digits)
+    messages = visible_messages().filter(call=OuterRef("pk"))
+    if connection.vendor == "postgresql":
+        from django.contrib.postgres.search import SearchQuery, SearchVector
+
+        messages = messages.annotate(
+            document=SearchVector("message_content", config="english")
+        ).filter(document=SearchQuery(text, config="english", search_type="websearch"))
+    else:
+        messages = messages.filter(message_content__icontains=text)
+    return queryset.filter(condition | Exists(messages))
+
+
+def has_internal_messages() -> Exists:
+    return Exists(
+        visible_messages().filter(call=OuterRef("pk"), visibility_cd=TranscriptMessage.INTERNAL)
+    )
+
+
+def message_count() -> Coalesce:
+    counted = (
+        visible_messages()
+        .filter(call=OuterRef("pk"))
+        .order_by()
+        .values("call")
+        .annotate(n=Count("*"))
+        .values("n")
+    )
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
+def phone_call_page(
+    filtered: QuerySet[PhoneCall], page_number, *, per_page: int = PAGE_SIZE
+) -> tuple[Page, list[PhoneCall]]:
+    """The requested page (clamped to the existing ones) and its rows, in order.
+
+    Two queries: the count of the filtered calls, then the page rows joined to the page's
+    ids taken with ``LIMIT``/``OFFSET`` in a subquery.
+    """
+    paginator = Paginator(filtered.only("id"), per_page)
+    page = paginator.get_page(page_number)
+    if not paginator.count:
+        return page, []
+    rows = list(
+        PhoneCall.objects.filter(id__in=page.object_list.values("id"))
+        .annotate(message_count=message_count())
+        .order_by(*filtered.query.order_by)
+    )
+    return page, rows
+
+
+def calls_per_day(
+    filtered: QuerySet[PhoneCall], *, days: int = 30, now: datetime.datetime | None = None
+) -> list[tuple[datetime.date, int]]:
+    """Calls per calendar day (in the display zone) over the last ``days`` days, oldest first."""
+    zone = display_zone()
+    today = (now or timezone.now()).astimezone(zone).date()
+    first = today - datetime.timedelta(days=days - 1)
+    rows = (
+        filtered.order_by()
+        .filter(creation_date__gte=day_start(first))
+        .annotate(day=TruncDate("creation_date", tzinfo=zone))
+        .values("day")
+        .annotate(n=Count("id"))
+        .values_list("day", "n")
+    )
+    counts = dict(rows)
+    return [(first + datetime.timedelta(i), counts.get(first + datetime.timedelta(i), 0))
+            for i in range(days)]
+
+
+def phone_call_get(call_id: int) -> PhoneCall:
+    return get_object_or_404(PhoneCall, pk=call_id)
+
+
+def transcript_messages(call: PhoneCall) -> QuerySet[TranscriptMessage]:
+    """The call's visible messages in transcript order, with only the columns pages show."""
+    return (
+        visible_messages()
+        .filter(call=call)
+        .order_by("id")
+        .only(
+            "id",
+            "call_id",
+            "message_content",
+            "posted_by_display_name",
+            "role_cd",
+            "visibility_cd",
+            "creation_date",
+        )
+    )

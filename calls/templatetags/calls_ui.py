@@ -1,0 +1,89 @@
+"""Template helpers of the staff pages: display times and safe outbound links."""
+
+from django import template
+from django.conf import settings
+from django.utils.html import format_html
+
+from calls.ui_time import format_display, to_display
+from calls.ui_urls import web_url
+
+register = template.Library()
+
+
+@register.filter
+def display_time(value):
+    """A ``<time>`` element in the viewer's zone with the offset (escaped by format_html)."""
+    if value is None:
+        return ""
+    return format_html(
+        '<time datetime="{}">{}</time>', to_display(value).isoformat(), format_display(value)
+    )
+
+
+@register.filter
+def display_time_text(value):
+    return format_display(value)
+
+
+@register.simple_tag
+def outbound_link(url, label=""):
+    """A link that leaves Callbook, only for http(s) URLs; anything else is shown as text."""
+    safe = web_url(url)
+    if safe is None:
+        if not url:
+            return ""
+        return format_html('<span class="muted" title="Not a web address">{}</span>', url)
+    return format_html(
+        '<a href="{}" rel="noopener noreferrer" target="_blank">{}</a>', safe, label or safe
+    )
+
+
+@register.filter
+def clock_time(value):
+    """Only the time of day (for transcript bubbles); the full value is in ``datetime``/title."""
+    if value is None:
+        return ""
+    local = to_display(value)
+    return format_html(
+        '<time datetime="{}" title="{}">{}</time>',
+        local.isoformat(),
+        format_display(value),
+        f"{local:%H:%M:%S}",
+    )
+
+
+_ROLE_CLASSES = {
+    "AGENT": "agent",
+    "CUSTOMER": "customer",
+    "CALLER": "customer",
+    "CONTACT": "customer",
+    "SUPERVISOR": "supervisor",
+    "BOT": "bot",
+    "IVR": "bot",
+    "SYSTEM": "bot",
+}
+
+
+@register.filter
+def role_class(role):
+    """A CSS modifier from a fixed set, never the pushed text itself."""
+    return _ROLE_CLASSES.get((role or "").upper(), "other")
+
+
+@register.filter
+def thousands(value):
+    try:
+        return f"{int(value):,}"
+    except (TypeError, ValueError):
+        return value
+
+
+@register.filter
+def playable_recording(call):
+    """A stored recording, or an external one at an http(s) address."""
+    return bool(call.recording) or web_url(call.recording_url) is not None
+
+
+@register.simple_tag
+def display_zone_name():
+    return settings.CALLBOOK_DISPLAY_TIME_ZONE

@@ -1,0 +1,1 @@
+from . import admin_audit  # noqa: E402,F401

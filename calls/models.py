@@ -7,7 +7,10 @@ who-columns and the ``version`` change indicator right.
 
 import secrets
 
+from django.conf import settings
 from django.db import models
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
 
 
 def generate_call_number() -> str:
@@ -60,6 +63,8 @@ class PhoneCall(WhoColumns):
     left_message_flag = models.BooleanField(default=False)
     phone_number = models.CharField(max_length=30, null=True, blank=True)
     version = models.PositiveBigIntegerField(default=1, editable=False)
+    # Who changed what and when (django-simple-history); the admin shows it.
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["id"]
@@ -104,6 +109,7 @@ class TranscriptMessage(WhoColumns):
     deleted_flag = models.BooleanField(default=False)
     # The message's own change indicator (its ETag); a change also bumps the call's version.
     version = models.PositiveBigIntegerField(default=1, editable=False)
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["id"]
@@ -114,3 +120,81 @@ class TranscriptMessage(WhoColumns):
 
     def __str__(self) -> str:
         return self.message_number
+
+
+class AccessRecord(models.Model):
+    """One play or download of a recording, or one view or download of a transcript.
+
+    Written by ``calls.audit.access_record`` from the staff pages and the API, one row per
+    access, and never changed afterwards (the admin shows it read-only). The user and the
+    call are kept as copies too (``username``, ``call_number``), so the record still says
+    who and what after either is deleted.
+    """
+
+    class Kind(models.TextChoices):
+        RECORDING_PLAY = "recording_play", "Recording played"
+        RECORDING_DOWNLOAD = "recording_download", "Recording downloaded"
+        TRANSCRIPT_VIEW = "transcript_view", "Transcript viewed"
+        TRANSCRIPT_DOWNLOAD = "transcript_download", "Transcript downloaded"
+
+    class Channel(models.TextChoices):
+        UI = "ui", "Staff pages"
+        API = "api", "REST API"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="access_records",
+    )
+    username = models.CharField(max_length=150, blank=True)
+    accessed_at = models.DateTimeField(default=timezone.now)
+    # Indexed (the FK default): "who accessed this call", and the SET_NULL when it is deleted.
+    call = models.ForeignKey(
+        PhoneCall,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="access_records",
+    )
+    call_number = models.CharField(max_length=30)
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    channel = models.CharField(max_length=8, choices=Channel.choices)
+    remote_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=512, blank=True)
+
+    class Meta:
+        ordering = ["-accessed_at", "-id"]
+        indexes = [
+            # The admin's list: newest first, and its date hierarchy.
+            models.Index(fields=["accessed_at", "id"], name="access_accessed_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.username or 'anonymous'} {self.kind} {self.call_number}"
+
+
+class PurgeRecord(models.Model):
+    """One run of ``manage.py purge_calls``: the retention periods it applied and what it removed.
+
+    A period of ``None`` means that kind of data was not purged in this run. Dry runs are
+    recorded too (with the counts they would have removed), so the log shows every run.
+    """
+
+    started_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    dry_run = models.BooleanField(default=False)
+    recordings_days = models.PositiveIntegerField(null=True, blank=True)
+    transcripts_days = models.PositiveIntegerField(null=True, blank=True)
+    deleted_calls_days = models.PositiveIntegerField(null=True, blank=True)
+    recordings_cleared = models.PositiveIntegerField(default=0)
+    transcripts_cleared = models.PositiveIntegerField(default=0)
+    messages_deleted = models.PositiveIntegerField(default=0)
+    calls_deleted = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"purge {self.started_at:%Y-%m-%d %H:%M}{' (dry run)' if self.dry_run else ''}"

@@ -5,6 +5,7 @@ With nothing set, the app runs with DEBUG on and SQLite at ``db.sqlite3``. Produ
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -48,6 +49,29 @@ def envlist(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
+_RATE_UNITS = {"s", "sec", "second", "m", "min", "minute", "h", "hour", "d", "day"}
+
+
+def envrate(name: str, default: str | None) -> str | None:
+    """A DRF throttle rate such as ``60/min``; ``none`` (or empty) turns the throttle off."""
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    value = raw.strip().lower()
+    if value in {"", "none", "off"}:
+        return None
+    count, _, unit = value.partition("/")
+    if not count.isdigit() or unit not in _RATE_UNITS:
+        raise ImproperlyConfigured(f"{name} must look like 60/min (s, min, hour, day), not {raw!r}")
+    return value
+
+
+# How many reverse proxies (load balancer, TLS terminator) sit in front of gunicorn and
+# append to X-Forwarded-For: the client address is the one the outermost of them saw. 0
+# means REMOTE_ADDR is the client. Throttles, login lockouts and the access audit agree on it.
+TRUSTED_PROXIES = envint("CALLBOOK_TRUSTED_PROXIES", 0, minimum=0)
+
+
 DEBUG = envbool("DJANGO_DEBUG", True)
 
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
@@ -73,6 +97,8 @@ INSTALLED_APPS = [
     "django_filters",
     "csp",
     "calls",
+    "simple_history",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -82,9 +108,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Records the logged-in user on history rows (django-simple-history).
+    "simple_history.middleware.HistoryRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Last, as django-axes asks: turns a lockout into its 429 answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "crmsite.urls"
@@ -171,6 +201,17 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["calls.oracle.permissions.ModelPermissions"],
     "EXCEPTION_HANDLER": "calls.oracle.errors.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    # Per user and per anonymous address; counters live in CACHES["default"].
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": envrate("CALLBOOK_THROTTLE_ANON", "60/min"),
+        "user": envrate("CALLBOOK_THROTTLE_USER", "6000/min"),
+    },
+    # The client address is the one the trusted proxies put into X-Forwarded-For.
+    "NUM_PROXIES": TRUSTED_PROXIES,
 }
 
 # The REST-Framework-Version a request gets when it sends none (Oracle's default is 1).
@@ -199,3 +240,86 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
 }
+
+
+# --- Production: serving, security, throttling, storage, audit, retention ---
+# Every default below is safe for production when DJANGO_DEBUG=false; README "Deployment"
+# lists the variables, and tests/test_security.py checks that its example passes
+# `manage.py check --deploy` without a warning.
+
+# HTTPS. Behind a TLS-terminating proxy set DJANGO_SECURE_PROXY_SSL_HEADER=true (the proxy
+# must overwrite X-Forwarded-Proto), or the redirect to https loops.
+SECURE_SSL_REDIRECT = envbool("DJANGO_SECURE_SSL_REDIRECT", not DEBUG)
+if envbool("DJANGO_SECURE_PROXY_SSL_HEADER", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Load balancers probe over plain HTTP: /healthz must answer rather than redirect.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_HSTS_SECONDS = envint("DJANGO_SECURE_HSTS_SECONDS", 0 if DEBUG else 31_536_000, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", not DEBUG)
+SECURE_HSTS_PRELOAD = envbool("DJANGO_SECURE_HSTS_PRELOAD", not DEBUG)
+SESSION_COOKIE_SECURE = envbool("DJANGO_SESSION_COOKIE_SECURE", not DEBUG)
+CSRF_COOKIE_SECURE = envbool("DJANGO_CSRF_COOKIE_SECURE", not DEBUG)
+# Origins allowed to POST forms, e.g. https://callbook.example.com (needed behind a proxy).
+CSRF_TRUSTED_ORIGINS = envlist("DJANGO_CSRF_TRUSTED_ORIGINS", [])
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+
+# The cache holds the API throttles' counters, so every app server must share it: the
+# database cache (DJANGO_CACHE=db, table created by `manage.py createcachetable`) is the
+# production default; locmem is per process and only right for one process.
+_CACHE = os.environ.get("DJANGO_CACHE", "locmem" if DEBUG else "db").strip().lower()
+if _CACHE == "db":
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "callbook_cache",
+        }
+    }
+elif _CACHE == "locmem":
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+else:
+    raise ImproperlyConfigured(f"DJANGO_CACHE must be db or locmem, not {_CACHE!r}")
+
+# Failed logins (login form, admin, HTTP Basic on the API) are counted per address and
+# username in the database (shared by every app server) by django-axes; at the limit that
+# pair is locked out for the cool-off time.
+AUTHENTICATION_BACKENDS = [
+    "calls.security.LoginLockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = envint("CALLBOOK_LOGIN_FAILURE_LIMIT", 10, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=envint("CALLBOOK_LOGIN_COOLOFF_MINUTES", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = [["ip_address", "username"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "calls.security.client_address"
+AXES_HTTP_RESPONSE_CODE = 429
+
+# Recordings: local files under MEDIA_ROOT, or S3-compatible object storage.
+STORAGE_BACKEND = os.environ.get("STORAGE_BACKEND", "local").strip().lower()
+if STORAGE_BACKEND == "s3":
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": os.environ.get("AWS_STORAGE_BUCKET_NAME", ""),
+            "endpoint_url": os.environ.get("AWS_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("AWS_S3_REGION_NAME") or None,
+            # Keys from the environment (boto3 also finds instance roles when these are unset).
+            "access_key": os.environ.get("AWS_ACCESS_KEY_ID") or None,
+            "secret_key": os.environ.get("AWS_SECRET_ACCESS_KEY") or None,
+            # Objects stay private; the app streams the bytes itself, so no signed URLs.
+            # Buckets with ACLs disabled (S3 "bucket owner enforced") need AWS_DEFAULT_ACL=.
+            "default_acl": os.environ.get("AWS_DEFAULT_ACL", "private") or None,
+            "querystring_auth": False,
+            "file_overwrite": False,
+        },
+    }
+    if not STORAGES["default"]["OPTIONS"]["bucket_name"]:
+        raise ImproperlyConfigured("STORAGE_BACKEND=s3 needs AWS_STORAGE_BUCKET_NAME")
+elif STORAGE_BACKEND != "local":
+    raise ImproperlyConfigured(f"STORAGE_BACKEND must be local or s3, not {STORAGE_BACKEND!r}")
+
+# Retention defaults of `manage.py purge_calls` in days; 0 keeps forever.
+CALLBOOK_RETAIN_RECORDINGS_DAYS = envint("CALLBOOK_RETAIN_RECORDINGS_DAYS", 0, minimum=0)
+CALLBOOK_RETAIN_TRANSCRIPTS_DAYS = envint("CALLBOOK_RETAIN_TRANSCRIPTS_DAYS", 0, minimum=0)
+CALLBOOK_RETAIN_DELETED_CALLS_DAYS = envint("CALLBOOK_RETAIN_DELETED_CALLS_DAYS", 0, minimum=0)

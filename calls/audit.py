@@ -1,0 +1,39 @@
+"""The audit of access: who played or downloaded a recording, or read a transcript.
+
+The staff pages and the API call ``access_record`` from their recording and transcript
+views, once per access. It costs one INSERT and no other query: the user and the call are
+already on the request and in the view.
+"""
+
+from .models import AccessRecord, PhoneCall
+from .security import client_address
+
+Kind = AccessRecord.Kind
+Channel = AccessRecord.Channel
+
+_USER_AGENT_MAX = AccessRecord._meta.get_field("user_agent").max_length
+
+
+def access_record(*, request, call: PhoneCall, kind: str, channel: str) -> AccessRecord:
+    """Record one access of ``call``'s recording or transcript by the user of ``request``.
+
+    ``kind`` is an ``AccessRecord.Kind`` (``recording_play``, ``recording_download``,
+    ``transcript_view``, ``transcript_download``), ``channel`` an ``AccessRecord.Channel``
+    (``ui`` or ``api``). Works with Django's and DRF's requests alike.
+    """
+    if kind not in Kind.values:
+        raise ValueError(f"unknown access kind {kind!r}")
+    if channel not in Channel.values:
+        raise ValueError(f"unknown access channel {channel!r}")
+    user = getattr(request, "user", None)
+    authenticated = user is not None and user.is_authenticated
+    return AccessRecord.objects.create(
+        user=user if authenticated else None,
+        username=user.get_username() if authenticated else "",
+        call=call,
+        call_number=call.call_number,
+        kind=kind,
+        channel=channel,
+        remote_address=client_address(request),
+        user_agent=request.META.get("HTTP_USER_AGENT", "")[:_USER_AGENT_MAX],
+    )

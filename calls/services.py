@@ -338,3 +338,88 @@ def message_delete(*, actor: Actor, message: TranscriptMessage) -> None:
     with transaction.atomic():
         _bump_call(message.call, actor, now)
         message.delete()
+
+
+def _normalize_message_instance(message: TranscriptMessage) -> None:
+    # A null or blank visibility reads as EXTERNAL (Oracle); store it that way.
+    if not (message.visibility_cd or "").strip():
+        message.visibility_cd = TranscriptMessage.EXTERNAL
+
+
+def phone_call_admin_save(
+    *,
+    actor: Actor,
+    call: PhoneCall,
+    changed_fields: Sequence[str] = (),
+    new_messages: Sequence[TranscriptMessage] = (),
+    changed_messages: Sequence[tuple[TranscriptMessage, Sequence[str]]] = (),
+    deleted_messages: Sequence[TranscriptMessage] = (),
+    recording: File | None = None,
+    clear_recording: bool = False,
+) -> PhoneCall:
+    """Save a call as edited in the admin, with its inline messages, in one transaction.
+
+    The admin hands over unsaved instances that already carry the edited values:
+    ``call`` (new when it has no pk) with the names of its ``changed_fields``, new message
+    rows, changed ones with their changed fields, and deleted ones. A new call starts at
+    version 1 like one made by ``phone_call_create``; an existing one is bumped once when
+    anything about it or its transcript changed, and left alone when nothing did.
+    """
+    now = timezone.now()
+    adding = call.pk is None
+    for message in [*new_messages, *(m for m, _ in changed_messages)]:
+        _normalize_message_instance(message)
+    changed = bool(
+        changed_fields or new_messages or changed_messages or deleted_messages
+        or recording is not None or clear_recording
+    )
+    if not adding and not changed:
+        return call
+    old_recording = "" if adding else call.recording.name
+    if adding:
+        # Stamped first: the recording's storage path is made from the creation date.
+        for name, value in _stamp_created({}, actor, now).items():
+            setattr(call, name, value)
+    try:
+        with _StoredRecording(call, recording) as stored, transaction.atomic():
+            if stored.name or clear_recording:
+                call.recording.name = stored.name or ""
+            else:
+                # Whatever the form put on the instance, the stored name stays as it was.
+                call.recording.name = old_recording
+            if adding:
+                call.save(force_insert=True)
+            else:
+                _bump_call(call, actor, now)
+                fields = [f for f in changed_fields if f not in ("recording", "version")]
+                if stored.name or clear_recording:
+                    fields.append("recording")
+                    _delete_file_on_commit(call.recording.storage, old_recording)
+                call.save(update_fields=[*dict.fromkeys(fields), *_UPDATED_COLUMNS])
+            if deleted_messages:
+                TranscriptMessage.objects.filter(
+                    call=call, pk__in=[m.pk for m in deleted_messages]
+                ).delete()
+            if changed_messages:
+                names: set[str] = set()
+                for message, fields in changed_messages:
+                    names.update(f for f in fields if f not in ("version", "message_number"))
+                    _stamp_updated(message, actor, now)
+                    message.version += 1
+                TranscriptMessage.objects.bulk_update(
+                    [m for m, _ in changed_messages],
+                    [*sorted(names), *_UPDATED_COLUMNS, "version"],
+                )
+            if new_messages:
+                for message in new_messages:
+                    message.call = call
+                    for name, value in _stamp_created({}, actor, now).items():
+                        setattr(message, name, value)
+                TranscriptMessage.objects.bulk_create(new_messages)
+    except IntegrityError:
+        _raise_duplicate(
+            call.call_number if adding else None,
+            [m.message_number for m in new_messages if m.message_number],
+        )
+        raise
+    return call

@@ -187,6 +187,8 @@ STORAGES = {
 }
 # Recordings arrive base64-encoded inside JSON bodies; allow long calls.
 DATA_UPLOAD_MAX_MEMORY_SIZE = envint("CALLBOOK_MAX_REQUEST_BYTES", 200 * 1024 * 1024, minimum=1)
+# The admin transcript inline posts ~10 fields a message; 20,000 saves calls of 1,500+ messages.
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 20_000
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "calls:list"

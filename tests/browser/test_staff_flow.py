@@ -1,0 +1,182 @@
+"""The support workflow in Chromium: sign in, search, open a call, play, seek, read."""
+
+import datetime
+import re
+
+import pytest
+from django.core.files.base import ContentFile
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from calls.models import TranscriptMessage
+from tests.browser.conftest import log_in
+from tests.factories import PhoneCallFactory, TranscriptMessageFactory
+from tests.test_ui_support import grant_view, wav_bytes
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+XSS = '<img src=x onerror="window.__xss = 1">'
+
+
+@pytest.fixture
+def support_user(transactional_db):
+    from tests.factories import UserFactory
+
+    return grant_view(UserFactory(username="support"))
+
+
+@pytest.fixture
+def refund_call(transactional_db):
+    call = PhoneCallFactory(
+        call_number="CN-REFUND-1",
+        phone_number="+14155550123",
+        recording_format="audio/wav",
+        creation_date=timezone.now() - datetime.timedelta(hours=1),
+    )
+    call.recording.save("r", ContentFile(wav_bytes(seconds=4)))
+    lines = [
+        ("CUSTOMER", "Dana Miller", "Hi, I am calling about a refund for order 1182."),
+        ("AGENT", "Sam Ortiz", "Sure, let me look up the refund status."),
+        ("CUSTOMER", "Dana Miller", XSS),
+        ("AGENT", "Sam Ortiz", "The refund was issued yesterday."),
+    ]
+    for role, name, text in lines:
+        TranscriptMessageFactory(
+            call=call, role_cd=role, posted_by_display_name=name, message_content=text
+        )
+    TranscriptMessageFactory(
+        call=call,
+        role_cd="AGENT",
+        posted_by_display_name="Sam Ortiz",
+        visibility_cd=TranscriptMessage.INTERNAL,
+        message_content="Internal: refund approved by supervisor.",
+    )
+    PhoneCallFactory(call_number="CN-OTHER-1", phone_number="+4930555000")
+    return call
+
+
+def test_support_staff_find_a_call_play_it_and_search_its_transcript(
+    in_browser, support_user, refund_call
+):
+    recording_statuses = []
+
+    def sign_in_and_search(page):
+        page.on(
+            "response",
+            lambda r: recording_statuses.append(r.status) if "/recording" in r.url else None,
+        )
+        log_in(page)
+        expect(page.get_by_role("heading", name="Calls", exact=True)).to_be_visible()
+        expect(page.locator("table.calls tbody tr")).to_have_count(2)
+
+        page.get_by_label("Search calls").fill("refund")
+        page.get_by_role("button", name="Search", exact=True).click()
+        page.wait_for_url(re.compile(r"\?q=refund"))
+        rows = page.locator("table.calls tbody tr")
+        expect(rows).to_have_count(1)
+        expect(rows.first).to_contain_text("CN-REFUND-1")
+        page.get_by_role("link", name="Open call CN-REFUND-1").click()
+        expect(page.get_by_role("heading", level=1)).to_contain_text("CN-REFUND-1")
+
+    def play_and_seek(page):
+        player = page.locator("#player")
+        expect(player).to_be_visible()
+        page.locator("body").press("Space")  # our shortcut: play
+        page.wait_for_function(
+            "() => { const p = document.getElementById('player');"
+            " return !p.paused && p.currentTime > 0.2; }"
+        )
+        page.locator("body").press("Space")  # pause again
+        page.wait_for_function("() => document.getElementById('player').paused")
+
+        page.evaluate("() => { document.getElementById('player').currentTime = 2; }")
+        page.wait_for_function(
+            "() => { const p = document.getElementById('player');"
+            " return !p.seeking && Math.abs(p.currentTime - 2) < 0.05; }"
+        )
+        assert page.evaluate("() => document.getElementById('player').duration") >= 3.9
+
+        page.get_by_label("Speed").select_option("1.5")
+        assert page.evaluate("() => document.getElementById('player').playbackRate") == 1.5
+
+        # ← seeks back 5 s (clamped at 0) while nothing is focused for typing...
+        page.locator("body").press("ArrowLeft")
+        page.wait_for_function("() => document.getElementById('player').currentTime < 0.05")
+
+    def shortcuts_stay_off_while_typing(page):
+        box = page.get_by_label("Search the transcript")
+        box.focus()
+        box.press("Space")
+        box.press("ArrowRight")
+        state = page.evaluate(
+            "() => { const p = document.getElementById('player');"
+            " return [p.paused, p.currentTime]; }"
+        )
+        assert state[0] is True and state[1] < 0.05
+        box.fill("")
+
+    def search_the_transcript(page):
+        box = page.get_by_label("Search the transcript")
+        box.fill("refund")
+        status = page.locator("#tsearch-status")
+        expect(status).to_have_text("1 of 4")
+        expect(page.locator("#conversation mark.hit")).to_have_count(4)
+        expect(page.locator("#conversation mark.hit--current")).to_have_count(1)
+        box.press("Enter")
+        expect(status).to_have_text("2 of 4")
+        page.get_by_role("button", name="Previous match").click()
+        page.get_by_role("button", name="Previous match").click()
+        expect(status).to_have_text("4 of 4")
+        box.fill("nothing like this")
+        expect(status).to_have_text("No matches")
+        expect(page.locator("#conversation mark")).to_have_count(0)
+
+    def markup_is_text(page):
+        texts = page.locator("#conversation .msg__text")
+        expect(texts.nth(2)).to_have_text(XSS)
+        box = page.get_by_label("Search the transcript")
+        box.fill("onerror")  # highlighting rebuilds that message: still text
+        expect(page.locator("#tsearch-status")).to_have_text("1 of 1")
+        expect(texts.nth(2)).to_have_text(XSS)
+        assert page.locator("#conversation img").count() == 0
+        assert page.evaluate("() => window.__xss") is None
+        expect(page.locator(".msg--internal")).to_have_count(1)
+
+    in_browser(sign_in_and_search)
+    in_browser(play_and_seek)
+    in_browser(shortcuts_stay_off_while_typing)
+    in_browser(search_the_transcript)
+    in_browser(markup_is_text)
+
+    assert 206 in recording_statuses, recording_statuses
+    problems = in_browser(lambda page: page.problems)
+    assert problems == [], problems  # no CSP violations, no script errors
+
+
+def test_the_pages_fit_a_360_pixel_wide_screen(in_browser, support_user, refund_call):
+    def check(page):
+        page.set_viewport_size({"width": 360, "height": 740})
+        log_in(page)
+        for path in ["/", f"/calls/{refund_call.id}/"]:
+            page.goto(path)
+            width = page.evaluate("() => document.documentElement.scrollWidth")
+            assert width <= 360, (path, width)
+        return page.problems
+
+    assert in_browser(check) == []
+
+
+def test_a_user_without_the_permission_is_refused(in_browser, transactional_db):
+    from tests.factories import UserFactory
+
+    UserFactory(username="visitor")
+
+    def check(page):
+        page.goto("/")
+        page.get_by_label("Username").fill("visitor")
+        page.get_by_label("Password").fill("correct-horse-battery")
+        with page.expect_response(lambda r: r.url.rstrip("/") == in_browser.url) as answer:
+            page.get_by_role("button", name="Sign in").click()
+        return answer.value.status
+
+    assert in_browser(check) == 403

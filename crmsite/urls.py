@@ -8,4 +8,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
     path("crmRestApi/resources/", include("calls.oracle.urls")),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("", include("calls.urls")),
 ]

@@ -12,7 +12,7 @@ from typing import Any
 
 from django.core.files.base import ContentFile, File
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils import timezone
 
 from .models import PhoneCall, TranscriptMessage
@@ -33,6 +33,22 @@ class DuplicateNumber(Exception):
         super().__init__(f"{attribute} {value!r} already exists")
         self.attribute = attribute
         self.value = value
+
+
+class MissingValue(Exception):
+    """A value the database needs on create was not given."""
+
+    def __init__(self, field: str):
+        super().__init__(f"{field} is required")
+        self.field = field
+
+
+class VersionMismatch(Exception):
+    """The caller's expected version (its ETag) is not the current one."""
+
+    def __init__(self, current: int):
+        super().__init__(f"the current version is {current}")
+        self.current = current
 
 
 class MessageNotFound(Exception):
@@ -70,15 +86,34 @@ def _normalize_message(values: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
-def _bump_call(call: PhoneCall, actor: Actor, now) -> None:
-    """Raise the call's version in the database (taking its row lock) and mirror it."""
+def _current_version(model, pk: int, *, lock: bool) -> int:
+    queryset = model.objects.select_for_update() if lock else model.objects
+    current = queryset.filter(pk=pk).values_list("version", flat=True).first()
+    if current is None:
+        raise model.DoesNotExist
+    return current
+
+
+def _check(current: int, expected: set[int] | None) -> None:
+    if expected is not None and current not in expected:
+        raise VersionMismatch(current)
+
+
+def _bump_call(call: PhoneCall, actor: Actor, now, expected: set[int] | None = None) -> None:
+    """Lock the call's row, check the caller's expected version, then raise it by one.
+
+    Every write to a call or its messages starts here, so writers of one call queue on its
+    row lock and the version read under the lock is the one the new ETag derives from.
+    """
+    current = _current_version(PhoneCall, call.pk, lock=True)
+    _check(current, expected)
     PhoneCall.objects.filter(pk=call.pk).update(
-        version=F("version") + 1,
+        version=current + 1,
         last_updated_by=actor.username,
         last_update_date=now,
         last_update_login=actor.login,
     )
-    call.version += 1
+    call.version = current + 1
     _stamp_updated(call, actor, now)
 
 
@@ -145,6 +180,8 @@ def phone_call_create(
     recording: bytes | File | None = None,
 ) -> PhoneCall:
     """Create a call and its messages (in the order given) in one transaction."""
+    if values.get("interaction_id") is None:
+        raise MissingValue("interaction_id")
     now = timezone.now()
     call = PhoneCall(**_stamp_created(values, actor, now))
     try:
@@ -217,13 +254,17 @@ def phone_call_update(
     messages: Sequence[dict[str, Any]] | None = None,
     recording: bytes | File | None = None,
     clear_recording: bool = False,
+    expected_version: set[int] | None = None,
 ) -> PhoneCall:
-    """Change the attributes given (a PATCH), and upsert nested messages if any."""
+    """Change the attributes given (a PATCH), and upsert nested messages if any.
+
+    ``expected_version``: the versions the caller's If-Match accepts (None: any).
+    """
     now = timezone.now()
     old_recording = call.recording.name
     try:
         with _StoredRecording(call, recording) as stored, transaction.atomic():
-            _bump_call(call, actor, now)
+            _bump_call(call, actor, now, expected_version)
             _apply(call, values)
             if stored.name or clear_recording:
                 call.recording.name = stored.name or ""
@@ -287,9 +328,10 @@ def phone_call_upsert(
     raise AssertionError("unreachable")
 
 
-def phone_call_delete(*, call: PhoneCall) -> None:
+def phone_call_delete(*, call: PhoneCall, expected_version: set[int] | None = None) -> None:
     """Delete a call, its messages (by cascade) and, after the commit, its recording."""
     with transaction.atomic():
+        _check(_current_version(PhoneCall, call.pk, lock=True), expected_version)
         name = call.recording.name
         call.delete()
         _delete_file_on_commit(call.recording.storage, name)
@@ -320,23 +362,33 @@ def message_create(*, actor: Actor, call: PhoneCall, values: dict[str, Any]) -> 
 
 
 def message_update(
-    *, actor: Actor, message: TranscriptMessage, values: dict[str, Any]
+    *,
+    actor: Actor,
+    message: TranscriptMessage,
+    values: dict[str, Any],
+    expected_version: set[int] | None = None,
 ) -> TranscriptMessage:
+    """Change the attributes given; ``expected_version`` is the message's If-Match."""
     now = timezone.now()
     values = _normalize_message(values)
     with transaction.atomic():
-        _bump_call(message.call, actor, now)
+        _bump_call(message.call, actor, now)  # the call's row lock guards its messages too
+        current = _current_version(TranscriptMessage, message.pk, lock=False)
+        _check(current, expected_version)
         fields = _apply(message, values)
         _stamp_updated(message, actor, now)
-        message.version += 1
+        message.version = current + 1
         message.save(update_fields=[*fields, *_UPDATED_COLUMNS, "version"])
     return message
 
 
-def message_delete(*, actor: Actor, message: TranscriptMessage) -> None:
+def message_delete(
+    *, actor: Actor, message: TranscriptMessage, expected_version: set[int] | None = None
+) -> None:
     now = timezone.now()
     with transaction.atomic():
         _bump_call(message.call, actor, now)
+        _check(_current_version(TranscriptMessage, message.pk, lock=False), expected_version)
         message.delete()
 
 

@@ -1,1 +1,43 @@
-urlpatterns = []
+from django.urls import re_path
+
+from .enclosures import CallRecordingViewSet, MessageContentViewSet
+from .views import BatchViewSet, DescribeViewSet, PhoneCallViewSet, TranscriptMessageViewSet
+
+COLLECTION = {"get": "list", "post": "create"}
+ITEM = {"get": "retrieve", "patch": "partial_update", "delete": "destroy"}
+ENCLOSURE = {"get": "retrieve", "put": "replace", "delete": "destroy"}
+
+# Both the release path Oracle's clients use and the "latest" alias.
+VERSION = r"(?:11\.13\.18\.05|latest)"
+CALL = r"(?P<call_id>-?\d+)"
+MESSAGE = r"(?P<message_id>-?\d+)"
+
+urlpatterns = [
+    re_path(rf"^{VERSION}/?$", BatchViewSet.as_view({"post": "create"}), name="batch"),
+    re_path(rf"^{VERSION}/describe/?$", DescribeViewSet.as_view({"get": "retrieve"}),
+            name="describe"),
+    re_path(rf"^{VERSION}/phoneCalls/describe/?$",
+            DescribeViewSet.as_view({"get": "retrieve"}), name="calls-describe"),
+    re_path(rf"^{VERSION}/phoneCalls/?$", PhoneCallViewSet.as_view(COLLECTION), name="calls"),
+    re_path(rf"^{VERSION}/phoneCalls/{CALL}/?$", PhoneCallViewSet.as_view(ITEM), name="call"),
+    re_path(
+        rf"^{VERSION}/phoneCalls/{CALL}/child/TranscriptMessage/?$",
+        TranscriptMessageViewSet.as_view(COLLECTION),
+        name="messages",
+    ),
+    re_path(
+        rf"^{VERSION}/phoneCalls/{CALL}/child/TranscriptMessage/{MESSAGE}/?$",
+        TranscriptMessageViewSet.as_view(ITEM),
+        name="message",
+    ),
+    re_path(
+        rf"^{VERSION}/phoneCalls/{CALL}/enclosure/CallRecording/?$",
+        CallRecordingViewSet.as_view(ENCLOSURE),
+        name="call-recording",
+    ),
+    re_path(
+        rf"^{VERSION}/phoneCalls/{CALL}/child/TranscriptMessage/{MESSAGE}/enclosure/MessageContent/?$",
+        MessageContentViewSet.as_view(ENCLOSURE),
+        name="message-content",
+    ),
+]

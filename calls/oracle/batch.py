@@ -1,0 +1,135 @@
+"""Batch requests (contract §9): all parts in one transaction, all or nothing.
+
+Each part runs exactly as the request it stands for (the same ``operations``), in a
+savepoint of its own so the next part still runs and every failing part is reported;
+if any part failed, the whole transaction is rolled back and only the failures answer.
+"""
+
+from urllib.parse import urlsplit
+
+from django.db import transaction
+from django.http import QueryDict
+
+from . import operations
+from .errors import OracleError, as_oracle_error, bad_request, error_body
+
+OPERATIONS = {"get", "create", "update", "replace", "delete", "upsert"}
+# Which model permission each operation needs.
+PERMISSIONS = {"get": "view", "create": "add", "upsert": "add", "update": "change",
+               "replace": "change", "delete": "delete"}
+
+
+class _Rollback(Exception):
+    pass
+
+
+def _route(path: str):
+    """``(call_id, message_id, is_child_collection, query)`` of a part's path."""
+    parts = urlsplit(path)
+    route = parts.path
+    marker = route.find("/phoneCalls")
+    if marker < 0:
+        raise bad_request(f"path {path!r} is not a phoneCalls resource.", "path")
+    route = route[marker:]
+    segments = [s for s in route.split("/") if s]
+    call_id = segments[1] if len(segments) > 1 else None
+    child = len(segments) > 2
+    if child and (segments[2] != "child" or len(segments) < 4 or segments[3] != "TranscriptMessage"
+                  or len(segments) > 5):
+        raise bad_request(f"path {path!r} is not a phoneCalls resource.", "path")
+    message_id = segments[4] if len(segments) > 4 else None
+    return call_id, message_id, child, QueryDict(parts.query)
+
+
+def _run(ctx: operations.Context, part: dict) -> operations.Outcome:
+    operation = part.get("operation")
+    if operation not in OPERATIONS:
+        raise bad_request(f"operation must be one of {', '.join(sorted(OPERATIONS))}.",
+                          "operation")
+    path = part.get("path")
+    if not isinstance(path, str):
+        raise bad_request("path must be a string.", "path")
+    call_id, message_id, child, query = _route(path)
+    ctx = operations.Context(ctx.request, ctx.version, ctx.root, query)
+    model = "transcriptmessage" if child else "phonecall"
+    if not ctx.request.user.has_perm(f"calls.{PERMISSIONS[operation]}_{model}"):
+        raise OracleError(403, "You do not have permission to perform this operation.")
+    payload = part.get("payload")
+    if_match = part.get("ifMatch")
+    if if_match is not None and not isinstance(if_match, str):
+        raise bad_request("ifMatch must be a string.", "ifMatch")
+    needs_payload = operation in ("create", "update", "upsert")
+    if needs_payload and not isinstance(payload, dict):
+        raise bad_request("payload must be a JSON object.", "payload")
+
+    if operation == "replace":
+        raise OracleError(405, "replace (PUT) is not supported on this resource; use update.")
+    if not child:
+        if call_id is None:
+            if operation == "get":
+                return operations.list_calls(ctx)
+            if operation in ("create", "upsert"):
+                return operations.create_call(ctx, payload, upsert=operation == "upsert")
+        else:
+            if operation == "get":
+                return operations.get_call(ctx, call_id)
+            if operation == "update":
+                return operations.update_call(ctx, call_id, payload, if_match=if_match)
+            if operation == "delete":
+                return operations.delete_call(ctx, call_id, if_match=if_match)
+    elif message_id is None:
+        if operation == "get":
+            return operations.list_messages(ctx, call_id)
+        if operation == "create":
+            return operations.create_message(ctx, call_id, payload)
+    else:
+        if operation == "get":
+            return operations.get_message(ctx, call_id, message_id)
+        if operation == "update":
+            return operations.update_message(ctx, call_id, message_id, payload,
+                                             if_match=if_match)
+        if operation == "delete":
+            return operations.delete_message(ctx, call_id, message_id, if_match=if_match)
+    raise OracleError(405, f"{operation} is not allowed on {path}.")
+
+
+def run_batch(ctx: operations.Context, body) -> tuple[int, dict]:
+    if not isinstance(body, dict) or not isinstance(body.get("parts"), list):
+        raise bad_request('A batch body is {"parts": [...]}.', "parts")
+    parts = body["parts"]
+    results, failures = [], []
+    try:
+        with transaction.atomic():
+            for index, part in enumerate(parts):
+                if not isinstance(part, dict):
+                    failures.append(_failure({"id": None}, bad_request(
+                        "Each part must be a JSON object.", f"/parts/{index}")))
+                    continue
+                try:
+                    with transaction.atomic():
+                        outcome = _run(ctx, part)
+                except Exception as exc:  # every part's failure is reported, not raised
+                    failures.append(_failure(part, as_oracle_error(exc)))
+                    continue
+                results.append(_result(part, outcome))
+            if failures:
+                raise _Rollback
+    except _Rollback:
+        return 400, {"parts": failures}
+    return 200, {"parts": results}
+
+
+def _echo(part: dict) -> dict:
+    return {key: part.get(key) for key in ("id", "path", "operation")}
+
+
+def _result(part: dict, outcome: operations.Outcome) -> dict:
+    result = _echo(part)
+    if outcome.body is not None:
+        result["payload"] = outcome.body
+    return result
+
+
+def _failure(part: dict, error: OracleError) -> dict:
+    return {**_echo(part), "payload": error_body(error)}
+

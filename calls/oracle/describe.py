@@ -1,0 +1,90 @@
+"""``describe``: the resource's metadata, generated from the attribute table."""
+
+from . import links as L
+from .attributes import (
+    CALL_ATTRIBUTES,
+    CHILD_NAME,
+    DATETIME,
+    INTEGER,
+    MESSAGE_ATTRIBUTES,
+    Attribute,
+)
+from .shaping import DEFAULT_LIMIT
+
+_TYPES = {INTEGER: "integer", DATETIME: "datetime"}
+_ITEM_TYPES = ["application/json", "application/vnd.oracle.adf.resourceitem+json"]
+_COLLECTION_TYPES = ["application/json", "application/vnd.oracle.adf.resourcecollection+json"]
+
+
+def _attribute(attribute: Attribute) -> dict:
+    described = {
+        "name": attribute.name,
+        "type": _TYPES.get(attribute.type, attribute.type),
+        "updatable": attribute.updatable,
+        "mandatory": attribute.mandatory,
+        "queryable": attribute.queryable,
+        "allowChanges": (
+            "always" if attribute.updatable else "create" if attribute.creatable else "never"
+        ),
+        "title": attribute.title,
+        "properties": {"fnd:OA_DATA_TYPE": attribute.type},
+    }
+    if attribute.max_length is not None:
+        described["maxLength"] = str(attribute.max_length)
+    if attribute.enclosure:
+        described["contentType"] = "application/octet-stream"
+    return described
+
+
+def _resource(title, attributes, key: Attribute, url: str, children: dict | None = None) -> dict:
+    described = {
+        "discrColumnType": False,
+        "title": title,
+        "titlePlural": title,
+        "attributes": [_attribute(a) for a in attributes],
+        "collection": {
+            "rangeSize": DEFAULT_LIMIT,
+            "finders": [
+                {
+                    "name": "PrimaryKey",
+                    "title": "PrimaryKey",
+                    "attributes": [
+                        {**_attribute(key), "mandatory": True},
+                    ],
+                }
+            ],
+            "links": [L.link("self", url, "self", "collection")],
+            "actions": [
+                {"name": "get", "method": "GET", "responseType": _COLLECTION_TYPES},
+                {"name": "create", "method": "POST", "requestType": _ITEM_TYPES,
+                 "responseType": _ITEM_TYPES},
+            ],
+        },
+        "item": {
+            "actions": [
+                {"name": "get", "method": "GET", "responseType": _ITEM_TYPES},
+                {"name": "update", "method": "PATCH", "requestType": _ITEM_TYPES,
+                 "responseType": _ITEM_TYPES},
+                {"name": "delete", "method": "DELETE"},
+            ],
+        },
+    }
+    if children:
+        described["children"] = children
+    return described
+
+
+def describe_resources(root: str) -> dict:
+    calls = L.calls_url(root)
+    message_template = f"{calls}/{{CallId}}/child/{CHILD_NAME}"
+    child = _resource(
+        "Phone Transcript Messages", MESSAGE_ATTRIBUTES, MESSAGE_ATTRIBUTES[0], message_template
+    )
+    return {
+        "Resources": {
+            "phoneCalls": _resource(
+                "Phone Calls", CALL_ATTRIBUTES, CALL_ATTRIBUTES[0], calls,
+                children={CHILD_NAME: child},
+            )
+        }
+    }

@@ -1,0 +1,126 @@
+"""Enclosures: the raw bytes of ``CallRecording`` and ``MessageContent`` (contract §1).
+
+GET streams ``application/octet-stream`` with ``Range`` support, PUT takes the raw body,
+DELETE clears the value; an empty value is 404.
+"""
+
+import io
+import tempfile
+
+from django.core.files import File
+from django.http import HttpResponse, StreamingHttpResponse
+
+from calls import services
+from calls.models import TranscriptMessage
+from calls.ui_recording import RangeNotSatisfiable, parse_range
+from calls.ui_recording import _read as read_range
+
+from . import media
+from .authentication import actor
+from .errors import bad_request, not_found
+from .operations import _service_errors, get_call_object, get_message_object
+from .views import OracleViewSet
+
+SPOOL_IN_MEMORY = 1024 * 1024
+BODY_CHUNK = 64 * 1024
+
+
+def ranged_octets(request, open_file, size: int) -> HttpResponse:
+    """200 or 206 (or 416) of ``size`` bytes that ``open_file()`` reads, in chunks."""
+    headers = {"Accept-Ranges": "bytes", "X-Content-Type-Options": "nosniff"}
+    try:
+        byte_range = parse_range(request.headers.get("Range"), size)
+    except RangeNotSatisfiable:
+        return HttpResponse(
+            status=416, content_type=media.OCTETS,
+            headers={**headers, "Content-Range": f"bytes */{size}"},
+        )
+    start, end = byte_range or (0, size - 1)
+    length = max(end - start + 1, 0)
+    response = StreamingHttpResponse(
+        read_range(open_file(), start, length),
+        status=206 if byte_range else 200,
+        content_type=media.OCTETS,
+        headers=headers,
+    )
+    response["Content-Length"] = str(length)
+    if byte_range:
+        response["Content-Range"] = f"bytes {start}-{end}/{size}"
+    return response
+
+
+def _spooled_body(request) -> File:
+    """The raw request body, copied in chunks to a spooled file (a recording can be large)."""
+    spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)  # noqa: SIM115 - the caller closes it
+    raw = request._request
+    while chunk := raw.read(BODY_CHUNK):
+        spool.write(chunk)
+    spool.seek(0)
+    return File(spool, name="recording")
+
+
+class CallRecordingViewSet(OracleViewSet):
+    """``/phoneCalls/{CallId}/enclosure/CallRecording``."""
+
+    def retrieve(self, request, call_id):
+        call = get_call_object(call_id)
+        if not call.recording:
+            raise not_found(f"Phone call {call.id} has no CallRecording.")
+        storage, name = call.recording.storage, call.recording.name
+        return ranged_octets(request, lambda: storage.open(name, "rb"), storage.size(name))
+
+    def replace(self, request, call_id):
+        call = get_call_object(call_id)
+        body = _spooled_body(request)
+        with body:
+            _service_errors(lambda: services.phone_call_set_recording(
+                actor=actor(request), call=call, content=body
+            ))
+        return self.respond_empty()
+
+    def destroy(self, request, call_id):
+        call = get_call_object(call_id)
+        if call.recording:
+            services.phone_call_set_recording(actor=actor(request), call=call, content=None)
+        return self.respond_empty()
+
+    def respond_empty(self):
+        response = HttpResponse(status=204)
+        del response["Content-Type"]
+        return response
+
+
+class MessageContentViewSet(CallRecordingViewSet):
+    """``…/child/TranscriptMessage/{MessageId}/enclosure/MessageContent``."""
+
+    model = TranscriptMessage
+
+    def _message(self, call_id, message_id):
+        return get_message_object(get_call_object(call_id), message_id)
+
+    def retrieve(self, request, call_id, message_id):
+        message = self._message(call_id, message_id)
+        if message.message_content is None:
+            raise not_found(f"Message {message.id} has no MessageContent.")
+        raw = message.message_content.encode("utf-8")
+        return ranged_octets(request, lambda: io.BytesIO(raw), len(raw))
+
+    def replace(self, request, call_id, message_id):
+        message = self._message(call_id, message_id)
+        try:
+            text = request._request.body.decode("utf-8")
+        except UnicodeDecodeError:
+            raise bad_request("MessageContent must be UTF-8 text.", "MessageContent") from None
+        if "\x00" in text:
+            raise bad_request("MessageContent must not contain NUL characters.", "MessageContent")
+        self._set(request, message, text)
+        return self.respond_empty()
+
+    def destroy(self, request, call_id, message_id):
+        self._set(request, self._message(call_id, message_id), None)
+        return self.respond_empty()
+
+    def _set(self, request, message, text):
+        _service_errors(lambda: services.message_update(
+            actor=actor(request), message=message, values={"message_content": text}
+        ))

@@ -1,0 +1,139 @@
+"""Errors in the format of the framework version (contract §8).
+
+v1–v3: the status and a ``text/plain`` message. v4+: Oracle's error JSON with one
+``o:errorDetails`` entry per problem, each naming the attribute path when there is one.
+No error ever carries a stack trace, SQL or a setting.
+"""
+
+import json
+import logging
+from dataclasses import dataclass
+from http import HTTPStatus
+
+from django.conf import settings
+from django.http import Http404, HttpResponse
+from rest_framework import exceptions
+
+from . import media
+from .versions import default_version, errors_as_json
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Problem:
+    detail: str
+    code: str = "invalid"
+    path: str | None = None  # "/TranscriptMessage/2/RoleCd"
+
+
+class OracleError(Exception):
+    """An error answer: a status, one or more problems and extra headers."""
+
+    def __init__(self, status: int, problems: list[Problem] | str, headers: dict | None = None):
+        if isinstance(problems, str):
+            problems = [Problem(problems, HTTPStatus(status).name.lower())]
+        super().__init__(problems[0].detail if problems else HTTPStatus(status).phrase)
+        self.status = status
+        self.problems = problems
+        self.headers = headers or {}
+
+
+def bad_request(detail: str, path: str | None = None, code: str = "invalid") -> OracleError:
+    return OracleError(400, [Problem(detail, code, path)])
+
+
+def not_found(what: str = "The requested resource was not found.") -> OracleError:
+    return OracleError(404, [Problem(what, "not_found")])
+
+
+def _flatten(detail, path: str = "") -> list[Problem]:
+    """DRF's nested ``{"Attr": [..], "Child": [{}, {"Attr": [..]}]}`` as path-named problems."""
+    if isinstance(detail, dict):
+        problems = []
+        for key, value in detail.items():
+            sub = path if key == "non_field_errors" else f"{path}/{key}"
+            problems += _flatten(value, sub)
+        return problems
+    if isinstance(detail, list):
+        if all(isinstance(item, (dict, list)) for item in detail) and detail:
+            problems = []
+            for index, item in enumerate(detail):
+                problems += _flatten(item, f"{path}/{index}")
+            return problems
+        return [_problem(item, path) for item in detail]
+    return [_problem(detail, path)]
+
+
+def _problem(item, path: str) -> Problem:
+    code = getattr(item, "code", "invalid") or "invalid"
+    text = str(item)
+    if path:
+        name = path.rsplit("/", 1)[-1]
+        text = f"{name}: {text}" if not text.startswith(name) else text
+    return Problem(text, str(code), path or None)
+
+
+def _from_drf(exc: exceptions.APIException) -> OracleError:
+    headers = {}
+    if isinstance(exc, exceptions.ValidationError):
+        return OracleError(400, _flatten(exc.detail) or [Problem("Invalid request.")])
+    if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
+        headers["Retry-After"] = str(int(exc.wait) + (exc.wait % 1 > 0))
+    if isinstance(exc, (exceptions.NotAuthenticated, exceptions.AuthenticationFailed)):
+        headers["WWW-Authenticate"] = f'Basic realm="{settings.CALLBOOK_AUTH_REALM}"'
+        return OracleError(401, [Problem(str(exc.detail), exc.default_code)], headers)
+    return OracleError(exc.status_code, [Problem(str(exc.detail), exc.default_code)], headers)
+
+
+def render_error(request, error: OracleError) -> HttpResponse:
+    version = getattr(request, "oracle_version", None) or default_version()
+    status = HTTPStatus(error.status)
+    if errors_as_json(version):
+        response = HttpResponse(
+            json.dumps(error_body(error), ensure_ascii=False),
+            status=status.value,
+            content_type=media.response_type(request, media.ERROR) + "; charset=utf-8",
+        )
+    else:
+        text = "\n".join(p.detail for p in error.problems) or status.phrase
+        response = HttpResponse(
+            text + "\n", status=status.value, content_type="text/plain; charset=utf-8"
+        )
+    for name, value in error.headers.items():
+        response[name] = value
+    return response
+
+
+def as_oracle_error(exc: Exception) -> OracleError:
+    """Any exception as the error the client sees; unexpected ones are logged, not shown."""
+    if isinstance(exc, OracleError):
+        return exc
+    if isinstance(exc, exceptions.APIException):
+        return _from_drf(exc)
+    if isinstance(exc, Http404):
+        return not_found()
+    logger.error("Unhandled error in the REST API", exc_info=exc)
+    return OracleError(500, [Problem("The server could not complete the request.", "error")])
+
+
+def error_body(error: OracleError) -> dict:
+    status = HTTPStatus(error.status)
+    return {
+        "type": f"http://www.w3.org/Protocols/rfc2616/rfc2616-sec10.html#sec{status.value}",
+        "title": status.phrase,
+        "status": str(status.value),
+        "o:errorDetails": [
+            {
+                "detail": p.detail,
+                "o:errorCode": p.code,
+                **({"o:errorPath": p.path} if p.path else {}),
+            }
+            for p in error.problems
+        ],
+    }
+
+
+def exception_handler(exc, context):
+    """DRF's EXCEPTION_HANDLER: every failure of an API view ends here."""
+    return render_error(context.get("request"), as_oracle_error(exc))

@@ -1,0 +1,309 @@
+"""What each request of the resource does, independent of HTTP plumbing.
+
+The views and the batch endpoint both call these functions, so a batch part behaves
+exactly like the request it stands for. Each returns an ``Outcome``; failures raise
+``OracleError``.
+"""
+
+from dataclasses import dataclass, field
+
+from django.db.models import Prefetch
+
+from calls import services
+from calls.models import PhoneCall, TranscriptMessage
+
+from . import links as L
+from .attributes import CALL_ATTRIBUTES, CALL_BY_NAME, CHILD_NAME, MESSAGE_BY_NAME
+from .authentication import actor
+from .errors import OracleError, Problem, bad_request, not_found
+from .query import QueryError, parse_q
+from .rendering import FULL, Renderer
+from .serializers import CallSerializer, MessageSerializer
+from .shaping import parse_finder, parse_order, parse_page, parse_shape
+from .versions import q_uses_expressions
+
+FIELD_TO_NAME = {a.field: a.name for a in CALL_ATTRIBUTES}
+
+
+@dataclass
+class Context:
+    """One request's view of the API: the DRF request, its framework version, its root URL."""
+
+    request: object
+    version: int
+    root: str
+    params: object = None  # the query parameters; the request's unless a batch part has its own
+
+    def __post_init__(self):
+        if self.params is None:
+            self.params = self.request.query_params
+
+
+@dataclass
+class Outcome:
+    status: int
+    body: dict | None = None
+    location: str | None = None
+    etag: str | None = None
+    collection: bool = False
+    headers: dict = field(default_factory=dict)
+
+
+# Reading
+
+
+def call_queryset():
+    return PhoneCall.objects.all()
+
+
+def message_queryset(call: PhoneCall):
+    return call.messages.all()
+
+
+def _messages_prefetch():
+    return Prefetch("messages", queryset=TranscriptMessage.objects.order_by("id"))
+
+
+def _filtered(ctx: Context, queryset, attributes, key_name, children=None):
+    raw = ctx.params.get("q")
+    if raw is not None and raw.strip():
+        try:
+            condition = parse_q(
+                raw,
+                version=2 if q_uses_expressions(ctx.version) else 1,
+                attributes=attributes,
+                children=children or {},
+            )
+        except QueryError as error:
+            raise bad_request(f"q: {error}", code="invalid_query") from None
+        queryset = queryset.filter(condition)
+    key = parse_finder(ctx.params, attributes[key_name])
+    if key is not None:
+        queryset = queryset.filter(pk=key)
+    return queryset.order_by(*parse_order(ctx.params, attributes))
+
+
+def _page(queryset, page):
+    # One row more than the page tells hasMore without a COUNT.
+    rows = list(queryset[page.offset : page.offset + page.limit + 1])
+    total = queryset.count() if page.total_results else None
+    return rows[: page.limit], len(rows) > page.limit, total
+
+
+def list_calls(ctx: Context) -> Outcome:
+    shape = parse_shape(ctx.params, CALL_BY_NAME, MESSAGE_BY_NAME)
+    page = parse_page(ctx.params)
+    queryset = _filtered(
+        ctx, call_queryset(), CALL_BY_NAME, "CallId",
+        children={CHILD_NAME: ("messages", MESSAGE_BY_NAME)},
+    )
+    if shape.expand:
+        queryset = queryset.prefetch_related(_messages_prefetch())
+    rows, has_more, total = _page(queryset, page)
+    renderer = Renderer(ctx.root, ctx.version, shape)
+    items = [
+        renderer.call(call, call.messages.all() if shape.expand else None) for call in rows
+    ]
+    body = renderer.envelope(
+        items, L.calls_url(ctx.root), limit=page.limit, offset=page.offset,
+        has_more=has_more, name="phoneCalls", total=total,
+    )
+    return Outcome(200, body, collection=True)
+
+
+def get_call_object(call_id, *, lock: bool = False) -> PhoneCall:
+    queryset = call_queryset()
+    call = queryset.filter(pk=call_id).first() if _is_int64(call_id) else None
+    if call is None:
+        raise not_found(f"There is no phone call with CallId {call_id}.")
+    return call
+
+
+def _is_int64(value) -> bool:
+    try:
+        return -(2**63) <= int(value) < 2**63
+    except (TypeError, ValueError):
+        return False
+
+
+def _render_call(ctx: Context, call: PhoneCall, shape=None, messages=None) -> dict:
+    renderer = Renderer(ctx.root, ctx.version, shape or FULL)
+    return renderer.call(call, messages)
+
+
+def get_call(ctx: Context, call_id) -> Outcome:
+    shape = parse_shape(ctx.params, CALL_BY_NAME, MESSAGE_BY_NAME)
+    call = get_call_object(call_id)
+    etag = L.etag(call.version)
+    messages = list(message_queryset(call)) if shape.expand else None
+    return Outcome(200, _render_call(ctx, call, shape, messages), etag=etag)
+
+
+# Writing
+
+
+def _validated(serializer_class, data, **kwargs):
+    serializer = serializer_class(data=data, **kwargs)
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)
+
+
+def _split_call_values(values: dict):
+    messages = [dict(m) for m in values.pop("messages", None) or []]
+    recording = values.pop("recording", None)
+    return values, messages, recording
+
+
+def _service_errors(call):
+    """Run a service call, turning its domain errors into 400s naming the attribute."""
+    try:
+        return call()
+    except services.DuplicateNumber as duplicate:
+        raise bad_request(
+            f"{duplicate.attribute} {duplicate.value} already exists.",
+            code="duplicate",
+        ) from None
+    except services.MessageNotFound as missing:
+        raise bad_request(
+            f"MessageId {missing.message_id} is not a message of this call.",
+            f"/{CHILD_NAME}/{missing.index}/MessageId",
+            code="not_found",
+        ) from None
+    except services.MissingValue as missing:
+        name = FIELD_TO_NAME.get(missing.field, missing.field)
+        raise bad_request(f"{name} is required.", f"/{name}", code="required") from None
+    except (PhoneCall.DoesNotExist, TranscriptMessage.DoesNotExist):
+        raise not_found("The resource was deleted by another request.") from None
+    except services.VersionMismatch as mismatch:
+        raise OracleError(
+            412,
+            [Problem("The resource was changed by another request.", "precondition_failed")],
+            {"ETag": L.etag(mismatch.current)},
+        ) from None
+
+
+def create_call(ctx: Context, data, *, upsert: bool) -> Outcome:
+    values = _validated(CallSerializer, data, upsert=upsert)
+    values, messages, recording = _split_call_values(values)
+    who = actor(ctx.request)
+    if upsert:
+        call_id = values.pop("id", None)
+        call, created = _service_errors(lambda: services.phone_call_upsert(
+            actor=who, call_id=call_id, values=values, messages=messages, recording=recording,
+        ))
+    else:
+        call = _service_errors(lambda: services.phone_call_create(
+            actor=who, values=values, messages=messages, recording=recording,
+        ))
+        created = True
+    nested = getattr(call, "created_messages", None) if data.get(CHILD_NAME) else None
+    body = _render_call(ctx, call, messages=nested)
+    return Outcome(
+        201 if created else 200, body,
+        location=L.call_url(ctx.root, call.id), etag=L.etag(call.version),
+    )
+
+
+def update_call(ctx: Context, call_id, data, *, if_match=None) -> Outcome:
+    call = get_call_object(call_id)
+    values = _validated(CallSerializer, data, update=True, context={"call_id": call.id})
+    values, messages, recording = _split_call_values(values)
+    call = _service_errors(lambda: services.phone_call_update(
+        actor=actor(ctx.request), call=call, values=values, messages=messages,
+        recording=recording, expected_version=_expected(if_match),
+    ))
+    nested = getattr(call, "created_messages", None) if messages else None
+    return Outcome(200, _render_call(ctx, call, messages=nested), etag=L.etag(call.version))
+
+
+def delete_call(ctx: Context, call_id, *, if_match=None) -> Outcome:
+    call = get_call_object(call_id)
+    _service_errors(lambda: services.phone_call_delete(
+        call=call, expected_version=_expected(if_match)
+    ))
+    return Outcome(204)
+
+
+def _expected(if_match):
+    """``If-Match``: None (no condition), ``"*"`` (any version) or the version it names."""
+    if if_match is None:
+        return None
+    values = [v.strip().removeprefix("W/").strip('"') for v in if_match.split(",")]
+    if "*" in values:
+        return None
+    versions = {int(v) for v in values if v.isdigit()}
+    return versions or {-1}
+
+
+# Messages
+
+
+def get_message_object(call: PhoneCall, message_id) -> TranscriptMessage:
+    message = (
+        message_queryset(call).filter(pk=message_id).first() if _is_int64(message_id) else None
+    )
+    if message is None:
+        raise not_found(f"There is no message {message_id} in phone call {call.id}.")
+    message.call = call
+    return message
+
+
+def _message_renderer(ctx: Context, shape=None):
+    return Renderer(ctx.root, ctx.version, shape or FULL)
+
+
+def list_messages(ctx: Context, call_id) -> Outcome:
+    call = get_call_object(call_id)
+    shape = parse_shape(ctx.params, MESSAGE_BY_NAME)
+    page = parse_page(ctx.params)
+    queryset = _filtered(ctx, message_queryset(call), MESSAGE_BY_NAME, "MessageId")
+    rows, has_more, total = _page(queryset, page)
+    renderer = _message_renderer(ctx, shape)
+    body = renderer.envelope(
+        [renderer.message(m, call) for m in rows], L.messages_url(ctx.root, call.id),
+        limit=page.limit, offset=page.offset, has_more=has_more, name=CHILD_NAME, total=total,
+    )
+    return Outcome(200, body, collection=True)
+
+
+def get_message(ctx: Context, call_id, message_id) -> Outcome:
+    call = get_call_object(call_id)
+    message = get_message_object(call, message_id)
+    shape = parse_shape(ctx.params, MESSAGE_BY_NAME)
+    return Outcome(
+        200, _message_renderer(ctx, shape).message(message, call), etag=L.etag(message.version)
+    )
+
+
+def create_message(ctx: Context, call_id, data) -> Outcome:
+    call = get_call_object(call_id)
+    values = _validated(MessageSerializer, data, context={"call_id": call.id})
+    message = _service_errors(lambda: services.message_create(
+        actor=actor(ctx.request), call=call, values=values
+    ))
+    return Outcome(
+        201, _message_renderer(ctx).message(message, call),
+        location=L.message_url(ctx.root, call.id, message.id), etag=L.etag(message.version),
+    )
+
+
+def update_message(ctx: Context, call_id, message_id, data, *, if_match=None) -> Outcome:
+    call = get_call_object(call_id)
+    message = get_message_object(call, message_id)
+    values = _validated(MessageSerializer, data, update=True, context={"call_id": call.id})
+    message = _service_errors(lambda: services.message_update(
+        actor=actor(ctx.request), message=message, values=values,
+        expected_version=_expected(if_match),
+    ))
+    return Outcome(
+        200, _message_renderer(ctx).message(message, call), etag=L.etag(message.version)
+    )
+
+
+def delete_message(ctx: Context, call_id, message_id, *, if_match=None) -> Outcome:
+    call = get_call_object(call_id)
+    message = get_message_object(call, message_id)
+    _service_errors(lambda: services.message_delete(
+        actor=actor(ctx.request), message=message, expected_version=_expected(if_match)
+    ))
+    return Outcome(204)

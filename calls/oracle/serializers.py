@@ -1,0 +1,203 @@
+"""Validation of request bodies, built from the attribute table.
+
+Fields are strict about JSON types (a number is not a string, ``"true"`` is not a boolean),
+lengths and int64 ranges, and name every unknown or read-only attribute. They validate
+only: the views hand ``validated_data`` (Python names) to the services.
+"""
+
+import base64
+import binascii
+
+from rest_framework import serializers
+
+from .attributes import (
+    BOOLEAN,
+    BYTES,
+    CALL_ATTRIBUTES,
+    CHILD_NAME,
+    INTEGER,
+    MESSAGE_ATTRIBUTES,
+    STRING,
+    Attribute,
+)
+
+INT64 = (-(2**63), 2**63 - 1)
+# Clients send back what they read: these keys are ignored, not refused.
+IGNORED_KEYS = {"links", "@context"}
+
+
+class StrictCharField(serializers.CharField):
+    default_error_messages = {
+        "invalid": "must be a string.",
+        "nul": "must not contain NUL characters.",
+    }
+
+    def __init__(self, **kwargs):
+        super().__init__(trim_whitespace=False, allow_blank=True, **kwargs)
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        if "\x00" in data:
+            self.fail("nul")
+        return data
+
+
+class StrictIntegerField(serializers.Field):
+    default_error_messages = {
+        "invalid": "must be an integer.",
+        "range": "must be a 64-bit integer.",
+    }
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("invalid")
+        if not INT64[0] <= data <= INT64[1]:
+            self.fail("range")
+        return data
+
+    def to_representation(self, value):
+        return value
+
+
+class StrictBooleanField(serializers.Field):
+    default_error_messages = {"invalid": "must be true or false."}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, bool):
+            self.fail("invalid")
+        return data
+
+    def to_representation(self, value):
+        return value
+
+
+class Base64Field(serializers.Field):
+    """``byte`` attributes: base64 text in JSON; bytes (or UTF-8 text) inside."""
+
+    default_error_messages = {
+        "invalid": "must be a base64-encoded string.",
+        "utf8": "must be base64 of UTF-8 text.",
+        "nul": "must not contain NUL characters.",
+    }
+
+    def __init__(self, *, text: bool, **kwargs):
+        self.text = text
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        try:
+            raw = base64.b64decode("".join(data.split()), validate=True)
+        except (binascii.Error, ValueError):
+            self.fail("invalid")
+        if not self.text:
+            return raw
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            self.fail("utf8")
+        if "\x00" in text:
+            self.fail("nul")
+        return text
+
+    def to_representation(self, value):
+        return value
+
+
+def field_for(attribute: Attribute, *, required: bool) -> serializers.Field:
+    nullable = not attribute.mandatory
+    common = {"source": attribute.field, "required": required, "allow_null": nullable}
+    if attribute.type == STRING:
+        return StrictCharField(max_length=attribute.max_length, **common)
+    if attribute.type == INTEGER:
+        return StrictIntegerField(**common)
+    if attribute.type == BOOLEAN:
+        # The flags are NOT NULL with a default of false: null is not a value for them.
+        return StrictBooleanField(source=attribute.field, required=False)
+    if attribute.type == BYTES:
+        return Base64Field(text=attribute.name == "MessageContent", **common)
+    raise ValueError(f"no writable field for {attribute.name}")
+
+
+class OracleSerializer(serializers.Serializer):
+    """Refuses unknown and read-only attributes by name; ignores ``links``/``@context``."""
+
+    attributes: tuple[Attribute, ...] = ()
+
+    default_error_messages = {"invalid": "The body must be a JSON object."}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, dict):
+            self.fail("invalid")
+        known = {a.name for a in self.attributes}
+        errors = {}
+        for key in data:
+            if key in IGNORED_KEYS or key in self.fields:
+                continue
+            if key in known:
+                errors[key] = [f"{key} is read-only."]
+            else:
+                errors[key] = [f"{key} is not an attribute of this resource."]
+        if errors:
+            raise serializers.ValidationError(errors)
+        return super().to_internal_value(data)
+
+
+def _writable(attributes, *, update: bool):
+    for attribute in attributes:
+        if attribute.updatable if update else attribute.creatable:
+            yield attribute
+
+
+class MessageSerializer(OracleSerializer):
+    """A transcript message; ``context["call_id"]`` is the parent's id when it exists.
+
+    With ``matching``, ``MessageId`` may be sent to name the message to update (upsert).
+    """
+
+    attributes = MESSAGE_ATTRIBUTES
+
+    def __init__(self, *args, update: bool = False, matching: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        for attribute in _writable(self.attributes, update=update):
+            self.fields[attribute.name] = field_for(attribute, required=False)
+        if matching:
+            self.fields["MessageId"] = StrictIntegerField(source="id", required=False)
+
+    def validate(self, attrs):
+        # CallId comes from the path (or the parent); the body may only repeat it.
+        given = attrs.pop("call_id", None)
+        if given is not None and given != self.context.get("call_id"):
+            raise serializers.ValidationError({"CallId": "must be the CallId of the parent call."})
+        return attrs
+
+
+class CallSerializer(OracleSerializer):
+    """A phone call, with nested ``TranscriptMessage`` items.
+
+    ``update``: a PATCH (only updatable attributes, nothing required). ``upsert``: nothing
+    required yet (the service decides create or update), ``CallId`` names the match.
+    """
+
+    attributes = CALL_ATTRIBUTES
+
+    def __init__(self, *args, update: bool = False, upsert: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        for attribute in _writable(self.attributes, update=update):
+            required = attribute.mandatory and not (update or upsert)
+            self.fields[attribute.name] = field_for(attribute, required=required)
+        if upsert:
+            self.fields["CallId"] = StrictIntegerField(source="id", required=False)
+        self.fields[CHILD_NAME] = serializers.ListSerializer(
+            child=MessageSerializer(matching=update or upsert),
+            source="messages",
+            required=False,
+        )
+
+    def to_internal_value(self, data):
+        # Nested messages may repeat the CallId of the call they belong to.
+        if isinstance(data, dict) and isinstance(data.get("CallId"), int):
+            self.context.setdefault("call_id", data["CallId"])
+        return super().to_internal_value(data)

@@ -1,0 +1,136 @@
+"""The query parameters that shape and page a response: fields, expand, onlyData, links,
+limit, offset, totalResults, orderBy and finder (contract §7). Unknown names → 400."""
+
+from dataclasses import dataclass
+
+from .attributes import CHILD_NAME, Attribute
+from .errors import bad_request
+
+DEFAULT_LIMIT = 25
+MAX_LIMIT = 500
+LINK_RELS = {"self", "canonical", "child", "parent", "enclosure"}
+
+
+@dataclass(frozen=True)
+class Shape:
+    """Which attributes, children and links an item carries."""
+
+    fields: frozenset[str] | None = None  # None: every inline attribute
+    expand: bool = False
+    child_fields: frozenset[str] | None = None
+    only_data: bool = False
+    links: frozenset[str] | None = None  # None: every rel
+
+    def child_shape(self) -> "Shape":
+        return Shape(fields=self.child_fields, only_data=self.only_data, links=self.links)
+
+
+@dataclass(frozen=True)
+class Page:
+    limit: int
+    offset: int
+    total_results: bool
+
+
+def _names(raw: str, attributes: dict[str, Attribute], parameter: str) -> list[str]:
+    names = [name.strip() for name in raw.split(",") if name.strip()]
+    for name in names:
+        if name not in attributes:
+            raise bad_request(f"{parameter}: {name} is not an attribute of this resource.", name)
+    return names
+
+
+def _flag(params, name: str) -> bool:
+    raw = params.get(name)
+    if raw is None:
+        return False
+    if raw.lower() not in ("true", "false"):
+        raise bad_request(f"{name} must be true or false.")
+    return raw.lower() == "true"
+
+
+def parse_shape(
+    params, attributes: dict[str, Attribute], child: dict[str, Attribute] | None = None
+) -> Shape:
+    only_data = _flag(params, "onlyData")
+    links = None
+    if "links" in params:
+        links = frozenset(_split(params["links"]))
+        unknown = links - LINK_RELS
+        if unknown:
+            raise bad_request(f"links: {sorted(unknown)[0]} is not a link relation.")
+
+    expand = False
+    if "expand" in params:
+        for name in _split(params["expand"]):
+            if child is None or name not in (CHILD_NAME, "all"):
+                raise bad_request(f"expand: {name} is not a child of this resource.", name)
+            expand = True
+
+    fields = child_fields = None
+    if "fields" in params:
+        top, *children = params["fields"].split(";")
+        names = [n.strip() for n in top.split(",") if n.strip()]
+        expand = child is not None and CHILD_NAME in names
+        fields = frozenset(_names(",".join(n for n in names if n != CHILD_NAME or child is None),
+                                  attributes, "fields"))
+        for segment in children:
+            name, _, child_names = segment.partition(":")
+            if child is None or name.strip() != CHILD_NAME:
+                raise bad_request(f"fields: {name.strip()} is not a child of this resource.")
+            expand = True
+            child_fields = frozenset(_names(child_names, child, "fields"))
+    return Shape(fields, expand, child_fields, only_data, links)
+
+
+def _split(raw: str) -> list[str]:
+    return [part.strip() for part in raw.split(",") if part.strip()]
+
+
+def _non_negative(params, name: str, default: int) -> int:
+    raw = params.get(name)
+    if raw is None or raw == "":
+        return default
+    if not raw.isdigit():
+        raise bad_request(f"{name} must be a non-negative integer.")
+    return int(raw)
+
+
+def parse_page(params) -> Page:
+    limit = _non_negative(params, "limit", DEFAULT_LIMIT)
+    offset = _non_negative(params, "offset", 0)
+    return Page(min(limit, MAX_LIMIT), offset, _flag(params, "totalResults"))
+
+
+def parse_order(params, attributes: dict[str, Attribute]) -> list[str]:
+    """``orderBy=CreationDate:desc,CallId`` as ORM ordering, always ending on the key."""
+    ordering = []
+    for clause in _split(params.get("orderBy", "")):
+        name, _, direction = clause.partition(":")
+        name, direction = name.strip(), direction.strip().lower() or "asc"
+        attribute = attributes.get(name)
+        if attribute is None or not attribute.queryable:
+            raise bad_request(f"orderBy: {name} is not a sortable attribute.", name)
+        if direction not in ("asc", "desc"):
+            raise bad_request(f"orderBy: {direction} is not asc or desc.", name)
+        ordering.append(("-" if direction == "desc" else "") + attribute.field)
+    if "id" not in ordering and "-id" not in ordering:
+        ordering.append("id")
+    return ordering
+
+
+def parse_finder(params, key: Attribute) -> int | None:
+    """``finder=PrimaryKey;CallId=123``: the key value, or None without a finder."""
+    raw = params.get("finder")
+    if raw is None:
+        return None
+    name, _, arguments = raw.partition(";")
+    if name.strip() != "PrimaryKey":
+        raise bad_request(f"finder: {name.strip()} is not a finder of this resource.")
+    attribute, _, value = arguments.partition("=")
+    if attribute.strip() != key.name:
+        raise bad_request(f"finder PrimaryKey takes {key.name}.", key.name)
+    value = value.strip()
+    if not value.lstrip("-").isdigit() or not -(2**63) <= int(value) < 2**63:
+        raise bad_request(f"finder: {key.name} must be an integer.", key.name)
+    return int(value)

@@ -1,0 +1,174 @@
+"""The HTTP face of the resource: thin ViewSets over ``operations``.
+
+Every view negotiates the framework version first (so even a 401 speaks the right error
+format), answers with the Oracle media types, and echoes the contract's response headers.
+"""
+
+import json
+
+from django.http import HttpResponse
+from rest_framework.viewsets import ViewSet
+
+from calls.models import PhoneCall, TranscriptMessage
+
+from . import media, operations
+from .batch import run_batch
+from .describe import describe_resources
+from .errors import bad_request
+from .links import root_url
+from .versions import HEADER, FrameworkVersionError, requested_version
+
+METHOD_OVERRIDES = {"PATCH", "DELETE", "GET"}
+
+
+class OracleViewSet(ViewSet):
+    parser_classes = media.BODY_PARSERS
+    content_negotiation_class = media.OracleNegotiation
+    model = PhoneCall
+
+    def get_queryset(self):
+        # DjangoModelPermissions reads the model from here.
+        return self.model.objects.none()
+
+    def initialize_request(self, request, *args, **kwargs):
+        override = request.headers.get("X-HTTP-Method-Override", "").upper()
+        if request.method == "POST" and override in METHOD_OVERRIDES:
+            request.method = override
+        return super().initialize_request(request, *args, **kwargs)
+
+    def initial(self, request, *args, **kwargs):
+        try:
+            request.oracle_version = requested_version(request)
+        except FrameworkVersionError as error:
+            raise bad_request(str(error), code="unsupported_version") from None
+        super().initial(request, *args, **kwargs)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        version = getattr(request, "oracle_version", None)
+        if version is not None:
+            response[HEADER] = str(version)
+        context = request.headers.get("Metadata-Context")
+        if context is not None:
+            response["Metadata-Context"] = context
+        return response
+
+    @property
+    def context(self) -> operations.Context:
+        return operations.Context(self.request, self.request.oracle_version, root_url(self.request))
+
+    def respond(self, outcome: operations.Outcome) -> HttpResponse:
+        if outcome.body is None:
+            response = HttpResponse(status=outcome.status)
+            del response["Content-Type"]
+        else:
+            oracle_type = media.COLLECTION if outcome.collection else media.ITEM
+            response = HttpResponse(
+                json.dumps(outcome.body, ensure_ascii=False, separators=(",", ":")),
+                status=outcome.status,
+                content_type=media.response_type(self.request, oracle_type),
+            )
+        if outcome.location:
+            response["Location"] = outcome.location
+        if outcome.etag:
+            response["ETag"] = outcome.etag
+        for name, value in outcome.headers.items():
+            response[name] = value
+        return response
+
+    def conditional_get(self, outcome: operations.Outcome) -> HttpResponse:
+        """``If-None-Match`` naming the current ETag: 304 without a body."""
+        if_none_match = self.request.headers.get("If-None-Match")
+        if if_none_match and outcome.etag:
+            tags = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
+            if outcome.etag in tags or "*" in tags:
+                response = HttpResponse(status=304)
+                response["ETag"] = outcome.etag
+                del response["Content-Type"]
+                return response
+        return self.respond(outcome)
+
+    @property
+    def if_match(self):
+        return self.request.headers.get("If-Match")
+
+    def upsert_mode(self) -> bool:
+        raw = self.request.headers.get("Upsert-Mode")
+        if raw is None or raw.strip().lower() == "false":
+            return False
+        if raw.strip().lower() == "true":
+            return True
+        raise bad_request("Upsert-Mode must be true or false.", code="invalid_header")
+
+
+class PhoneCallViewSet(OracleViewSet):
+    """``/phoneCalls`` and ``/phoneCalls/{CallId}``."""
+
+    def list(self, request):
+        return self.respond(operations.list_calls(self.context))
+
+    def create(self, request):
+        return self.respond(
+            operations.create_call(self.context, request.data, upsert=self.upsert_mode())
+        )
+
+    def retrieve(self, request, call_id):
+        return self.conditional_get(operations.get_call(self.context, call_id))
+
+    def partial_update(self, request, call_id):
+        return self.respond(
+            operations.update_call(self.context, call_id, request.data, if_match=self.if_match)
+        )
+
+    def destroy(self, request, call_id):
+        return self.respond(operations.delete_call(self.context, call_id, if_match=self.if_match))
+
+
+class TranscriptMessageViewSet(OracleViewSet):
+    """``/phoneCalls/{CallId}/child/TranscriptMessage[/{MessageId}]``."""
+
+    model = TranscriptMessage
+
+    def list(self, request, call_id):
+        return self.respond(operations.list_messages(self.context, call_id))
+
+    def create(self, request, call_id):
+        return self.respond(operations.create_message(self.context, call_id, request.data))
+
+    def retrieve(self, request, call_id, message_id):
+        return self.conditional_get(operations.get_message(self.context, call_id, message_id))
+
+    def partial_update(self, request, call_id, message_id):
+        return self.respond(operations.update_message(
+            self.context, call_id, message_id, request.data, if_match=self.if_match
+        ))
+
+    def destroy(self, request, call_id, message_id):
+        return self.respond(operations.delete_message(
+            self.context, call_id, message_id, if_match=self.if_match
+        ))
+
+
+class DescribeViewSet(OracleViewSet):
+    """``/describe`` (the catalog) and ``/phoneCalls/describe``."""
+
+    def retrieve(self, request):
+        body = describe_resources(root_url(request))
+        return HttpResponse(
+            json.dumps(body, ensure_ascii=False),
+            content_type=media.response_type(request, media.DESCRIPTION),
+        )
+
+
+class BatchViewSet(OracleViewSet):
+    """``POST /crmRestApi/resources/11.13.18.05`` with the batch media type."""
+
+    parser_classes = [media.BatchJSONParser]
+
+    def create(self, request):
+        status, body = run_batch(self.context, request.data)
+        return HttpResponse(
+            json.dumps(body, ensure_ascii=False, separators=(",", ":")),
+            status=status,
+            content_type=media.response_type(request, media.BATCH),
+        )

@@ -239,8 +239,8 @@ class PhoneCallAdmin(admin.ModelAdmin):
         "call_number",
         "phone_number",
         "creation_date",
-        "left_message_flag",
-        "deleted_flag",
+        "left_message",
+        "deleted",
         "message_count",
         "has_recording",
     )
@@ -309,6 +309,14 @@ class PhoneCallAdmin(admin.ModelAdmin):
             # CallNumber is the public id: settable on create only (the contract).
             return ("call_number", *self.readonly_fields)
         return self.readonly_fields
+
+    @admin.display(description="Left message", boolean=True, ordering="left_message_flag")
+    def left_message(self, obj):
+        return obj.left_message_flag
+
+    @admin.display(description="Deleted", boolean=True, ordering="deleted_flag")
+    def deleted(self, obj):
+        return obj.deleted_flag
 
     @admin.display(description="Messages", ordering="message_count")
     def message_count(self, obj):

@@ -165,6 +165,14 @@ def test_change_page_has_an_upload_field_and_no_player_without_a_recording(admin
     assert "No recording." in content
 
 
+def test_change_page_plays_the_recording_from_the_recording_page(admin_client):
+    call = PhoneCallFactory(recording="recordings/2026/01/abc", recording_format="audio/wav")
+    response = admin_client.get(change_url(call))
+    recording_url = reverse("calls:recording", kwargs={"call_id": call.pk})
+    player = f'<audio class="callbook-player" controls preload="metadata" src="{recording_url}?v=1"'
+    assert player in response.content.decode()
+
+
 def test_saving_with_messages_bumps_the_version_and_sets_who_columns(
     admin_client, superuser
 ):

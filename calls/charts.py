@@ -7,9 +7,9 @@ viewBox units; CSS scales the drawing to the page width.
 import datetime
 from dataclasses import dataclass
 
-WIDTH = 720
-HEIGHT = 160
-PAD_LEFT = 34
+WIDTH = 960
+HEIGHT = 170
+PAD_LEFT = 38
 PAD_RIGHT = 6
 PAD_TOP = 10
 PAD_BOTTOM = 22
@@ -53,15 +53,15 @@ class Chart:
     right: float
 
 
-def _nice_ceiling(value: int) -> int:
-    """The smallest of 1, 2, 5 × 10ⁿ that is ≥ value (at least 4, so ticks stay whole)."""
-    value = max(value, 4)
-    step = 1
+def _axis_top(peak: int) -> int:
+    """Four equal, whole, round steps (1, 1.5, 2, 2.5, 3, 4, 5, 6, 8 × 10ⁿ) up to ``peak``."""
+    magnitude = 1
     while True:
-        for factor in (1, 2, 5):
-            if step * factor >= value:
-                return step * factor
-        step *= 10
+        for factor in (1, 1.5, 2, 2.5, 3, 4, 5, 6, 8):
+            step = magnitude * factor
+            if step == int(step) and step * 4 >= peak:
+                return int(step) * 4
+        magnitude *= 10
 
 
 def calls_chart(series: list[tuple[datetime.date, int]]) -> Chart:
@@ -69,7 +69,7 @@ def calls_chart(series: list[tuple[datetime.date, int]]) -> Chart:
     plot_height = HEIGHT - PAD_TOP - PAD_BOTTOM
     baseline = PAD_TOP + plot_height
     peak = max((n for _, n in series), default=0)
-    top = _nice_ceiling(peak)
+    top = _axis_top(peak)
     slot = plot_width / max(len(series), 1)
     bar_width = max(slot * 0.72, 1)
     bars = []

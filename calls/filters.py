@@ -38,7 +38,7 @@ class PhoneCallFilterSet(django_filters.FilterSet):
         widget=forms.TextInput(
             attrs={
                 "type": "search",
-                "placeholder": "Phone number, call number, call id or words said",
+                "placeholder": "Number, call id or words said",
                 "autocomplete": "off",
             }
         ),

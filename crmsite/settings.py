@@ -5,6 +5,7 @@ With nothing set, the app runs with DEBUG on and SQLite at ``db.sqlite3``. Produ
 """
 
 import os
+import tempfile
 from datetime import timedelta
 from pathlib import Path
 
@@ -154,6 +155,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 30,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
+    # Tests use a file, not shared-cache memory, so concurrent writers queue on the busy
+    # timeout exactly as in production (shared-cache locks fail at once instead).
+    # One file per test process, so parallel runs of the suite never share a database.
+    DATABASES["default"]["TEST"] = {
+        "NAME": os.path.join(tempfile.gettempdir(), f"callbook-test-{os.getpid()}.sqlite3")
+    }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -220,6 +227,9 @@ REST_FRAMEWORK = {
 CALLBOOK_DEFAULT_FRAMEWORK_VERSION = envint("CALLBOOK_DEFAULT_FRAMEWORK_VERSION", 1, minimum=1)
 # The realm named in WWW-Authenticate on a 401.
 CALLBOOK_AUTH_REALM = os.environ.get("CALLBOOK_AUTH_REALM", "Callbook")
+# Seconds a verified HTTP Basic credential is remembered (per process) so a busy
+# integration does not pay a full password hash per request; 0 turns it off.
+CALLBOOK_BASIC_AUTH_CACHE_SECONDS = envint("CALLBOOK_BASIC_AUTH_CACHE_SECONDS", 300, minimum=0)
 
 # Content-Security-Policy (django-csp 4): nothing inline, nothing from elsewhere.
 CONTENT_SECURITY_POLICY = {
@@ -301,7 +311,7 @@ AXES_HTTP_RESPONSE_CODE = 429
 STORAGE_BACKEND = os.environ.get("STORAGE_BACKEND", "local").strip().lower()
 if STORAGE_BACKEND == "s3":
     STORAGES["default"] = {
-        "BACKEND": "storages.backends.s3.S3Storage",
+        "BACKEND": "calls.storage.RecordingS3Storage",
         "OPTIONS": {
             "bucket_name": os.environ.get("AWS_STORAGE_BUCKET_NAME", ""),
             "endpoint_url": os.environ.get("AWS_S3_ENDPOINT_URL") or None,

@@ -1,14 +1,27 @@
 """Who is calling: HTTP Basic (what Oracle clients send), DRF tokens, browser sessions."""
 
 from django.conf import settings
-from django.utils.crypto import salted_hmac
+from django.contrib.auth import get_user_model
+from django.core.cache.backends.locmem import LocMemCache
+from django.utils.crypto import constant_time_compare, salted_hmac
 from rest_framework import authentication
 
 from calls.services import Actor
 
+# Verified Basic credentials of this process, keyed by an HMAC of username and password
+# (the SECRET_KEY keys it, so the key reveals nothing). Each entry holds the user's id and
+# an HMAC of the user's password hash: a changed password no longer matches, and an
+# inactive user is not found, so neither survives in the cache.
+_verified = LocMemCache("callbook-basic-credentials", {"OPTIONS": {"MAX_ENTRIES": 10_000}})
+
+
+def _digest(purpose: str, value: str) -> str:
+    return salted_hmac(f"callbook.{purpose}", value, algorithm="sha256").hexdigest()
+
 
 class BasicAuthentication(authentication.BasicAuthentication):
-    """HTTP Basic; the 401 challenge names the configured realm."""
+    """HTTP Basic that verifies a credential with the password hasher once, then trusts
+    the remembered verification for ``CALLBOOK_BASIC_AUTH_CACHE_SECONDS``."""
 
     def authenticate_header(self, request):
         return f'Basic realm="{settings.CALLBOOK_AUTH_REALM}"'
@@ -16,11 +29,41 @@ class BasicAuthentication(authentication.BasicAuthentication):
     def authenticate(self, request):
         result = super().authenticate(request)
         if result is not None:
-            # Basic has no session: the login is identified by a keyed digest of the
-            # credential, which names it without revealing it.
-            header = authentication.get_authorization_header(request)
-            request._basic_login = salted_hmac("callbook.basic-login", header).hexdigest()
+            # Basic has no session: a keyed digest of the credential names the login.
+            header = authentication.get_authorization_header(request).decode("latin-1")
+            request._basic_login = _digest("basic-login", header)
         return result
+
+    def authenticate_credentials(self, userid, password, request=None):
+        ttl = settings.CALLBOOK_BASIC_AUTH_CACHE_SECONDS
+        key = _digest("basic-credential", f"{userid}\x00{password}")
+        if ttl:
+            user = self._remembered(key)
+            if user is not None:
+                return user, None
+        user, auth = super().authenticate_credentials(userid, password, request)
+        if ttl:
+            _verified.set(key, (user.pk, _digest("password", user.password)), ttl)
+        return user, auth
+
+    @staticmethod
+    def _remembered(key: str):
+        entry = _verified.get(key)
+        if entry is None:
+            return None
+        user_id, password_digest = entry
+        user = get_user_model()._default_manager.filter(pk=user_id, is_active=True).first()
+        if user is None or not constant_time_compare(
+            _digest("password", user.password), password_digest
+        ):
+            _verified.delete(key)
+            return None
+        return user
+
+
+def forget_verified_credentials() -> None:
+    """Empty this process's cache of verified Basic credentials (tests use it)."""
+    _verified.clear()
 
 
 class TokenAuthentication(authentication.TokenAuthentication):
@@ -38,16 +81,15 @@ class TokenAuthentication(authentication.TokenAuthentication):
 
 def login_id(request) -> str | None:
     """A 32-character id of the login behind a request: never the session key or token."""
+    if getattr(request, "_basic_login", None):
+        return request._basic_login[:32]
     auth = request.auth
     if auth is not None and hasattr(auth, "key"):
-        secret = "token:" + auth.key
-    elif getattr(request, "_basic_login", None):
-        return request._basic_login[:32]
-    elif getattr(request, "session", None) is not None and request.session.session_key:
-        secret = "session:" + request.session.session_key
-    else:
-        return None
-    return salted_hmac("callbook.login-id", secret).hexdigest()[:32]
+        return _digest("login-id", "token:" + auth.key)[:32]
+    session = getattr(request, "session", None)
+    if session is not None and session.session_key:
+        return _digest("login-id", "session:" + session.session_key)[:32]
+    return None
 
 
 def actor(request) -> Actor:

@@ -9,6 +9,7 @@ import base64
 import binascii
 
 from rest_framework import serializers
+from rest_framework.settings import api_settings
 
 from .attributes import (
     BOOLEAN,
@@ -126,11 +127,11 @@ class OracleSerializer(serializers.Serializer):
 
     attributes: tuple[Attribute, ...] = ()
 
-    default_error_messages = {"invalid": "The body must be a JSON object."}
-
     def to_internal_value(self, data):
         if not isinstance(data, dict):
-            self.fail("invalid")
+            raise serializers.ValidationError(
+                {api_settings.NON_FIELD_ERRORS_KEY: ["must be a JSON object."]}
+            )
         known = {a.name for a in self.attributes}
         errors = {}
         for key in data:

@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install lint serve
+.PHONY: run test install lint serve bench bench-quick
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -35,3 +35,11 @@ serve: $(STAMP)
 	$(PY) manage.py createcachetable
 	$(PY) manage.py collectstatic --noinput
 	$(VENV)/bin/gunicorn crmsite.wsgi --bind $${GUNICORN_BIND:-127.0.0.1:8000} --workers $${WEB_CONCURRENCY:-$${GUNICORN_WORKERS:-3}} --timeout $${GUNICORN_TIMEOUT:-120} --access-logfile -
+
+# The benchmark (README, Performance): gunicorn ×2 against DATABASE_URL (default: PostgreSQL
+# database callbook_bench, recreated), 1,000 vs 1,000,000 calls; bench-quick: vs 20,000.
+bench: $(STAMP)
+	$(PY) -m bench.run $(BENCH_ARGS)
+
+bench-quick: $(STAMP)
+	$(PY) -m bench.run --quick $(BENCH_ARGS)

@@ -126,9 +126,9 @@ def _is_int64(value) -> bool:
         return False
 
 
-def _render_call(ctx: Context, call: PhoneCall, shape=None, messages=None) -> dict:
+def _render_call(ctx: Context, call: PhoneCall, shape=None, messages=None, echo=False) -> dict:
     renderer = Renderer(ctx.root, ctx.version, shape or FULL)
-    return renderer.call(call, messages)
+    return renderer.call(call, messages, echo=echo)
 
 
 def get_call(ctx: Context, call_id) -> Outcome:
@@ -197,7 +197,7 @@ def create_call(ctx: Context, data, *, upsert: bool) -> Outcome:
         ))
         created = True
     nested = getattr(call, "created_messages", None) if data.get(CHILD_NAME) else None
-    body = _render_call(ctx, call, messages=nested)
+    body = _render_call(ctx, call, messages=nested, echo=True)
     return Outcome(
         201 if created else 200, body,
         location=L.call_url(ctx.root, call.id), etag=L.etag(call.version),
@@ -213,7 +213,9 @@ def update_call(ctx: Context, call_id, data, *, if_match=None) -> Outcome:
         recording=recording, expected_version=_expected(if_match),
     ))
     nested = getattr(call, "created_messages", None) if messages else None
-    return Outcome(200, _render_call(ctx, call, messages=nested), etag=L.etag(call.version))
+    return Outcome(
+        200, _render_call(ctx, call, messages=nested, echo=True), etag=L.etag(call.version)
+    )
 
 
 def delete_call(ctx: Context, call_id, *, if_match=None) -> Outcome:
@@ -231,7 +233,7 @@ def _expected(if_match):
     values = [v.strip().removeprefix("W/").strip('"') for v in if_match.split(",")]
     if "*" in values:
         return None
-    versions = {int(v) for v in values if v.isdigit()}
+    versions = {int(v) for v in values if v.isascii() and v.isdigit()}
     return versions or {-1}
 
 

@@ -68,13 +68,15 @@ class Renderer:
 
     # Items
 
-    def call(self, call, messages=None) -> dict:
+    def call(self, call, messages=None, *, echo: bool = False) -> dict:
+        """The call's item; ``messages`` expands the child. ``echo``: the messages a write
+        nested, which answer as an array in every version (contract §4, POST)."""
         item = self._values(call, CALL_COLUMNS, self.shape.fields)
         if messages is not None:
             url = L.messages_url(self.root, call.id)
             child = Renderer(self.root, self.version, self.shape.child_shape())
             rendered = [child.message(m, call) for m in messages]
-            if expands_as_collection(self.version):
+            if expands_as_collection(self.version) and not echo:
                 item[CHILD_NAME] = child.envelope(rendered, url, limit=len(rendered), offset=0,
                                                   has_more=False, name=CHILD_NAME)
             else:

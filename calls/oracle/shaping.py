@@ -8,6 +8,7 @@ from .errors import bad_request
 
 DEFAULT_LIMIT = 25
 MAX_LIMIT = 500
+MAX_INT64 = 2**63 - 1
 LINK_RELS = {"self", "canonical", "child", "parent", "enclosure"}
 
 
@@ -91,7 +92,8 @@ def _non_negative(params, name: str, default: int) -> int:
     raw = params.get(name)
     if raw is None or raw == "":
         return default
-    if not raw.isdigit():
+    # isdigit() alone admits "²", which int() refuses; the database takes at most int64.
+    if not (raw.isascii() and raw.isdigit()) or int(raw) > MAX_INT64:
         raise bad_request(f"{name} must be a non-negative integer.")
     return int(raw)
 
@@ -131,6 +133,7 @@ def parse_finder(params, key: Attribute) -> int | None:
     if attribute.strip() != key.name:
         raise bad_request(f"finder PrimaryKey takes {key.name}.", key.name)
     value = value.strip()
-    if not value.lstrip("-").isdigit() or not -(2**63) <= int(value) < 2**63:
+    digits = value.removeprefix("-")
+    if not (digits.isascii() and digits.isdigit()) or not -(2**63) <= int(value) < 2**63:
         raise bad_request(f"finder: {key.name} must be an integer.", key.name)
     return int(value)

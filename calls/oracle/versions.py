@@ -20,7 +20,7 @@ def requested_version(request) -> int:
     if raw is None or raw.strip() == "":
         return default_version()
     raw = raw.strip()
-    if not raw.isdigit() or int(raw) not in SUPPORTED:
+    if not (raw.isascii() and raw.isdigit()) or int(raw) not in SUPPORTED:
         raise FrameworkVersionError(
             f"{HEADER} {raw[:20]!r} is not supported: use a version from 1 to 9."
         )

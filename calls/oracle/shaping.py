@@ -92,8 +92,8 @@ def _non_negative(params, name: str, default: int) -> int:
     raw = params.get(name)
     if raw is None or raw == "":
         return default
-    # isdigit() alone admits "²", which int() refuses; the database takes at most int64.
-    if not (raw.isascii() and raw.isdigit()) or int(raw) > MAX_INT64:
+    # isdigit() alone admits "²", which int() refuses.
+    if not (raw.isascii() and raw.isdigit()):
         raise bad_request(f"{name} must be a non-negative integer.")
     return int(raw)
 
@@ -101,6 +101,8 @@ def _non_negative(params, name: str, default: int) -> int:
 def parse_page(params) -> Page:
     limit = _non_negative(params, "limit", DEFAULT_LIMIT)
     offset = _non_negative(params, "offset", 0)
+    if offset > MAX_INT64:  # the database cannot bind it
+        raise bad_request("offset must be a 64-bit integer.")
     return Page(min(limit, MAX_LIMIT), offset, _flag(params, "totalResults"))
 
 

@@ -17,6 +17,7 @@ from django.forms.renderers import DjangoTemplates
 from django.urls import NoReverseMatch, reverse
 from django.utils.crypto import salted_hmac
 from django.utils.html import conditional_escape, format_html
+from simple_history.admin import SimpleHistoryAdmin
 
 from . import services
 from .models import PhoneCall, TranscriptMessage
@@ -232,7 +233,7 @@ class TranscriptMessageInline(admin.TabularInline):
 
 
 @admin.register(PhoneCall)
-class PhoneCallAdmin(admin.ModelAdmin):
+class PhoneCallAdmin(SimpleHistoryAdmin):
     form = PhoneCallAdminForm
     inlines = (TranscriptMessageInline,)
     list_display = (
@@ -346,9 +347,15 @@ class PhoneCallAdmin(admin.ModelAdmin):
     # Writes: all through calls.services ---------------------------------------------
 
     def save_model(self, request, obj, form, change):
-        # Deliberately empty: the call and its messages are written together, through the
-        # service, in save_related(), where the inline formsets are known too.
-        pass
+        # The call and its messages are written together, through the service, in
+        # save_related(), where the inline formsets are known too. Only the history's
+        # user is noted here (what SimpleHistoryAdmin.save_model would do).
+        obj._history_user = request.user
+
+    def revert_disabled(self, request, obj=None):
+        # django-simple-history's revert saves through save_model() alone, which writes
+        # nothing here: the history is for reading; corrections go through the change form.
+        return True
 
     def save_related(self, request, form, formsets, change):
         call = form.instance

@@ -417,6 +417,10 @@ def phone_call_admin_save(
     version 1 like one made by ``phone_call_create``; an existing one is bumped once when
     anything about it or its transcript changed, and left alone when nothing did.
     """
+    # Bulk writes send no signals: these also write the messages' history rows, whose
+    # user django-simple-history takes from the request (its middleware).
+    from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+
     now = timezone.now()
     adding = call.pk is None
     for message in [*new_messages, *(m for m, _ in changed_messages)]:
@@ -458,16 +462,18 @@ def phone_call_admin_save(
                     names.update(f for f in fields if f not in ("version", "message_number"))
                     _stamp_updated(message, actor, now)
                     message.version += 1
-                TranscriptMessage.objects.bulk_update(
+                bulk_update_with_history(
                     [m for m, _ in changed_messages],
+                    TranscriptMessage,
                     [*sorted(names), *_UPDATED_COLUMNS, "version"],
+                    default_date=now,
                 )
             if new_messages:
                 for message in new_messages:
                     message.call = call
                     for name, value in _stamp_created({}, actor, now).items():
                         setattr(message, name, value)
-                TranscriptMessage.objects.bulk_create(new_messages)
+                bulk_create_with_history(new_messages, TranscriptMessage, default_date=now)
     except IntegrityError:
         _raise_duplicate(
             call.call_number if adding else None,

@@ -4,6 +4,7 @@ import io
 import wave
 
 import pytest
+from django.contrib import admin
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
@@ -372,3 +373,28 @@ def test_the_transcript_renderer_writes_the_same_markup_as_djangos_templates():
         for name in fast.fields:
             assert str(fast[name]) == str(slow[name]), name
             assert str(fast[name].errors) == str(slow[name].errors), name
+
+
+def test_admin_edits_of_messages_are_recorded_in_the_change_history(admin_client, superuser):
+    call = PhoneCallFactory(messages=1)
+    message = call.messages.get()
+    response = admin_client.get(change_url(call))
+    data = form_data(response)
+    prefix = inline_prefix(response)
+    data[f"{prefix}-0-message_content"] = "corrected"
+    data[f"{prefix}-TOTAL_FORMS"] = 2
+    data[f"{prefix}-1-message_number"] = "HIST-NEW"
+    data[f"{prefix}-1-message_content"] = "added"
+    admin_client.post(change_url(call), data)
+    changed = message.history.latest()
+    assert (changed.history_type, changed.message_content) == ("~", "corrected")
+    assert changed.history_user == superuser
+    added = TranscriptMessage.history.get(message_number="HIST-NEW")
+    assert (added.history_type, added.history_user) == ("+", superuser)
+
+
+def test_history_revert_is_disabled_so_writes_stay_in_the_service(admin_client):
+    call = PhoneCallFactory()
+    response = admin_client.get(reverse("admin:calls_phonecall_history", args=[call.pk]))
+    assert response.status_code == 200
+    assert admin.site._registry[PhoneCall].revert_disabled(None, call) is True

@@ -79,6 +79,8 @@ class Renderer:
             if expands_as_collection(self.version) and not echo:
                 item[CHILD_NAME] = child.envelope(rendered, url, limit=len(rendered), offset=0,
                                                   has_more=False, name=CHILD_NAME)
+                if self.shape.only_data:  # the expanded child is data of the item too
+                    del item[CHILD_NAME]["links"]
             else:
                 item[CHILD_NAME] = rendered
         if self.shape.only_data:

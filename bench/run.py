@@ -447,7 +447,7 @@ def main(argv=None) -> int:
     parser.add_argument("--large", type=int, help="calls in the large data set")
     parser.add_argument("--requests", type=int, help="requests per scenario at most")
     parser.add_argument("--seconds", type=float, help="seconds per scenario at most")
-    parser.add_argument("--concurrency", type=int, default=4, help="client threads")
+    parser.add_argument("--concurrency", type=int, default=2, help="client threads")
     parser.add_argument("--only", help="comma-separated scenario names")
     args = parser.parse_args(argv)
     sizes = QUICK if args.quick else FULL

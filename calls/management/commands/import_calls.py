@@ -1,0 +1,168 @@
+"""``manage.py import_calls FILE``: upsert calls from JSON Lines of Oracle-shaped items.
+
+Each line is one item as ``GET …/phoneCalls?expand=TranscriptMessage`` returns it (what
+``export_calls`` writes): Oracle attribute names, the messages under ``TranscriptMessage``
+(an array, or a v3+ collection object with ``items``). Each line goes through the API's own
+``CallSerializer(upsert=True)`` and ``services.phone_call_upsert``, so the import follows the
+same rules as ``POST`` with ``Upsert-Mode: true``: the call is matched by ``CallNumber``
+(created when none matches), its messages by ``MessageNumber``.
+
+What the API computes is not imported: ids (``CallId``/``MessageId`` belong to the source
+database), who-columns and dates (the import stamps them with ``--user`` and now), links.
+
+Lines are written in batches, one transaction per batch, each line in its own savepoint: a
+rejected line leaves nothing behind and the rest of its batch goes in. Rejected lines are
+reported with their line number and reason (and written to ``--rejects`` as JSON Lines).
+"""
+
+import json
+import sys
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from rest_framework.exceptions import ErrorDetail, ValidationError
+from tqdm import tqdm
+
+from calls import services
+from calls.oracle.attributes import CALL_ATTRIBUTES, CHILD_NAME, MESSAGE_ATTRIBUTES
+from calls.oracle.serializers import CallSerializer
+
+# Attributes a client may not send (ids, who-columns, the message's InteractionId), plus the
+# ids that would name rows of the source database.
+SKIPPED_CALL_KEYS = {a.name for a in CALL_ATTRIBUTES if a.read_only} | {"CallId"}
+SKIPPED_MESSAGE_KEYS = {a.name for a in MESSAGE_ATTRIBUTES if a.read_only} | {
+    "MessageId", "CallId",
+}
+
+
+class Rejected(Exception):
+    pass
+
+
+def importable(item) -> dict:
+    """The item without the attributes the API computes; the messages as a list."""
+    if not isinstance(item, dict):
+        raise Rejected("the line is not a JSON object")
+    data = {k: v for k, v in item.items() if k not in SKIPPED_CALL_KEYS}
+    messages = data.get(CHILD_NAME)
+    if isinstance(messages, dict) and "items" in messages:
+        messages = messages["items"]
+    if isinstance(messages, list):
+        data[CHILD_NAME] = [
+            {k: v for k, v in m.items() if k not in SKIPPED_MESSAGE_KEYS}
+            if isinstance(m, dict) else m
+            for m in messages
+        ]
+    return data
+
+
+def describe(detail, prefix: str = "") -> list[str]:
+    """A DRF error detail as ``Attribute: message`` strings."""
+    if isinstance(detail, dict):
+        out = []
+        for key, value in detail.items():
+            if isinstance(key, int):  # a nested list's errors by index
+                name = f"{prefix}[{key}]"
+            else:
+                name = f"{prefix}.{key}" if prefix else str(key)
+            out += describe(value, "" if key == "non_field_errors" else name)
+        return out
+    if isinstance(detail, list):
+        if all(isinstance(d, str | ErrorDetail) for d in detail):
+            return [f"{prefix}: {d}" if prefix else str(d) for d in detail]
+        out = []
+        for index, value in enumerate(detail):
+            if value:
+                out += describe(value, f"{prefix}[{index}]")
+        return out
+    return [f"{prefix}: {detail}" if prefix else str(detail)]
+
+
+def import_line(item, actor: services.Actor) -> bool:
+    """Validate and upsert one item; returns whether a call was created."""
+    serializer = CallSerializer(data=importable(item), upsert=True)
+    if not serializer.is_valid():
+        raise Rejected("; ".join(describe(serializer.errors)))
+    values = dict(serializer.validated_data)
+    values.pop("id", None)
+    messages = [dict(m) for m in values.pop("messages", None) or []]
+    recording = values.pop("recording", None)
+    if not values.get("call_number"):
+        raise Rejected("CallNumber: required to import (calls are matched by it)")
+    try:
+        _, created = services.phone_call_upsert(
+            actor=actor, call_id=None, values=values, messages=messages, recording=recording
+        )
+    except services.DuplicateNumber as duplicate:
+        raise Rejected(f"{duplicate.attribute} {duplicate.value} already exists") from None
+    except services.MissingValue as missing:
+        raise Rejected(f"{missing.field} is required") from None
+    except services.MessageNotFound as missing:
+        raise Rejected(str(missing)) from None
+    return created
+
+
+class Command(BaseCommand):
+    help = "Upsert calls from JSON Lines of Oracle-shaped items (the export_calls format)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("path", help="a JSON Lines file, or - for stdin")
+        parser.add_argument("--batch-size", type=int, default=200,
+                            help="lines per transaction")
+        parser.add_argument("--user", default="import", help="the who-columns' username")
+        parser.add_argument("--rejects", help="also write rejected lines here (JSON Lines)")
+        parser.add_argument("--no-progress", action="store_true")
+
+    def handle(self, *args, path, batch_size, user, rejects, no_progress, **options):
+        actor = services.Actor(username=user[:64], login=None)
+        source = sys.stdin if path == "-" else open(path, encoding="utf-8")  # noqa: SIM115
+        counts = {"created": 0, "updated": 0, "rejected": 0}
+        rejected = []
+        try:
+            lines = tqdm(source, unit="line", disable=no_progress or path == "-",
+                         file=sys.stderr)
+            batch = []
+            for number, line in enumerate(lines, start=1):
+                if line.strip():
+                    batch.append((number, line))
+                if len(batch) >= batch_size:
+                    self._write(batch, actor, counts, rejected)
+                    batch = []
+            if batch:
+                self._write(batch, actor, counts, rejected)
+        finally:
+            if source is not sys.stdin:
+                source.close()
+        for number, reason in rejected:
+            self.stderr.write(f"line {number}: {reason}")
+        if rejects:
+            with open(rejects, "w", encoding="utf-8") as out:
+                for number, reason in rejected:
+                    out.write(json.dumps({"line": number, "reason": reason}) + "\n")
+        self.stdout.write(
+            f"{counts['created']} created, {counts['updated']} updated, "
+            f"{counts['rejected']} rejected."
+        )
+        if counts["rejected"] and not (counts["created"] or counts["updated"]):
+            raise CommandError("every line was rejected")
+
+    def _write(self, batch, actor, counts, rejected) -> None:
+        with transaction.atomic():
+            for number, line in batch:
+                try:
+                    item = json.loads(line)
+                except ValueError as error:
+                    reason = f"invalid JSON: {error}"
+                else:
+                    try:
+                        with transaction.atomic():
+                            created = import_line(item, actor)
+                    except Rejected as error:
+                        reason = str(error)
+                    except ValidationError as error:
+                        reason = "; ".join(describe(error.detail))
+                    else:
+                        counts["created" if created else "updated"] += 1
+                        continue
+                counts["rejected"] += 1
+                rejected.append((number, reason))

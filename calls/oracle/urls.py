@@ -9,8 +9,9 @@ ENCLOSURE = {"get": "retrieve", "put": "replace", "delete": "destroy"}
 
 # Both the release path Oracle's clients use and the "latest" alias.
 VERSION = r"(?:11\.13\.18\.05|latest)"
-CALL = r"(?P<call_id>-?\d+)"
-MESSAGE = r"(?P<message_id>-?\d+)"
+# Any segment: an id that is no integer is an Oracle 404, not Django's HTML page.
+CALL = r"(?P<call_id>[^/]+)"
+MESSAGE = r"(?P<message_id>[^/]+)"
 
 urlpatterns = [
     re_path(rf"^{VERSION}/?$", BatchViewSet.as_view({"post": "create"}), name="batch"),

@@ -2,35 +2,41 @@
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-STAMP := $(VENV)/.installed
+RUN_STAMP := $(VENV)/.installed-run
+DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: run test install lint serve bench bench-quick
-
-$(STAMP): pyproject.toml
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+$(PY):
+	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
+
+# `make run` needs only the runtime dependencies; the tests and tools add the dev extra.
+$(RUN_STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install -q -e .
+	touch $@
+
+$(DEV_STAMP): pyproject.toml | $(PY)
 	$(PY) -m pip install -q -e ".[dev]"
-	touch $(STAMP)
+	touch $@ $(RUN_STAMP)
 
-install: $(STAMP)
+install: $(DEV_STAMP)
 
-run: $(STAMP)
+run: $(RUN_STAMP)
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
 	$(PY) manage.py ensure_admin
 	$(PY) manage.py runserver 127.0.0.1:8000
 
-test: $(STAMP)
+test: $(DEV_STAMP)
 	$(PY) manage.py check
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-lint: $(STAMP)
+lint: $(DEV_STAMP)
 	$(VENV)/bin/ruff check .
 
 # Production: gunicorn on GUNICORN_BIND with WEB_CONCURRENCY (or GUNICORN_WORKERS) workers,
 # after migrations, the cache table and static files (see README, Deployment).
-serve: $(STAMP)
+serve: $(RUN_STAMP)
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py createcachetable
 	$(PY) manage.py collectstatic --noinput
@@ -38,8 +44,8 @@ serve: $(STAMP)
 
 # The benchmark (README, Performance): gunicorn ×2 against DATABASE_URL (default: PostgreSQL
 # database callbook_bench, recreated), 1,000 vs 1,000,000 calls; bench-quick: vs 20,000.
-bench: $(STAMP)
+bench: $(DEV_STAMP)
 	$(PY) -m bench.run $(BENCH_ARGS)
 
-bench-quick: $(STAMP)
+bench-quick: $(DEV_STAMP)
 	$(PY) -m bench.run --quick $(BENCH_ARGS)

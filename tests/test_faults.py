@@ -266,6 +266,7 @@ def test_soak_of_mixed_reads_and_writes_at_32_clients_has_no_5xx(cluster, tmp_pa
         assert app.process.poll() is None, "gunicorn died during the soak"
     finally:
         stop_app(app)
+    print(f"soak: {SOAK_CLIENTS} clients, {SOAK_SECONDS} s, answers {dict(tally.statuses)}")
     assert not tally.errors, f"{len(tally.errors)} failures, first: {tally.errors[:3]}"
     assert set(tally.statuses) <= {200, 201}, tally.statuses
     assert tally.statuses[201] > SOAK_SECONDS, tally.statuses  # it really wrote

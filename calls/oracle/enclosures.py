@@ -11,6 +11,7 @@ from django.core.files import File
 from django.http import HttpResponse, StreamingHttpResponse
 
 from calls import services
+from calls.audit import access_record
 from calls.models import TranscriptMessage
 from calls.ui_recording import RangeNotSatisfiable, parse_range
 from calls.ui_recording import _read as read_range
@@ -67,6 +68,7 @@ class CallRecordingViewSet(OracleViewSet):
         if not call.recording:
             raise not_found(f"Phone call {call.id} has no CallRecording.")
         storage, name = call.recording.storage, call.recording.name
+        access_record(request=request, call=call, kind="recording_download", channel="api")
         return ranged_octets(request, lambda: storage.open(name, "rb"), storage.size(name))
 
     def replace(self, request, call_id):
@@ -102,6 +104,7 @@ class MessageContentViewSet(CallRecordingViewSet):
         message = self._message(call_id, message_id)
         if message.message_content is None:
             raise not_found(f"Message {message.id} has no MessageContent.")
+        access_record(request=request, call=message.call, kind="transcript_view", channel="api")
         raw = message.message_content.encode("utf-8")
         return ranged_octets(request, lambda: io.BytesIO(raw), len(raw))
 

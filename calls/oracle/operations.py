@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from django.db.models import Prefetch
 
 from calls import services
+from calls.audit import access_record_many
 from calls.models import PhoneCall, TranscriptMessage
 
 from . import links as L
@@ -100,6 +101,8 @@ def list_calls(ctx: Context) -> Outcome:
     if shape.expand:
         queryset = queryset.prefetch_related(_messages_prefetch())
     rows, has_more, total = _page(queryset, page)
+    if shape.expand:
+        _audit_transcripts(ctx, rows)
     renderer = Renderer(ctx.root, ctx.version, shape)
     items = [
         renderer.call(call, call.messages.all() if shape.expand else None) for call in rows
@@ -135,8 +138,16 @@ def get_call(ctx: Context, call_id) -> Outcome:
     shape = parse_shape(ctx.params, CALL_BY_NAME, MESSAGE_BY_NAME)
     call = get_call_object(call_id)
     etag = L.etag(call.version)
-    messages = list(message_queryset(call)) if shape.expand else None
+    messages = None
+    if shape.expand:
+        messages = list(message_queryset(call))
+        _audit_transcripts(ctx, [call])
     return Outcome(200, _render_call(ctx, call, shape, messages), etag=etag)
+
+
+def _audit_transcripts(ctx: Context, calls) -> None:
+    """Every read of transcript text through the API is on the access record."""
+    access_record_many(request=ctx.request, calls=calls, kind="transcript_view", channel="api")
 
 
 # Writing
@@ -260,6 +271,7 @@ def list_messages(ctx: Context, call_id) -> Outcome:
     page = parse_page(ctx.params)
     queryset = _filtered(ctx, message_queryset(call), MESSAGE_BY_NAME, "MessageId")
     rows, has_more, total = _page(queryset, page)
+    _audit_transcripts(ctx, [call])
     renderer = _message_renderer(ctx, shape)
     body = renderer.envelope(
         [renderer.message(m, call) for m in rows], L.messages_url(ctx.root, call.id),
@@ -272,6 +284,7 @@ def get_message(ctx: Context, call_id, message_id) -> Outcome:
     call = get_call_object(call_id)
     message = get_message_object(call, message_id)
     shape = parse_shape(ctx.params, MESSAGE_BY_NAME)
+    _audit_transcripts(ctx, [call])
     return Outcome(
         200, _message_renderer(ctx, shape).message(message, call), etag=L.etag(message.version)
     )

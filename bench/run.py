@@ -64,7 +64,7 @@ class Sizes:
 
 FULL = Sizes(small=1_000, large=1_000_000, messages=10, requests=2_000, seconds=15,
              stream_copies=2)
-QUICK = Sizes(small=1_000, large=20_000, messages=10, requests=300, seconds=2.5,
+QUICK = Sizes(small=1_000, large=20_000, messages=10, requests=300, seconds=1.5,
               stream_copies=1)
 
 
@@ -449,6 +449,7 @@ def main(argv=None) -> int:
     parser.add_argument("--seconds", type=float, help="seconds per scenario at most")
     parser.add_argument("--concurrency", type=int, default=2, help="client threads")
     parser.add_argument("--only", help="comma-separated scenario names")
+    parser.add_argument("--strict", action="store_true", help="exit 1 when a target fails")
     args = parser.parse_args(argv)
     sizes = QUICK if args.quick else FULL
     sizes = Sizes(**{**sizes.__dict__, **{k: v for k, v in {
@@ -527,7 +528,7 @@ def main(argv=None) -> int:
     verdict("load generator is not the bottleneck", ceiling.rps > 2 * slowest,
             f"hello-world ceiling {ceiling.rps:.0f} req/s vs fastest scenario {slowest:.0f} "
             "req/s (informational)")
-    return 0 if ok else 1
+    return 0 if ok or not args.strict else 1
 
 
 if __name__ == "__main__":

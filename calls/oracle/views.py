@@ -7,6 +7,7 @@ format), answers with the Oracle media types, and echoes the contract's response
 import json
 
 from django.http import HttpResponse
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.viewsets import ViewSet
 
 from calls.models import PhoneCall, TranscriptMessage
@@ -164,6 +165,9 @@ class BatchViewSet(OracleViewSet):
     """``POST /crmRestApi/resources/11.13.18.05`` with the batch media type."""
 
     parser_classes = [media.BatchJSONParser]
+    # A batch is a POST of any parts: each part checks the permission its operation needs
+    # (batch.PERMISSIONS), so a reader's batch of gets is allowed here.
+    permission_classes = [IsAuthenticated]
 
     def create(self, request):
         status, body = run_batch(self.context, request.data)

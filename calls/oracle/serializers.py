@@ -141,9 +141,15 @@ class OracleSerializer(serializers.Serializer):
                 errors[key] = [f"{key} is read-only."]
             else:
                 errors[key] = [f"{key} is not an attribute of this resource."]
-        if errors:
-            raise serializers.ValidationError(errors)
-        return super().to_internal_value(data)
+        if not errors:
+            return super().to_internal_value(data)
+        # One entry per problem (contract §8): the attributes sent are checked as well.
+        try:
+            super().to_internal_value({k: v for k, v in data.items() if k not in errors})
+        except serializers.ValidationError as invalid:
+            if isinstance(invalid.detail, dict):
+                errors.update(invalid.detail)
+        raise serializers.ValidationError(errors)
 
 
 def _writable(attributes, *, update: bool):

@@ -3,6 +3,7 @@
 import json
 
 import pytest
+from rest_framework.test import APIClient
 
 from calls.models import PhoneCall, TranscriptMessage
 from tests.api_helpers import BATCH_TYPE, ROOT, b64, client_for, user_with
@@ -196,8 +197,6 @@ def test_a_body_that_is_not_a_batch_is_a_400(admin_api, body):
 
 
 def test_an_anonymous_batch_is_a_401(db):
-    from rest_framework.test import APIClient
-
     response = batch(APIClient(), {"id": "p", "path": "/phoneCalls", "operation": "get"})
     assert response.status_code == 401
     assert response["WWW-Authenticate"].startswith("Basic realm=")

@@ -53,3 +53,15 @@ def test_an_expanded_page_records_every_call_in_one_insert(api, calls, django_as
     with django_assert_num_queries(4):
         api.get(CALLS, {"expand": "TranscriptMessage"})
     assert AccessRecord.objects.count() == calls
+
+
+def test_records_of_an_expanded_page_name_each_call_and_the_reader(api, api_user):
+    calls = [PhoneCallFactory(messages=1) for _ in range(3)]
+    api.get(CALLS, {"expand": "TranscriptMessage"}, REMOTE_ADDR="10.1.2.3")
+    records = list(AccessRecord.objects.order_by("call_id"))
+    assert [(r.call_id, r.call_number) for r in records] == [(c.id, c.call_number) for c in calls]
+    for record in records:
+        assert (record.username, record.user_id) == (api_user.username, api_user.id)
+        assert (record.kind, record.channel) == ("transcript_view", "api")
+        assert record.remote_address == "10.1.2.3"
+        assert record.accessed_at is not None

@@ -23,6 +23,8 @@ from .attributes import (
 )
 
 INT64 = (-(2**63), 2**63 - 1)
+# The public unique ids: NOT NULL, generated when left out; null or "" is refused.
+PUBLIC_IDS = {"CallNumber", "MessageNumber"}
 # Clients send back what they read: these keys are ignored, not refused.
 IGNORED_KEYS = {"links", "@context"}
 
@@ -34,7 +36,8 @@ class StrictCharField(serializers.CharField):
     }
 
     def __init__(self, **kwargs):
-        super().__init__(trim_whitespace=False, allow_blank=True, **kwargs)
+        kwargs.setdefault("allow_blank", True)
+        super().__init__(trim_whitespace=False, **kwargs)
 
     def to_internal_value(self, data):
         if not isinstance(data, str):
@@ -111,6 +114,8 @@ def field_for(attribute: Attribute, *, required: bool) -> serializers.Field:
     nullable = not attribute.mandatory
     common = {"source": attribute.field, "required": required, "allow_null": nullable}
     if attribute.type == STRING:
+        if attribute.name in PUBLIC_IDS:
+            common.update(allow_null=False, allow_blank=False)
         return StrictCharField(max_length=attribute.max_length, **common)
     if attribute.type == INTEGER:
         return StrictIntegerField(**common)

@@ -147,3 +147,21 @@ class TestTheBasicCredentialCache:
         api.get(CALLS)
         api.get(CALLS)
         assert len(calls) == 2
+
+
+def test_a_user_with_permissions_through_a_group_and_directly_costs_one_permission_query(
+    django_assert_num_queries,
+):
+    from django.contrib.auth.models import Group
+
+    group = Group.objects.create(name="readers")
+    group.permissions.set(Permission.objects.filter(codename="view_phonecall"))
+    user = user_with("add_phonecall")
+    user.groups.add(group)
+    client = basic_client(user.username)
+    assert client.get(CALLS).status_code == 200  # verifies and remembers the credential
+    # 1. the user (remembered Basic credential), 2. the permissions, 3. the page of calls
+    with django_assert_num_queries(3):
+        assert client.get(CALLS).status_code == 200
+    assert client.post(CALLS, {"InteractionId": 1}, format="json").status_code == 201
+    assert client.delete(f"{CALLS}/{PhoneCall.objects.get().id}").status_code == 403

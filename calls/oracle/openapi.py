@@ -21,6 +21,7 @@ import functools
 import json
 
 from django.http import HttpResponse, JsonResponse
+from django.urls import path
 from django.views.decorators.http import require_GET
 
 from calls.models import PhoneCall, TranscriptMessage
@@ -693,3 +694,7 @@ def openapi_schema(request):
         return HttpResponse(to_yaml(openapi_document()),
                             content_type="application/yaml; charset=utf-8")
     return JsonResponse(openapi_document(), json_dumps_params={"ensure_ascii": False})
+
+
+# Mounted by crmsite/urls.py at api/schema/.
+urlpatterns = [path("", openapi_schema, name="openapi-schema")]

@@ -407,7 +407,8 @@ ERRORS = {
     405: ("MethodNotAllowed", "The method is not allowed on this resource."),
     412: ("PreconditionFailed", "If-Match names a stale ETag; nothing was changed."),
     415: ("UnsupportedMediaType", "The body's Content-Type is not accepted."),
-    429: ("TooManyRequests", "Throttled."),
+    429: ("TooManyRequests", "Throttled, or too many failed logins."),
+    503: ("ServiceUnavailable", "The recording could not be stored; retry later."),
 }
 
 
@@ -430,7 +431,7 @@ def _responses() -> dict:
         elif status == 412:
             response["headers"] = {"ETag": {"schema": {"type": "string"}, "required": True,
                                             "description": "The current ETag."}}
-        elif status == 429:
+        elif status in (429, 503):
             response["headers"] = {"Retry-After": {"schema": {"type": "integer"}}}
         responses[name] = response
     return responses
@@ -500,7 +501,7 @@ def _resource_operations(call: bool, item: bool) -> dict:
                     **({"200": _ok("Upsert-Mode: true updated the matching call.",
                                    ITEM_TYPES, schema(name), etag=True, location=True)}
                        if call else {}),
-                    **_errors(415, *([] if call else [404])),
+                    **_errors(415, *([503] if call else [404])),
                 },
             },
         }
@@ -510,7 +511,7 @@ def _resource_operations(call: bool, item: bool) -> dict:
         "responses": {
             "200": _ok(f"The full {what} after the update.", ITEM_TYPES, schema(name),
                        etag=True),
-            **_errors(404, 412, 415),
+            **_errors(404, 412, 415, *([503] if call else [])),
         },
     }
     return {
@@ -531,7 +532,7 @@ def _resource_operations(call: bool, item: bool) -> dict:
             "parameters": [*update["parameters"], _header(
                 "X-HTTP-Method-Override", {"type": "string", "enum": ["PATCH"]},
                 "A POST carrying it acts as PATCH (GET and DELETE work too).", required=True)],
-            "responses": {**update["responses"], **_errors(404, 405, 412, 415)},
+            "responses": {**update["responses"], **_errors(404, 405)},
         },
         "delete": {
             "summary": f"Delete a {what}" + (" and its messages" if call else ""),
@@ -567,7 +568,8 @@ def _enclosure_operations(name: str, ids: list[str]) -> dict:
             "summary": f"Replace {name} with the raw body",
             "parameters": _parameter_refs(*ids),
             "requestBody": {"required": True, "content": _content((media.OCTETS,), octets)},
-            "responses": {"204": _ok("Stored.", (), None), **_errors(404)},
+            "responses": {"204": _ok("Stored.", (), None),
+                          **_errors(404, *([503] if name == "CallRecording" else []))},
         },
         "delete": {
             "summary": f"Clear {name}",

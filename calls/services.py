@@ -14,6 +14,7 @@ from django.core.files.base import ContentFile, File
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from .models import PhoneCall, TranscriptMessage
 
@@ -49,6 +50,10 @@ class VersionMismatch(Exception):
     def __init__(self, current: int):
         super().__init__(f"the current version is {current}")
         self.current = current
+
+
+class StorageUnavailable(Exception):
+    """The recording could not be written to storage; nothing else was written."""
 
 
 class MessageNotFound(Exception):
@@ -129,7 +134,12 @@ class _StoredRecording:
         if self.content is not None:
             upload = self.content if isinstance(self.content, File) else ContentFile(self.content)
             field = self.call.recording
-            self.name = field.storage.save(field.field.generate_filename(self.call, "r"), upload)
+            try:
+                self.name = field.storage.save(
+                    field.field.generate_filename(self.call, "r"), upload
+                )
+            except Exception as error:  # any backend's failure: disk, network, credentials
+                raise StorageUnavailable(str(error)) from error
         return self
 
     def __exit__(self, exc_type, exc, tb):
@@ -189,8 +199,8 @@ def phone_call_create(
             if stored.name:
                 call.recording.name = stored.name
             call.save(force_insert=True)
-            call.created_messages = TranscriptMessage.objects.bulk_create(
-                _message_rows(call, messages, actor, now)
+            call.created_messages = bulk_create_with_history(
+                _message_rows(call, messages, actor, now), TranscriptMessage, default_date=now
             )
     except IntegrityError:
         _raise_duplicate(values.get("call_number"), _given_numbers(messages))
@@ -238,11 +248,12 @@ def _upsert_messages(
             row = match
         result.append(row)
     if changed:
-        TranscriptMessage.objects.bulk_update(
-            changed, [*sorted(fields), *_UPDATED_COLUMNS, "version"]
+        bulk_update_with_history(
+            changed, TranscriptMessage, [*sorted(fields), *_UPDATED_COLUMNS, "version"],
+            default_date=now,
         )
     if new:
-        TranscriptMessage.objects.bulk_create(new)
+        bulk_create_with_history(new, TranscriptMessage, default_date=now)
     return result
 
 
@@ -328,11 +339,34 @@ def phone_call_upsert(
     raise AssertionError("unreachable")
 
 
+def _delete_messages_with_history(call: PhoneCall, now) -> None:
+    """Delete a call's messages in a constant number of queries, history included.
+
+    Django's cascade would send a signal per message and django-simple-history would then
+    insert one history row per message; the rows are written in bulk here instead, and the
+    messages deleted with one DELETE that sends no signals (none else listens to them).
+    """
+    history = TranscriptMessage.history.model
+    messages = list(call.messages.all())
+    history.objects.bulk_create(
+        history(
+            history_type="-",
+            history_date=now,
+            history_user=history.get_default_history_user(message),
+            **{field.attname: getattr(message, field.attname) for field in history.tracked_fields},
+        )
+        for message in messages
+    )
+    queryset = TranscriptMessage.objects.filter(call=call)
+    queryset._raw_delete(queryset.db)
+
+
 def phone_call_delete(*, call: PhoneCall, expected_version: set[int] | None = None) -> None:
-    """Delete a call, its messages (by cascade) and, after the commit, its recording."""
+    """Delete a call, its messages and, after the commit, its recording."""
     with transaction.atomic():
         _check(_current_version(PhoneCall, call.pk, lock=True), expected_version)
         name = call.recording.name
+        _delete_messages_with_history(call, timezone.now())
         call.delete()
         _delete_file_on_commit(call.recording.storage, name)
 
@@ -351,9 +385,8 @@ def message_create(*, actor: Actor, call: PhoneCall, values: dict[str, Any]) -> 
     try:
         with transaction.atomic():
             _bump_call(call, actor, now)
-            (message,) = TranscriptMessage.objects.bulk_create(
-                _message_rows(call, [values], actor, now)
-            )
+            (message,) = _message_rows(call, [values], actor, now)
+            message.save(force_insert=True)
     except IntegrityError:
         _raise_duplicate(None, _given_numbers([values]))
         raise
@@ -417,10 +450,8 @@ def phone_call_admin_save(
     version 1 like one made by ``phone_call_create``; an existing one is bumped once when
     anything about it or its transcript changed, and left alone when nothing did.
     """
-    # Bulk writes send no signals: these also write the messages' history rows, whose
-    # user django-simple-history takes from the request (its middleware).
-    from simple_history.utils import bulk_create_with_history, bulk_update_with_history
-
+    # Bulk writes send no signals: the *_with_history helpers also write the messages'
+    # history rows, whose user django-simple-history takes from the request (middleware).
     now = timezone.now()
     adding = call.pk is None
     for message in [*new_messages, *(m for m, _ in changed_messages)]:

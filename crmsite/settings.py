@@ -145,6 +145,7 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["ENGINE"] = "crmsite.sqlite"  # the same, with SQLite's real limits
     # SQLite has no server connection to keep; a persistent connection only pins a file handle.
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     # WAL lets readers run beside the writer; IMMEDIATE takes the write lock when a

@@ -210,7 +210,8 @@ def test_a_storage_failure_leaves_no_row(api, monkeypatch):
 
     monkeypatch.setattr(FileSystemStorage, "_save", broken)
     response = post(api, {"InteractionId": 1, "CallRecording": b64(b"RIFF")}, version=4)
-    assert response.status_code == 500
+    assert response.status_code == 503
+    assert response["Retry-After"] == "30"
     assert response.json()["o:errorDetails"][0]["detail"]
     assert "disk full" not in response.content.decode()
     assert not PhoneCall.objects.exists()
@@ -222,10 +223,11 @@ def test_create_costs_the_same_queries_whatever_the_number_of_messages(
 ):
     body = {"InteractionId": 1, "TranscriptMessage": [message() for _ in range(count)]}
     post(api, {"InteractionId": 1})  # warm the credential cache: the steady state
-    # 1 user by id (cached Basic credential), 2 permission lookups (user, groups),
-    # 1 savepoint, 1 INSERT call, 1 bulk INSERT of the messages (also with none: skipped),
-    # 1 release savepoint.
-    expected = 6 if count else 5
+    # 1 user by id (remembered Basic credential; a superuser needs no permission query),
+    # 2 SAVEPOINT, 3 INSERT the call, 4 INSERT its history row, then with messages:
+    # 5 one bulk INSERT of the messages, 6 one bulk INSERT of their history rows;
+    # and RELEASE SAVEPOINT.
+    expected = 7 if count else 5
     with django_assert_num_queries(expected):
         response = post(api, body)
     assert response.status_code == 201

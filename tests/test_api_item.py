@@ -477,16 +477,7 @@ def test_patch_costs_the_same_queries_whatever_the_transcript(
     assert response.status_code == 200
 
 
-@pytest.mark.parametrize(
-    "messages",
-    [
-        1,
-        pytest.param(50, marks=pytest.mark.xfail(
-            strict=True,
-            reason="simple-history writes one historical row per deleted message (N+1)",
-        )),
-    ],
-)
+@pytest.mark.parametrize("messages", [1, 50])
 def test_delete_costs_the_same_queries_whatever_the_transcript(
     admin_api, django_assert_num_queries, messages
 ):
@@ -494,12 +485,13 @@ def test_delete_costs_the_same_queries_whatever_the_transcript(
     # 1. SELECT the call
     # 2. SAVEPOINT
     # 3. SELECT its version FOR UPDATE
-    # 4. SELECT its messages (the cascade)
-    # 5. UPDATE the access records of the call (SET NULL)
+    # 4. SELECT its messages (for their history)
+    # 5. INSERT the history rows of the messages (one bulk INSERT)
     # 6. DELETE the messages
-    # 7. INSERT the history row of the message (one per message: the N+1 above)
-    # 8. DELETE the call
-    # 9. INSERT the history row of the call
-    # 10. RELEASE SAVEPOINT
-    with django_assert_num_queries(10):
+    # 7. SELECT its messages (the cascade of call.delete(), now empty)
+    # 8. UPDATE the access records of the call (SET NULL)
+    # 9. DELETE the call
+    # 10. INSERT the history row of the call
+    # 11. RELEASE SAVEPOINT
+    with django_assert_num_queries(11):
         assert admin_api.delete(call_url(call.id)).status_code == 204

@@ -344,10 +344,6 @@ def test_a_storage_failure_during_a_create_writes_nothing_and_answers_in_the_con
 
 
 @pytest.mark.django_db
-@pytest.mark.xfail(
-    reason="the API answers an unreachable storage with 500; 503 + Retry-After is asked for",
-    strict=False,
-)
 def test_a_storage_outage_answers_503_with_retry_after(client, monkeypatch):
     from django.core.files.storage import default_storage
 

@@ -55,7 +55,7 @@ def test_with_nothing_set_debug_is_on_and_the_database_is_sqlite():
     assert result.returncode == 0, result.stderr
     loaded = json.loads(result.stdout.strip().splitlines()[-1])
     assert loaded["DEBUG"] is True
-    assert loaded["ENGINE"] == "django.db.backends.sqlite3"
+    assert loaded["ENGINE"] == "crmsite.sqlite"
     assert loaded["NAME"] == str(ROOT / "db.sqlite3")
 
 

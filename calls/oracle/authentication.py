@@ -4,7 +4,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache.backends.locmem import LocMemCache
 from django.utils.crypto import constant_time_compare, salted_hmac
-from rest_framework import authentication
+from rest_framework import authentication, exceptions
 
 from calls.services import Actor
 
@@ -41,7 +41,16 @@ class BasicAuthentication(authentication.BasicAuthentication):
             user = self._remembered(key)
             if user is not None:
                 return user, None
-        user, auth = super().authenticate_credentials(userid, password, request)
+        try:
+            user, auth = super().authenticate_credentials(userid, password, request)
+        except exceptions.AuthenticationFailed:
+            # django-axes marks the request when the address and username are locked out.
+            if getattr(request, "axes_locked_out", False):
+                raise exceptions.Throttled(
+                    wait=settings.AXES_COOLOFF_TIME.total_seconds(),
+                    detail="Too many failed logins; try again later.",
+                ) from None
+            raise
         if ttl:
             _verified.set(key, (user.pk, _digest("password", user.password)), ttl)
         return user, auth

@@ -183,6 +183,12 @@ def _service_errors(call):
     except services.MissingValue as missing:
         name = FIELD_TO_NAME.get(missing.field, missing.field)
         raise bad_request(f"{name} is required.", f"/{name}", code="required") from None
+    except services.StorageUnavailable:
+        raise OracleError(
+            503,
+            [Problem("The recording could not be stored; try again later.", "unavailable")],
+            {"Retry-After": "30"},
+        ) from None
     except (PhoneCall.DoesNotExist, TranscriptMessage.DoesNotExist):
         raise not_found("The resource was deleted by another request.") from None
     except services.VersionMismatch as mismatch:

@@ -1,0 +1,23 @@
+"""Django's SQLite backend, told the bound-parameter limit of the SQLite actually linked.
+
+Django 5.2 assumes 999 parameters per statement, the default of SQLite before 3.32, and
+splits bulk inserts to fit: a transcript of 50 messages and its history rows then take
+several INSERTs. SQLite 3.32+ allows 32,766 by default, so the same insert is one
+statement, as on PostgreSQL. (Django 6.0 reads the real limit itself.)
+"""
+
+import sqlite3
+
+from django.db.backends.sqlite3 import base, features
+from django.utils.functional import cached_property
+
+
+class DatabaseFeatures(features.DatabaseFeatures):
+    @cached_property
+    def max_query_params(self):
+        self.connection.ensure_connection()
+        return self.connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+
+
+class DatabaseWrapper(base.DatabaseWrapper):
+    features_class = DatabaseFeatures

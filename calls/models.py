@@ -69,8 +69,14 @@ class PhoneCall(WhoColumns):
     class Meta:
         ordering = ["id"]
         indexes = [
-            # q=PhoneNumber ... and the staff search by number.
+            # q=PhoneNumber = '...' and the staff search by number.
             models.Index(fields=["phone_number"], name="call_phone_number_idx"),
+            # q=PhoneNumber 555* (v1) and LIKE '+1415%': on PostgreSQL a prefix LIKE can use
+            # a btree only with the pattern operator class (under a non-C collation).
+            models.Index(
+                fields=["phone_number"], name="call_phone_prefix_idx",
+                opclasses=["varchar_pattern_ops"],
+            ),
             # q=ExternalSystemCallId=...: telephony systems look their own call up.
             models.Index(fields=["external_system_call_id"], name="call_external_id_idx"),
             # q=InteractionId=...: reads of the calls of one interaction.

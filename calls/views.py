@@ -11,7 +11,7 @@ from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from . import selectors
+from . import selectors, ui_transcript
 from .charts import calls_chart
 from .filters import DEFAULT_SORT, PhoneCallFilterSet
 from .models import PhoneCall, TranscriptMessage
@@ -71,13 +71,14 @@ def call_list(request):
 @staff_required
 def call_detail(request, call_id: int):
     call = selectors.phone_call_get(call_id)
-    messages = list(selectors.transcript_messages(call))
-    internal = sum(1 for m in messages if m.visibility_cd == TranscriptMessage.INTERNAL)
+    rows = list(selectors.transcript_rows(call, ui_transcript.FIELDS))
+    visibility = ui_transcript.FIELDS.index("visibility_cd")
     media_type = recording_media_type(call)
     context = {
         "call": call,
-        "messages": messages,
-        "internal_count": internal,
+        "message_count": len(rows),
+        "conversation": ui_transcript.conversation_html(rows),
+        "internal_count": sum(1 for row in rows if row[visibility] == TranscriptMessage.INTERNAL),
         "has_stored_recording": bool(call.recording),
         "recording_playable": bool(call.recording) and media_type is not None,
         "recording_media_type": media_type,

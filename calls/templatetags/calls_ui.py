@@ -39,38 +39,6 @@ def outbound_link(url, label=""):
 
 
 @register.filter
-def clock_time(value):
-    """Only the time of day (for transcript bubbles); the full value is in ``datetime``/title."""
-    if value is None:
-        return ""
-    local = to_display(value)
-    return format_html(
-        '<time datetime="{}" title="{}">{}</time>',
-        local.isoformat(),
-        format_display(value),
-        f"{local:%H:%M:%S}",
-    )
-
-
-_ROLE_CLASSES = {
-    "AGENT": "agent",
-    "CUSTOMER": "customer",
-    "CALLER": "customer",
-    "CONTACT": "customer",
-    "SUPERVISOR": "supervisor",
-    "BOT": "bot",
-    "IVR": "bot",
-    "SYSTEM": "bot",
-}
-
-
-@register.filter
-def role_class(role):
-    """A CSS modifier from a fixed set, never the pushed text itself."""
-    return _ROLE_CLASSES.get((role or "").upper(), "other")
-
-
-@register.filter
 def thousands(value):
     try:
         return f"{int(value):,}"

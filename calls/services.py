@@ -7,6 +7,8 @@ replaced or deleted recordings are removed only after the commit.
 """
 
 from collections.abc import Iterable, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
@@ -122,6 +124,29 @@ def _bump_call(call: PhoneCall, actor: Actor, now, expected: set[int] | None = N
     _stamp_updated(call, actor, now)
 
 
+# The recordings written to storage inside ``recordings_stored_during()``, for callers
+# that roll back an enclosing transaction of their own (a batch) after a write succeeded.
+_stored_during: ContextVar[list[str] | None] = ContextVar("stored_recordings", default=None)
+
+
+@contextmanager
+def recordings_stored_during():
+    """Collect the storage names of the recordings written inside the block."""
+    names: list[str] = []
+    token = _stored_during.set(names)
+    try:
+        yield names
+    finally:
+        _stored_during.reset(token)
+
+
+def discard_recordings(names: Iterable[str]) -> None:
+    """Remove recordings whose rows were rolled back (see ``recordings_stored_during``)."""
+    storage = PhoneCall._meta.get_field("recording").storage
+    for name in names:
+        storage.delete(name)
+
+
 class _StoredRecording:
     """A recording written to storage ahead of a transaction; removed if that fails."""
 
@@ -140,6 +165,9 @@ class _StoredRecording:
                 )
             except Exception as error:  # any backend's failure: disk, network, credentials
                 raise StorageUnavailable(str(error)) from error
+            collector = _stored_during.get()
+            if collector is not None:
+                collector.append(self.name)
         return self
 
     def __exit__(self, exc_type, exc, tb):

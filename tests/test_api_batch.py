@@ -205,3 +205,31 @@ def test_an_anonymous_batch_is_a_401(db):
 def test_a_batch_sent_as_plain_json_is_a_415(admin_api):
     response = admin_api.post(ROOT, json.dumps({"parts": []}), content_type="application/json")
     assert response.status_code == 415
+
+
+def test_a_rolled_back_batch_leaves_no_recording_in_storage(admin_api, settings):
+    from pathlib import Path
+
+    response = batch(
+        admin_api,
+        {"id": "rec", "path": "/phoneCalls", "operation": "create",
+         "payload": {"InteractionId": 1, "CallRecording": b64("RIFF and more")}},
+        {"id": "bad", "path": "/phoneCalls", "operation": "create",
+         "payload": {"InteractionId": "not a number"}},
+    )
+    assert response.status_code == 400
+    assert [part["id"] for part in response.json()["parts"]] == ["bad"]
+    assert counts() == (0, 0)
+    media = Path(settings.MEDIA_ROOT)
+    assert not media.exists() or not [p for p in media.rglob("*") if p.is_file()]
+
+
+def test_a_committed_batch_keeps_its_recordings(admin_api):
+    response = batch(
+        admin_api,
+        {"id": "rec", "path": "/phoneCalls", "operation": "create",
+         "payload": {"InteractionId": 1, "CallRecording": b64("RIFF and more")}},
+    )
+    assert response.status_code == 200
+    with PhoneCall.objects.get().recording.open("rb") as stored:
+        assert stored.read() == b"RIFF and more"

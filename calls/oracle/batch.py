@@ -10,6 +10,8 @@ from urllib.parse import urlsplit
 from django.db import transaction
 from django.http import QueryDict
 
+from calls import services
+
 from . import operations
 from .errors import OracleError, as_oracle_error, bad_request, error_body
 
@@ -99,7 +101,7 @@ def run_batch(ctx: operations.Context, body) -> tuple[int, dict]:
     parts = body["parts"]
     results, failures = [], []
     try:
-        with transaction.atomic():
+        with services.recordings_stored_during() as stored, transaction.atomic():
             for index, part in enumerate(parts):
                 if not isinstance(part, dict):
                     failures.append(_failure({"id": None}, bad_request(
@@ -115,6 +117,7 @@ def run_batch(ctx: operations.Context, body) -> tuple[int, dict]:
             if failures:
                 raise _Rollback
     except _Rollback:
+        services.discard_recordings(stored)  # their rows were rolled back with the batch
         return 400, {"parts": failures}
     return 200, {"parts": results}
 

@@ -19,7 +19,7 @@ from calls.ui_recording import _read as read_range
 from . import media
 from .authentication import actor
 from .errors import bad_request, not_found
-from .operations import _service_errors, get_call_object, get_message_object
+from .operations import service_errors, get_call_object, get_message_object
 from .views import OracleViewSet
 
 SPOOL_IN_MEMORY = 1024 * 1024
@@ -75,7 +75,7 @@ class CallRecordingViewSet(OracleViewSet):
         call = get_call_object(call_id)
         body = _spooled_body(request)
         with body:
-            _service_errors(lambda: services.phone_call_set_recording(
+            service_errors(lambda: services.phone_call_set_recording(
                 actor=actor(request), call=call, content=body
             ))
         return self.respond_empty()
@@ -83,7 +83,9 @@ class CallRecordingViewSet(OracleViewSet):
     def destroy(self, request, call_id):
         call = get_call_object(call_id)
         if call.recording:
-            services.phone_call_set_recording(actor=actor(request), call=call, content=None)
+            service_errors(lambda: services.phone_call_set_recording(
+                actor=actor(request), call=call, content=None
+            ))
         return self.respond_empty()
 
     def respond_empty(self):
@@ -124,6 +126,6 @@ class MessageContentViewSet(CallRecordingViewSet):
         return self.respond_empty()
 
     def _set(self, request, message, text):
-        _service_errors(lambda: services.message_update(
+        service_errors(lambda: services.message_update(
             actor=actor(request), message=message, values={"message_content": text}
         ))

@@ -114,7 +114,7 @@ def list_calls(ctx: Context) -> Outcome:
     return Outcome(200, body, collection=True)
 
 
-def get_call_object(call_id, *, lock: bool = False) -> PhoneCall:
+def get_call_object(call_id) -> PhoneCall:
     queryset = call_queryset()
     call = queryset.filter(pk=call_id).first() if _is_int64(call_id) else None
     if call is None:
@@ -165,7 +165,7 @@ def _split_call_values(values: dict):
     return values, messages, recording
 
 
-def _service_errors(call):
+def service_errors(call):
     """Run a service call, turning its domain errors into 400s naming the attribute."""
     try:
         return call()
@@ -205,11 +205,11 @@ def create_call(ctx: Context, data, *, upsert: bool) -> Outcome:
     who = actor(ctx.request)
     if upsert:
         call_id = values.pop("id", None)
-        call, created = _service_errors(lambda: services.phone_call_upsert(
+        call, created = service_errors(lambda: services.phone_call_upsert(
             actor=who, call_id=call_id, values=values, messages=messages, recording=recording,
         ))
     else:
-        call = _service_errors(lambda: services.phone_call_create(
+        call = service_errors(lambda: services.phone_call_create(
             actor=who, values=values, messages=messages, recording=recording,
         ))
         created = True
@@ -225,7 +225,7 @@ def update_call(ctx: Context, call_id, data, *, if_match=None) -> Outcome:
     call = get_call_object(call_id)
     values = _validated(CallSerializer, data, update=True, context={"call_id": call.id})
     values, messages, recording = _split_call_values(values)
-    call = _service_errors(lambda: services.phone_call_update(
+    call = service_errors(lambda: services.phone_call_update(
         actor=actor(ctx.request), call=call, values=values, messages=messages,
         recording=recording, expected_version=_expected(if_match),
     ))
@@ -237,7 +237,7 @@ def update_call(ctx: Context, call_id, data, *, if_match=None) -> Outcome:
 
 def delete_call(ctx: Context, call_id, *, if_match=None) -> Outcome:
     call = get_call_object(call_id)
-    _service_errors(lambda: services.phone_call_delete(
+    service_errors(lambda: services.phone_call_delete(
         call=call, expected_version=_expected(if_match)
     ))
     return Outcome(204)
@@ -299,7 +299,7 @@ def get_message(ctx: Context, call_id, message_id) -> Outcome:
 def create_message(ctx: Context, call_id, data) -> Outcome:
     call = get_call_object(call_id)
     values = _validated(MessageSerializer, data, context={"call_id": call.id})
-    message = _service_errors(lambda: services.message_create(
+    message = service_errors(lambda: services.message_create(
         actor=actor(ctx.request), call=call, values=values
     ))
     return Outcome(
@@ -312,7 +312,7 @@ def update_message(ctx: Context, call_id, message_id, data, *, if_match=None) ->
     call = get_call_object(call_id)
     message = get_message_object(call, message_id)
     values = _validated(MessageSerializer, data, update=True, context={"call_id": call.id})
-    message = _service_errors(lambda: services.message_update(
+    message = service_errors(lambda: services.message_update(
         actor=actor(ctx.request), message=message, values=values,
         expected_version=_expected(if_match),
     ))
@@ -324,7 +324,7 @@ def update_message(ctx: Context, call_id, message_id, data, *, if_match=None) ->
 def delete_message(ctx: Context, call_id, message_id, *, if_match=None) -> Outcome:
     call = get_call_object(call_id)
     message = get_message_object(call, message_id)
-    _service_errors(lambda: services.message_delete(
+    service_errors(lambda: services.message_delete(
         actor=actor(ctx.request), message=message, expected_version=_expected(if_match)
     ))
     return Outcome(204)

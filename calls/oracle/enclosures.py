@@ -19,7 +19,7 @@ from calls.ui_recording import _read as read_range
 from . import media
 from .authentication import actor
 from .errors import bad_request, not_found
-from .operations import service_errors, get_call_object, get_message_object
+from .operations import get_call_object, get_message_object, service_errors
 from .views import OracleViewSet
 
 SPOOL_IN_MEMORY = 1024 * 1024

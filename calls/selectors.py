@@ -1,7 +1,7 @@
 """Reads of the staff pages: search, the page of rows, the chart counts, one call.
 
-The list never counts over a join: the search and the filters on messages are ``IN``
-subqueries on the message table, so the total is a ``COUNT`` of the filtered call table.
+The list never counts over a join: the search and the filters on messages are semi-joins
+(``IN``/``EXISTS``), so the total is a ``COUNT`` of the filtered call table.
 The page itself is a deferred join: the ``OFFSET`` walks only the ids (an index scan of
 ``call_creation_idx`` for the default order), and the per-row message count, a correlated
 subquery on ``message_call_order_idx``, is computed for the page's rows only.
@@ -16,7 +16,7 @@ import re
 
 from django.core.paginator import Page, Paginator
 from django.db import connection
-from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce, TruncDate
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -52,8 +52,6 @@ def phone_call_search(queryset: QuerySet[PhoneCall], text: str) -> QuerySet[Phon
     if digits and digits != text:
         # "415 555-0101" finds "+14155550101".
         condition |= Q(phone_number__icontains=digits)
-    # An uncorrelated IN: the matching messages are found once (by an index where there is
-    # one), not probed call by call, which an EXISTS under OR would force.
     messages = visible_messages()
     if connection.vendor == "postgresql":
         from django.contrib.postgres.search import SearchQuery, SearchVector
@@ -63,12 +61,23 @@ def phone_call_search(queryset: QuerySet[PhoneCall], text: str) -> QuerySet[Phon
         ).filter(document=SearchQuery(text, config="english", search_type="websearch"))
     else:
         messages = messages.filter(message_content__icontains=text)
-    return queryset.filter(condition | Q(pk__in=messages.values("call_id")))
+    # One IN over a UNION, not "call matches OR EXISTS(message matches)": under an OR the
+    # database cannot semi-join, and probes the messages once per call (measured: minutes
+    # on 300k calls); the UNION is a hashed semi-join and uses a full-text index if any.
+    matching = (
+        PhoneCall.objects.filter(condition)
+        .order_by()
+        .values("id")
+        .union(messages.order_by().values("call_id"))
+    )
+    return queryset.filter(pk__in=matching)
 
 
-def has_internal_messages() -> Q:
-    internal = visible_messages().filter(visibility_cd=TranscriptMessage.INTERNAL)
-    return Q(pk__in=internal.values("call_id"))
+def has_internal_messages() -> Exists:
+    # EXISTS, not IN: negated (internal=false) it is an anti-join; NOT IN is not.
+    return Exists(
+        visible_messages().filter(call=OuterRef("pk"), visibility_cd=TranscriptMessage.INTERNAL)
+    )
 
 
 def message_count() -> Coalesce:

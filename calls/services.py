@@ -192,7 +192,7 @@ def _message_rows(
 
 def _raise_duplicate(call_number: str | None, message_numbers: Sequence[str]) -> None:
     """After an IntegrityError: name the number that is taken, if one is."""
-    if call_number and PhoneCall.objects.filter(call_number=call_number).exists():
+    if call_number is not None and PhoneCall.objects.filter(call_number=call_number).exists():
         raise DuplicateNumber("CallNumber", call_number)
     taken = (
         TranscriptMessage.objects.filter(message_number__in=message_numbers)
@@ -207,7 +207,7 @@ def _raise_duplicate(call_number: str | None, message_numbers: Sequence[str]) ->
 
 
 def _given_numbers(messages: Sequence[dict[str, Any]]) -> list[str]:
-    return [m["message_number"] for m in messages if m.get("message_number")]
+    return [m["message_number"] for m in messages if m.get("message_number") is not None]
 
 
 def phone_call_create(

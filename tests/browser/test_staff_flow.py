@@ -2,6 +2,7 @@
 
 import datetime
 import re
+import time
 
 import pytest
 from django.core.files.base import ContentFile
@@ -180,3 +181,35 @@ def test_a_user_without_the_permission_is_refused(in_browser, transactional_db):
         return answer.value.status
 
     assert in_browser(check) == 403
+
+
+def test_a_5000_message_transcript_stays_quick_to_search(in_browser, support_user):
+    call = PhoneCallFactory(messages=5000, messages__message_content="Customer asks for a refund")
+
+    def check(page):
+        log_in(page)
+        started = time.perf_counter()
+        page.goto(f"/calls/{call.id}/")
+        expect(page.locator("#conversation > li")).to_have_count(5000)
+        loaded = time.perf_counter() - started
+
+        box = page.get_by_label("Search the transcript")
+        started = time.perf_counter()
+        box.fill("refund")
+        # Polled with wait_for_function: Playwright's expect() waiting on this 5,000-item
+        # page while the marks are being drawn did not see the update (its text was set).
+        page.wait_for_function("() => document.getElementById('tsearch-status').textContent")
+        searched = time.perf_counter() - started
+        expect(page.locator("#tsearch-status")).to_have_text("1 of 5,000")
+        expect(page.locator("#conversation mark")).to_have_count(5000)
+        started = time.perf_counter()
+        box.fill("")
+        page.wait_for_function("() => !document.querySelector('#conversation mark')")
+        cleared = time.perf_counter() - started
+        return loaded, searched, cleared, page.problems
+
+    loaded, searched, cleared, problems = in_browser(check)
+    print(f"5,000 messages: load {loaded:.2f} s, search {searched:.2f} s, clear {cleared:.2f} s")
+    assert problems == []
+    # Generous bounds for slow CI machines; locally these are well under a second each.
+    assert loaded < 8 and searched < 3 and cleared < 3

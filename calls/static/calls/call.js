@@ -171,6 +171,9 @@
   prev.addEventListener("click", function () { searchNow(); show(current - 1); });
   next.addEventListener("click", function () { searchNow(); show(current + 1); });
 
+  // Text typed (or restored by the browser) before this script ran is searched now.
+  if (input.value) search();
+
   document.addEventListener("keydown", function (event) {
     if (event.key === "/" && !isTyping(event.target) && !event.ctrlKey && !event.metaKey && !event.altKey) {
       event.preventDefault();

@@ -12,6 +12,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from . import selectors, ui_transcript
+from .audit import access_record
 from .charts import calls_chart
 from .filters import DEFAULT_SORT, PhoneCallFilterSet
 from .models import PhoneCall, TranscriptMessage
@@ -84,7 +85,17 @@ def call_detail(request, call_id: int):
         "recording_media_type": media_type,
         "external_recording_url": None if call.recording else web_url(call.recording_url),
     }
+    if rows:
+        access_record(request=request, call=call, kind="transcript_view", channel="ui")
     return render(request, "calls/call_detail.html", context)
+
+
+def _starts_playback(request) -> bool:
+    """A request for the recording from its start: a play or a download, not a seek."""
+    if request.method == "HEAD":
+        return False
+    byte_range = request.headers.get("Range", "").replace(" ", "").lower()
+    return byte_range in ("", "bytes=0-") or byte_range.startswith("bytes=0-")
 
 
 @require_http_methods(["GET", "HEAD"])
@@ -94,15 +105,21 @@ def call_recording(request, call_id: int):
     if not call.recording:
         raise Http404("This call has no stored recording.")
     try:
-        return recording_response(request, call)
+        response = recording_response(request, call)
     except FileNotFoundError:
         raise Http404("The recording is missing from storage.") from None
+    # Seeking sends a range request per jump: only a request from the start is recorded.
+    if response.status_code in (200, 206) and _starts_playback(request):
+        kind = "recording_play" if recording_media_type(call) else "recording_download"
+        access_record(request=request, call=call, kind=kind, channel="ui")
+    return response
 
 
 @require_GET
 @staff_required
 def transcript_download(request, call_id: int):
     call = selectors.phone_call_get(call_id)
+    access_record(request=request, call=call, kind="transcript_download", channel="ui")
     lines = transcript_lines(call, selectors.transcript_messages(call).iterator(chunk_size=1000))
     response = StreamingHttpResponse(
         (line.encode("utf-8") for line in lines), content_type="text/plain; charset=utf-8"

@@ -158,20 +158,22 @@ def test_an_unknown_call_is_404(viewer_client):  # noqa: F811
 
 
 @pytest.mark.parametrize("messages", [10, 2000])
-def test_the_call_page_costs_six_queries_for_any_transcript_length(
+def test_the_call_page_costs_seven_queries_for_any_transcript_length(
     viewer_client, django_assert_num_queries, messages  # noqa: F811
 ):
     call = PhoneCallFactory(messages=messages)
-    # 1 session, 2 user, 3-4 permissions, 5 the call, 6 its visible messages.
-    with django_assert_num_queries(6):
+    # 1 session, 2 user, 3-4 permissions, 5 the call, 6 its visible messages,
+    # 7 the access record of the transcript view.
+    with django_assert_num_queries(7):
         response = viewer_client.get(detail(call))
     assert response.status_code == 200
     assert response.content.decode().count('<li class="msg ') == messages
 
 
-def test_the_download_costs_six_queries_too(viewer_client, django_assert_num_queries):  # noqa: F811
+def test_the_download_costs_seven_queries_too(viewer_client, django_assert_num_queries):  # noqa: F811
     call = PhoneCallFactory(messages=30)
-    with django_assert_num_queries(6):
+    # As the page: the access record of the download is the seventh.
+    with django_assert_num_queries(7):
         response = viewer_client.get(download(call))
         text = b"".join(response.streaming_content).decode()
     assert text.count("\n[") == 30

@@ -4,8 +4,8 @@ import pytest
 from django.core.files.base import ContentFile
 from django.urls import reverse
 
-from calls import ui_recording
-from calls.ui_recording import RangeNotSatisfiable, parse_range
+from calls import ranges
+from calls.ranges import RangeNotSatisfiable, parse_range
 from tests.factories import PhoneCallFactory
 from tests.test_ui_support import viewer, viewer_client, wav_bytes  # noqa: F401  (fixtures)
 
@@ -131,7 +131,7 @@ def test_the_stream_reads_in_chunks_never_the_whole_file(viewer_client, monkeypa
     big = b"\x01" * (1024 * 1024)
     call = _call_with_recording(data=big)
     sizes = []
-    real_read = ui_recording._read
+    real_read = ranges.read_range
 
     class Spy:
         def __init__(self, file):
@@ -153,10 +153,10 @@ def test_the_stream_reads_in_chunks_never_the_whole_file(viewer_client, monkeypa
     def spy(file, start, length):
         return real_read(Spy(file), start, length)
 
-    monkeypatch.setattr(ui_recording, "_read", spy)
+    monkeypatch.setattr(ranges, "read_range", spy)
     response = viewer_client.get(_url(call), HTTP_RANGE="bytes=1000-")
     assert len(_body(response)) == len(big) - 1000
-    assert sizes and max(sizes) <= ui_recording.CHUNK_SIZE and -1 not in sizes
+    assert sizes and max(sizes) <= ranges.CHUNK_SIZE and -1 not in sizes
 
 
 def test_a_real_wav_streams_intact(viewer_client):  # noqa: F811

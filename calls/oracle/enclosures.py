@@ -8,13 +8,12 @@ import io
 import tempfile
 
 from django.core.files import File
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse
 
 from calls import services
 from calls.audit import access_record
 from calls.models import TranscriptMessage
-from calls.ui_recording import RangeNotSatisfiable, parse_range
-from calls.ui_recording import _read as read_range
+from calls.ranges import ranged_response
 
 from . import media
 from .authentication import actor
@@ -27,27 +26,11 @@ BODY_CHUNK = 64 * 1024
 
 
 def ranged_octets(request, open_file, size: int) -> HttpResponse:
-    """200 or 206 (or 416) of ``size`` bytes that ``open_file()`` reads, in chunks."""
-    headers = {"Accept-Ranges": "bytes", "X-Content-Type-Options": "nosniff"}
-    try:
-        byte_range = parse_range(request.headers.get("Range"), size)
-    except RangeNotSatisfiable:
-        return HttpResponse(
-            status=416, content_type=media.OCTETS,
-            headers={**headers, "Content-Range": f"bytes */{size}"},
-        )
-    start, end = byte_range or (0, size - 1)
-    length = max(end - start + 1, 0)
-    response = StreamingHttpResponse(
-        read_range(open_file(), start, length),
-        status=206 if byte_range else 200,
-        content_type=media.OCTETS,
-        headers=headers,
+    """The enclosure's bytes as ``application/octet-stream``, honouring ``Range``."""
+    return ranged_response(
+        request, open_file, size,
+        content_type=media.OCTETS, headers={"X-Content-Type-Options": "nosniff"},
     )
-    response["Content-Length"] = str(length)
-    if byte_range:
-        response["Content-Range"] = f"bytes {start}-{end}/{size}"
-    return response
 
 
 def _spooled_body(request) -> File:

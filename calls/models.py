@@ -122,6 +122,13 @@ class TranscriptMessage(WhoColumns):
         indexes = [
             # A call's transcript in order: WHERE call_id = ? ORDER BY id (also the FK lookup).
             models.Index(fields=["call", "id"], name="message_call_order_idx"),
+            # The staff list's "internal notes" filter: EXISTS an internal, visible message.
+            models.Index(
+                fields=["call"], name="message_internal_idx",
+                condition=models.Q(visibility_cd="INTERNAL", deleted_flag=False),
+            ),
+            # The staff search of transcript text on PostgreSQL uses a GIN full-text index,
+            # created by migration 0004 on PostgreSQL only (SQLite has no GIN).
         ]
 
     def __str__(self) -> str:

@@ -102,3 +102,17 @@ def test_a_calls_messages_in_order_come_from_the_call_order_index(loaded):
 
     assert "message_call_order_idx" in plan
     assert "Sort" not in plan  # the index's (call_id, id) order is the transcript's order
+
+
+def test_the_staff_search_of_transcript_text_uses_the_full_text_index(loaded):
+    from calls.selectors import phone_call_search
+
+    queryset = phone_call_search(PhoneCall.objects.all(), "refund")
+    assert "message_content_search_idx" in _plan(queryset)
+
+
+def test_the_internal_notes_filter_uses_the_partial_index(loaded):
+    from calls.selectors import has_internal_messages
+
+    plan = _plan(PhoneCall.objects.filter(has_internal_messages())[:26])
+    assert "message_internal_idx" in plan

@@ -77,7 +77,8 @@ def _plan(queryset) -> str:
 def test_each_filter_the_clients_use_is_an_index_scan(loaded, name, request_q, order, index):
     call = loaded
     q = request_q.format(
-        phone=phone_number(call), phone_prefix=phone_number(call)[:-2], call=call, interaction=interaction_id(call),
+        phone=phone_number(call), phone_prefix=phone_number(call)[:-2], call=call,
+        interaction=interaction_id(call),
         number=call_number(call), since=(END - timedelta(days=30)).isoformat(),
         until=(END - timedelta(days=20)).isoformat(),
     )

@@ -212,19 +212,8 @@ class TranscriptMessageInline(admin.TabularInline):
     form = TranscriptMessageInlineForm
     extra = 0
     ordering = ("id",)
-    fields = (
-        "message_number",
-        "role_cd",
-        "posted_by_display_name",
-        "posted_by_party_id",
-        "message_type_cd",
-        "visibility_cd",
-        "message_content",
-        "deleted_flag",
-        "last_updated_by",
-        "last_update_date",
-    )
     readonly_fields = ("last_updated_by", "last_update_date")
+    fields = (*TranscriptMessageInlineForm.Meta.fields, *readonly_fields)
     verbose_name = "transcript message"
     verbose_name_plural = "transcript"
 

@@ -20,6 +20,7 @@ from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet,
 from django.db.models.functions import Coalesce, TruncDate
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.functional import cached_property
 
 from .models import PhoneCall, TranscriptMessage
 from .ui_time import day_start, display_zone
@@ -92,15 +93,37 @@ def message_count() -> Coalesce:
     return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
 
 
+# The list counts at most this many calls (2,000 pages of 50): counting every row of a
+# million-call table would cost more than the page itself. Past it the list says "100,000+".
+COUNT_CAP = 100_000
+
+
+class CappedPaginator(Paginator):
+    """A paginator whose count stops at ``COUNT_CAP`` (then ``capped`` is true)."""
+
+    @cached_property
+    def _counted(self) -> int:
+        # LIMIT inside, COUNT outside: the database stops reading one row past the cap.
+        return self.object_list.order_by()[: COUNT_CAP + 1].count()
+
+    @cached_property
+    def count(self) -> int:
+        return min(self._counted, COUNT_CAP)
+
+    @cached_property
+    def capped(self) -> bool:
+        return self._counted > COUNT_CAP
+
+
 def phone_call_page(
     filtered: QuerySet[PhoneCall], page_number, *, per_page: int = PAGE_SIZE
 ) -> tuple[Page, list[PhoneCall]]:
     """The requested page (clamped to the existing ones) and its rows, in order.
 
-    Two queries: the count of the filtered calls, then the page rows joined to the page's
-    ids taken with ``LIMIT``/``OFFSET`` in a subquery.
+    Two queries: the (capped) count of the filtered calls, then the page rows joined to the
+    page's ids taken with ``LIMIT``/``OFFSET`` in a subquery.
     """
-    paginator = Paginator(filtered.only("id"), per_page)
+    paginator = CappedPaginator(filtered.only("id"), per_page)
     page = paginator.get_page(page_number)
     if not paginator.count:
         return page, []

@@ -220,3 +220,19 @@ def test_page_rows_come_from_the_page_ids_only(viewer_client):  # noqa: F811
     response = viewer_client.get(LIST, {"sort": "number", "page": "3"})
     assert _numbers(response) == [c.call_number for c in calls[100:120]]
     assert PhoneCall.objects.count() == 120
+
+
+def test_a_very_long_list_counts_up_to_a_cap_and_says_so(
+    viewer_client, monkeypatch  # noqa: F811
+):
+    from calls import selectors
+
+    monkeypatch.setattr(selectors, "COUNT_CAP", 120)
+    PhoneCall.objects.bulk_create(PhoneCallFactory.build_batch(130))
+    page = viewer_client.get(reverse("calls:list")).content.decode()
+    assert "120+ calls" in page
+    assert "of 3+" in page  # pages of 50 within the counted 120
+
+    monkeypatch.setattr(selectors, "COUNT_CAP", 130)
+    page = viewer_client.get(reverse("calls:list")).content.decode()
+    assert "130 calls" in page and "130+" not in page, "exactly at the cap is not over it"

@@ -18,7 +18,7 @@ from calls.ranges import ranged_response
 from . import media
 from .authentication import actor
 from .errors import bad_request, not_found
-from .operations import get_call_object, get_message_object, service_errors
+from .operations import Outcome, get_call_object, get_message_object, service_errors
 from .views import OracleViewSet
 
 SPOOL_IN_MEMORY = 1024 * 1024
@@ -72,9 +72,7 @@ class CallRecordingViewSet(OracleViewSet):
         return self.respond_empty()
 
     def respond_empty(self):
-        response = HttpResponse(status=204)
-        del response["Content-Type"]
-        return response
+        return self.respond(Outcome(204))
 
 
 class MessageContentViewSet(CallRecordingViewSet):

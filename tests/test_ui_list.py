@@ -227,12 +227,21 @@ def test_a_very_long_list_counts_up_to_a_cap_and_says_so(
 ):
     from calls import selectors
 
+    def summaries(response):
+        """The head count and the pager summary: the only places a count is shown."""
+        html = response.content.decode()
+        head = re.search(r'class="page-head__count">([^<]*)<', html).group(1)
+        pager = re.search(r'class="pager__summary">([^<]*)<', html).group(1)
+        return head, pager
+
     monkeypatch.setattr(selectors, "COUNT_CAP", 120)
     PhoneCall.objects.bulk_create(PhoneCallFactory.build_batch(130))
-    page = viewer_client.get(reverse("calls:list")).content.decode()
-    assert "120+ calls" in page
-    assert "of 3+" in page  # pages of 50 within the counted 120
+    response = viewer_client.get(reverse("calls:list"))
+    assert response.context["page"].paginator.capped
+    assert summaries(response) == ("120+ calls", "Calls 1–50 of 120+")
+    assert "Page 1 of 3+" in response.content.decode()  # pages of 50 within 120
 
     monkeypatch.setattr(selectors, "COUNT_CAP", 130)
-    page = viewer_client.get(reverse("calls:list")).content.decode()
-    assert "130 calls" in page and "130+" not in page, "exactly at the cap is not over it"
+    response = viewer_client.get(reverse("calls:list"))
+    assert not response.context["page"].paginator.capped, "exactly at the cap is not over it"
+    assert summaries(response) == ("130 calls", "Calls 1–50 of 130")

@@ -16,8 +16,8 @@ from django.core.files.base import ContentFile, File
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from . import history
 from .models import PhoneCall, TranscriptMessage
 
 
@@ -190,6 +190,27 @@ def _message_rows(
     ]
 
 
+def _insert_messages(call: PhoneCall, rows: list[TranscriptMessage], now):
+    """Insert new messages of ``call`` and their history rows: two statements in all."""
+    if rows:
+        TranscriptMessage.objects.bulk_create(rows)
+        history.record(
+            TranscriptMessage.objects.filter(pk__in=[row.pk for row in rows]),
+            history.CREATED, now, user_of=call,
+        )
+    return rows
+
+
+def _update_messages(call: PhoneCall, rows: list[TranscriptMessage], fields, now) -> None:
+    """Save ``fields`` of changed messages of ``call`` and their history rows."""
+    if rows:
+        TranscriptMessage.objects.bulk_update(rows, fields)
+        history.record(
+            TranscriptMessage.objects.filter(pk__in=[row.pk for row in rows]),
+            history.CHANGED, now, user_of=call,
+        )
+
+
 def _raise_duplicate(call_number: str | None, message_numbers: Sequence[str]) -> None:
     """After an IntegrityError: name the number that is taken, if one is."""
     if call_number is not None and PhoneCall.objects.filter(call_number=call_number).exists():
@@ -226,9 +247,11 @@ def phone_call_create(
         with _StoredRecording(call, recording) as stored, transaction.atomic():
             if stored.name:
                 call.recording.name = stored.name
-            call.save(force_insert=True)
-            call.created_messages = bulk_create_with_history(
-                _message_rows(call, messages, actor, now), TranscriptMessage, default_date=now
+            call.save_without_historical_record(force_insert=True)
+            history.record(PhoneCall.objects.filter(pk=call.pk), history.CREATED, now,
+                           user_of=call)
+            call.created_messages = _insert_messages(
+                call, _message_rows(call, messages, actor, now), now
             )
     except IntegrityError:
         _raise_duplicate(values.get("call_number"), _given_numbers(messages))
@@ -275,13 +298,8 @@ def _upsert_messages(
             changed.append(match)
             row = match
         result.append(row)
-    if changed:
-        bulk_update_with_history(
-            changed, TranscriptMessage, [*sorted(fields), *_UPDATED_COLUMNS, "version"],
-            default_date=now,
-        )
-    if new:
-        bulk_create_with_history(new, TranscriptMessage, default_date=now)
+    _update_messages(call, changed, [*sorted(fields), *_UPDATED_COLUMNS, "version"], now)
+    _insert_messages(call, new, now)
     return result
 
 
@@ -371,21 +389,11 @@ def _delete_messages_with_history(call: PhoneCall, now) -> None:
     """Delete a call's messages in a constant number of queries, history included.
 
     Django's cascade would send a signal per message and django-simple-history would then
-    insert one history row per message; the rows are written in bulk here instead, and the
+    insert one history row per message; they are copied in one statement here instead, and the
     messages deleted with one DELETE that sends no signals (none else listens to them).
     """
-    history = TranscriptMessage.history.model
-    messages = list(call.messages.all())
-    history.objects.bulk_create(
-        history(
-            history_type="-",
-            history_date=now,
-            history_user=history.get_default_history_user(message),
-            **{field.attname: getattr(message, field.attname) for field in history.tracked_fields},
-        )
-        for message in messages
-    )
     queryset = TranscriptMessage.objects.filter(call=call)
+    history.record(queryset, history.DELETED, now, user_of=call)
     queryset._raw_delete(queryset.db)
 
 
@@ -478,8 +486,8 @@ def phone_call_admin_save(
     version 1 like one made by ``phone_call_create``; an existing one is bumped once when
     anything about it or its transcript changed, and left alone when nothing did.
     """
-    # Bulk writes send no signals: the *_with_history helpers also write the messages'
-    # history rows, whose user django-simple-history takes from the request (middleware).
+    # Bulk writes send no signals: their history rows come from calls.history, with the
+    # user the admin noted on the call.
     now = timezone.now()
     adding = call.pk is None
     for message in [*new_messages, *(m for m, _ in changed_messages)]:
@@ -521,18 +529,16 @@ def phone_call_admin_save(
                     names.update(f for f in fields if f not in ("version", "message_number"))
                     _stamp_updated(message, actor, now)
                     message.version += 1
-                bulk_update_with_history(
-                    [m for m, _ in changed_messages],
-                    TranscriptMessage,
-                    [*sorted(names), *_UPDATED_COLUMNS, "version"],
-                    default_date=now,
+                _update_messages(
+                    call, [m for m, _ in changed_messages],
+                    [*sorted(names), *_UPDATED_COLUMNS, "version"], now,
                 )
             if new_messages:
                 for message in new_messages:
                     message.call = call
                     for name, value in _stamp_created({}, actor, now).items():
                         setattr(message, name, value)
-                bulk_create_with_history(new_messages, TranscriptMessage, default_date=now)
+                _insert_messages(call, new_messages, now)
     except IntegrityError:
         _raise_duplicate(
             call.call_number if adding else None,

@@ -225,7 +225,7 @@ def test_create_costs_the_same_queries_whatever_the_number_of_messages(
     post(api, {"InteractionId": 1})  # warm the credential cache: the steady state
     # 1 user by id (remembered Basic credential; a superuser needs no permission query),
     # 2 SAVEPOINT, 3 INSERT the call, 4 INSERT its history row, then with messages:
-    # 5 one bulk INSERT of the messages, 6 one bulk INSERT of their history rows;
+    # 5 one bulk INSERT of the messages, 6 one INSERT … SELECT of their history rows;
     # and RELEASE SAVEPOINT.
     expected = 7 if count else 5
     with django_assert_num_queries(expected):

@@ -1,12 +1,13 @@
 """Change history of calls and transcript messages (django-simple-history)."""
 
 import base64
+import datetime
 
 import pytest
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from calls import services
+from calls import history, services
 from calls.models import PhoneCall, TranscriptMessage
 from tests.factories import PhoneCallFactory, TranscriptMessageFactory, UserFactory
 
@@ -111,3 +112,66 @@ def test_the_admin_shows_a_calls_history(admin_client):
     assert response.status_code == 200
     assert response.context["page_obj"].paginator.count == 2
     assert b"+1415" in response.content
+
+
+def _tracked(row, model):
+    return {f.attname: getattr(row, f.attname) for f in model.history.model.tracked_fields}
+
+
+def test_a_set_based_history_row_holds_what_the_library_records():
+    """calls.history copies rows in SQL; its rows must equal django-simple-history's own."""
+    user = UserFactory()
+    message = TranscriptMessageFactory(message_content="hello", posted_by_party_id=42)
+    (library_row,) = TranscriptMessage.history.filter(id=message.id)  # from the save signal
+    call = message.call
+    call._history_user = user
+    when = library_row.history_date + datetime.timedelta(seconds=1)
+
+    history.record(TranscriptMessage.objects.filter(pk=message.pk), history.CHANGED, when,
+                   user_of=call)
+
+    copied = TranscriptMessage.history.filter(id=message.id).latest()
+    assert copied.history_id != library_row.history_id
+    assert _tracked(copied, TranscriptMessage) == _tracked(library_row, TranscriptMessage)
+    assert (copied.history_type, copied.history_date, copied.history_user) == ("~", when, user)
+    assert copied.history_change_reason is None
+
+
+def test_an_api_create_records_the_call_and_each_message_as_stored():
+    from django.test import Client
+
+    user = UserFactory(username="integration", is_superuser=True)
+    auth = "Basic " + base64.b64encode(b"integration:correct-horse-battery").decode()
+    texts = ["first", "second", "third"]
+    body = {
+        "InteractionId": 1,
+        "TranscriptMessage": [
+            {"MessageContent": base64.b64encode(t.encode()).decode(), "RoleCd": "AGENT"}
+            for t in texts
+        ],
+    }
+    response = Client().post(API, body, content_type="application/json",
+                             HTTP_AUTHORIZATION=auth)
+    assert response.status_code == 201, response.content
+
+    call = PhoneCall.objects.get()
+    (call_row,) = call.history.all()
+    assert _tracked(call_row, PhoneCall) == _tracked(call, PhoneCall)
+    assert (call_row.history_type, call_row.history_user) == ("+", user)
+    rows = list(TranscriptMessage.history.order_by("history_id"))
+    stored = list(call.messages.order_by("id"))
+    assert [_tracked(r, TranscriptMessage) for r in rows] == [
+        _tracked(m, TranscriptMessage) for m in stored
+    ]
+    assert [r.message_content for r in rows] == texts
+    assert {(r.history_type, r.history_user, r.history_date) for r in rows} == {
+        ("+", user, call.creation_date)
+    }
+
+
+def test_deleting_a_call_records_each_message_as_it_was():
+    call = PhoneCallFactory(messages=3)
+    before = {m.id: _tracked(m, TranscriptMessage) for m in call.messages.all()}
+    services.phone_call_delete(call=call)
+    deleted = TranscriptMessage.history.filter(history_type="-")
+    assert {r.id: _tracked(r, TranscriptMessage) for r in deleted} == before

@@ -9,11 +9,11 @@ the date, the type (``+`` created, ``~`` changed, ``-`` deleted) and the user it
 saves keep the library's own signal.
 """
 
+from collections.abc import Sequence
 from functools import cache
 from typing import Any
 
-from django.db import connections
-from django.db.models import CharField, DateTimeField, IntegerField, QuerySet, Value
+from django.db import connection
 
 CREATED, CHANGED, DELETED = "+", "~", "-"
 
@@ -24,26 +24,38 @@ def history_model(model):
     return model.history.model
 
 
-def record(rows: QuerySet, history_type: str, date, *, user_of: Any) -> None:
-    """Copy ``rows`` as they are stored now into their model's history table.
+@cache
+def _copy_sql(model, key: str) -> str:
+    """``INSERT … SELECT`` of ``model``'s rows whose ``key`` is in a list (``{marks}``).
+
+    Built once per model and key from the models' tables: the ORM would spend more CPU
+    compiling the query than the database spends running it.
+    """
+    history = history_model(model)
+    q = connection.ops.quote_name
+    tracked = ", ".join(q(field.column) for field in history.tracked_fields)
+    return (
+        f"INSERT INTO {q(history._meta.db_table)} "
+        f"({tracked}, {q('history_date')}, {q('history_type')}, {q('history_user_id')}) "
+        f"SELECT {tracked}, %s, %s, %s FROM {q(model._meta.db_table)} "
+        f"WHERE {q(model._meta.get_field(key).column)} IN ({{marks}}) "
+        f"ORDER BY {q(model._meta.pk.column)}"
+    )
+
+
+def record(model, key: str, values: Sequence, history_type: str, date, *,
+           user_of: Any) -> None:
+    """Copy the rows of ``model`` whose field ``key`` is in ``values``, as they are stored
+    now, into its history table.
 
     ``user_of``: the instance whose history user the library would take (for messages,
     their call: the admin notes the user on it).
     """
-    history = history_model(rows.model)
-    user = history.get_default_history_user(user_of)
-    tracked = history.tracked_fields
-    constants = {
-        "history_date": Value(date, output_field=DateTimeField()),
-        "history_type": Value(history_type, output_field=CharField()),
-        "history_user_id": Value(user.pk if user else None, output_field=IntegerField()),
-    }
-    select = rows.order_by("pk").annotate(**constants).values_list(
-        *(field.attname for field in tracked), *constants
-    )
-    sql, params = select.query.sql_with_params()
-    connection = connections[rows.db]
-    quote = connection.ops.quote_name
-    columns = ", ".join(quote(name) for name in [*(f.column for f in tracked), *constants])
+    if not values:
+        return
+    user = history_model(model).get_default_history_user(user_of)
+    sql = _copy_sql(model, key).format(marks=", ".join(["%s"] * len(values)))
+    params = [connection.ops.adapt_datetimefield_value(date), history_type,
+              user.pk if user else None, *values]
     with connection.cursor() as cursor:
-        cursor.execute(f"INSERT INTO {quote(history._meta.db_table)} ({columns}) {sql}", params)
+        cursor.execute(sql, params)

@@ -194,10 +194,8 @@ def _insert_messages(call: PhoneCall, rows: list[TranscriptMessage], now):
     """Insert new messages of ``call`` and their history rows: two statements in all."""
     if rows:
         TranscriptMessage.objects.bulk_create(rows)
-        history.record(
-            TranscriptMessage.objects.filter(pk__in=[row.pk for row in rows]),
-            history.CREATED, now, user_of=call,
-        )
+        history.record(TranscriptMessage, "id", [row.pk for row in rows], history.CREATED, now,
+                       user_of=call)
     return rows
 
 
@@ -205,10 +203,8 @@ def _update_messages(call: PhoneCall, rows: list[TranscriptMessage], fields, now
     """Save ``fields`` of changed messages of ``call`` and their history rows."""
     if rows:
         TranscriptMessage.objects.bulk_update(rows, fields)
-        history.record(
-            TranscriptMessage.objects.filter(pk__in=[row.pk for row in rows]),
-            history.CHANGED, now, user_of=call,
-        )
+        history.record(TranscriptMessage, "id", [row.pk for row in rows], history.CHANGED, now,
+                       user_of=call)
 
 
 def _raise_duplicate(call_number: str | None, message_numbers: Sequence[str]) -> None:
@@ -248,8 +244,7 @@ def phone_call_create(
             if stored.name:
                 call.recording.name = stored.name
             call.save_without_historical_record(force_insert=True)
-            history.record(PhoneCall.objects.filter(pk=call.pk), history.CREATED, now,
-                           user_of=call)
+            history.record(PhoneCall, "id", [call.pk], history.CREATED, now, user_of=call)
             call.created_messages = _insert_messages(
                 call, _message_rows(call, messages, actor, now), now
             )
@@ -392,8 +387,8 @@ def _delete_messages_with_history(call: PhoneCall, now) -> None:
     insert one history row per message; they are copied in one statement here instead, and the
     messages deleted with one DELETE that sends no signals (none else listens to them).
     """
+    history.record(TranscriptMessage, "call", [call.pk], history.DELETED, now, user_of=call)
     queryset = TranscriptMessage.objects.filter(call=call)
-    history.record(queryset, history.DELETED, now, user_of=call)
     queryset._raw_delete(queryset.db)
 
 

@@ -165,3 +165,26 @@ def test_a_user_with_permissions_through_a_group_and_directly_costs_one_permissi
         assert client.get(CALLS).status_code == 200
     assert client.post(CALLS, {"InteractionId": 1}, format="json").status_code == 201
     assert client.delete(f"{CALLS}/{PhoneCall.objects.get().id}").status_code == 403
+
+
+def test_the_loaded_permissions_are_djangos_own():
+    """One query must find exactly what ModelBackend finds: direct and through groups."""
+    from django.contrib.auth.backends import ModelBackend
+    from django.contrib.auth.models import Group
+
+    from calls.oracle.permissions import load_permissions
+
+    readers, auditors = Group.objects.create(name="readers"), Group.objects.create(name="x")
+    readers.permissions.set(Permission.objects.filter(codename__in=["view_phonecall",
+                                                                    "view_group"]))
+    auditors.permissions.set(Permission.objects.filter(codename="view_accessrecord"))
+    user = user_with("add_phonecall", "change_transcriptmessage")
+    user.groups.set([readers, auditors])
+    Group.objects.create(name="unrelated").permissions.set(Permission.objects.all())
+
+    fresh = type(user).objects.get(pk=user.pk)
+    load_permissions(fresh)
+    expected = ModelBackend().get_all_permissions(type(user).objects.get(pk=user.pk))
+    assert fresh._perm_cache == expected
+    assert expected == {"calls.add_phonecall", "calls.change_transcriptmessage",
+                        "calls.view_phonecall", "auth.view_group", "calls.view_accessrecord"}

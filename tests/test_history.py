@@ -127,8 +127,7 @@ def test_a_set_based_history_row_holds_what_the_library_records():
     call._history_user = user
     when = library_row.history_date + datetime.timedelta(seconds=1)
 
-    history.record(TranscriptMessage.objects.filter(pk=message.pk), history.CHANGED, when,
-                   user_of=call)
+    history.record(TranscriptMessage, "id", [message.pk], history.CHANGED, when, user_of=call)
 
     copied = TranscriptMessage.history.filter(id=message.id).latest()
     assert copied.history_id != library_row.history_id

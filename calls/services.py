@@ -17,7 +17,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from . import history
+from . import history, inserts
 from .models import PhoneCall, TranscriptMessage
 
 
@@ -193,7 +193,7 @@ def _message_rows(
 def _insert_messages(call: PhoneCall, rows: list[TranscriptMessage], now):
     """Insert new messages of ``call`` and their history rows: two statements in all."""
     if rows:
-        TranscriptMessage.objects.bulk_create(rows)
+        inserts.insert(TranscriptMessage, rows)
         history.record(TranscriptMessage, "id", [row.pk for row in rows], history.CREATED, now,
                        user_of=call)
     return rows
@@ -243,7 +243,7 @@ def phone_call_create(
         with _StoredRecording(call, recording) as stored, transaction.atomic():
             if stored.name:
                 call.recording.name = stored.name
-            call.save_without_historical_record(force_insert=True)
+            inserts.insert(PhoneCall, [call])
             history.record(PhoneCall, "id", [call.pk], history.CREATED, now, user_of=call)
             call.created_messages = _insert_messages(
                 call, _message_rows(call, messages, actor, now), now

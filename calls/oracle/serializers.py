@@ -46,6 +46,21 @@ class StrictCharField(serializers.CharField):
             self.fail("nul")
         return data
 
+    def run_validators(self, value):
+        # CharField's validator objects (length, surrogates) as two inline checks: every
+        # string of a request passes here, 80 of them in a create with 20 messages.
+        errors = []
+        if self.max_length is not None and len(value) > self.max_length:
+            errors.append(self.error_messages["max_length"].format(max_length=self.max_length))
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as error:  # a lone surrogate, which JSON may carry
+            errors.append(
+                f"Surrogate characters are not allowed: U+{ord(value[error.start]):X}."
+            )
+        if errors:
+            raise serializers.ValidationError(errors)
+
 
 class StrictIntegerField(serializers.Field):
     default_error_messages = {

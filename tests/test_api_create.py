@@ -168,6 +168,28 @@ def test_bad_input_is_a_400_naming_the_attribute_and_writes_nothing(api, body, p
     assert not TranscriptMessage.objects.exists()
 
 
+def test_a_lone_surrogate_or_an_overlong_string_is_refused_with_every_problem(api):
+    # JSON may escape half of a surrogate pair; such a string has no UTF-8 form to store.
+    body = (
+        '{"InteractionId": 1, "PhoneNumber": "+1415\\ud800",'
+        ' "TranscriptMessage": [{"RoleCd": "\\udfff' + "x" * 30 + '"}]}'
+    )
+    response = api.post(CALLS, body, content_type="application/json",
+                        HTTP_REST_FRAMEWORK_VERSION="4")
+    assert response.status_code == 400, response.content
+    problems = sorted(
+        (d["o:errorPath"], d["detail"]) for d in response.json()["o:errorDetails"]
+    )
+    assert problems == [
+        ("/PhoneNumber", "PhoneNumber: Surrogate characters are not allowed: U+D800."),
+        ("/TranscriptMessage/0/RoleCd",
+         "RoleCd: Ensure this field has no more than 30 characters."),
+        ("/TranscriptMessage/0/RoleCd",
+         "RoleCd: Surrogate characters are not allowed: U+DFFF."),
+    ]
+    assert not PhoneCall.objects.exists()
+
+
 def test_links_and_context_sent_back_by_a_client_are_ignored(api):
     response = post(api, {"InteractionId": 1, "links": [{"rel": "self"}], "@context": {}})
     assert response.status_code == 201

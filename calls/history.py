@@ -54,8 +54,13 @@ def record(model, key: str, values: Sequence, history_type: str, date, *,
     if not values:
         return
     user = history_model(model).get_default_history_user(user_of)
-    sql = _copy_sql(model, key).format(marks=", ".join(["%s"] * len(values)))
-    params = [connection.ops.adapt_datetimefield_value(date), history_type,
-              user.pk if user else None, *values]
+    constants = [connection.ops.adapt_datetimefield_value(date), history_type,
+                 user.pk if user else None]
+    # SQLite bounds the parameters of a statement; a long transcript takes several.
+    limit = connection.features.max_query_params
+    size = len(values) if limit is None else limit - len(constants)
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        for start in range(0, len(values), size):
+            batch = values[start:start + size]
+            sql = _copy_sql(model, key).format(marks=", ".join(["%s"] * len(batch)))
+            cursor.execute(sql, [*constants, *batch])

@@ -22,7 +22,7 @@ def _fields(model) -> tuple:
 def _preparer(field):
     """How a value of ``field`` goes to the database: as it is, unless its type says not."""
     if isinstance(field, DateTimeField):
-        return connection.ops.adapt_datetimefield_value
+        return lambda value: connection.ops.adapt_datetimefield_value(value)
     if isinstance(field, FileField):
         return lambda value: field.get_db_prep_save(value, connection)
     return None

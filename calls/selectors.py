@@ -12,8 +12,10 @@ one; without it every search reads and parses every message.
 """
 
 import datetime
+import hashlib
 import re
 
+from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery
@@ -136,10 +138,19 @@ def phone_call_page(
     return page, rows
 
 
+# The chart reads every call of its 30 days (24 ms at a million calls, where the rest of
+# the page costs about 45 ms), so its counts are kept this long; the list is always current.
+CHART_CACHE_SECONDS = 60
+
+
 def calls_per_day(
     filtered: QuerySet[PhoneCall], *, days: int = 30, now: datetime.datetime | None = None
 ) -> list[tuple[datetime.date, int]]:
-    """Calls per calendar day (in the display zone) over the last ``days`` days, oldest first."""
+    """Calls per calendar day (in the display zone) over the last ``days`` days, oldest first.
+
+    The counts come from the cache when the same selection was counted in the last
+    ``CHART_CACHE_SECONDS``: the key is the SQL of the count, filters and days included.
+    """
     zone = display_zone()
     today = (now or timezone.now()).astimezone(zone).date()
     first = today - datetime.timedelta(days=days - 1)
@@ -151,7 +162,12 @@ def calls_per_day(
         .annotate(n=Count("id"))
         .values_list("day", "n")
     )
-    counts = dict(rows)
+    sql, params = rows.query.sql_with_params()
+    key = "calls-per-day:" + hashlib.sha256(f"{first}:{sql}:{params!r}".encode()).hexdigest()
+    counts = cache.get(key)
+    if counts is None:
+        counts = dict(rows)
+        cache.set(key, counts, CHART_CACHE_SECONDS)
     return [(first + datetime.timedelta(i), counts.get(first + datetime.timedelta(i), 0))
             for i in range(days)]
 

@@ -28,6 +28,16 @@ def _forget_basic_credentials():
     forget_verified_credentials()
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    # Cached chart counts and throttle counters belong to the test that made them.
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def password():
     return PASSWORD

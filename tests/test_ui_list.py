@@ -245,3 +245,19 @@ def test_a_very_long_list_counts_up_to_a_cap_and_says_so(
     response = viewer_client.get(reverse("calls:list"))
     assert not response.context["page"].paginator.capped, "exactly at the cap is not over it"
     assert summaries(response) == ("130 calls", "Calls 1–50 of 130")
+
+
+def test_the_chart_counts_are_kept_a_minute_per_selection(viewer_client):  # noqa: F811
+    from django.core.cache import cache
+
+    PhoneCallFactory()
+    assert viewer_client.get(LIST).context["chart"].total == 1
+    PhoneCallFactory(phone_number="+14155550999")
+    # The same selection within the minute: the list is current, the chart kept.
+    response = viewer_client.get(LIST)
+    assert len(response.context["calls"]) == 2
+    assert response.context["chart"].total == 1
+    # Another selection is counted afresh; so is the first once its minute is over.
+    assert viewer_client.get(LIST, {"q": "+14155550999"}).context["chart"].total == 1
+    cache.clear()  # the minute is over
+    assert viewer_client.get(LIST).context["chart"].total == 2

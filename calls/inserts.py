@@ -5,10 +5,10 @@ value through its field's preparation chain; for a call and its 20 messages that
 largest share of a create's CPU. The rows inserted here are model instances the services
 built from validated values, so each column needs only what its type asks of the
 database backend (a date-time on SQLite, a file's name), decided once per column, and the
-statement is built once per model and row count.
+statement's parts are built once per model.
 """
 
-from functools import cache, lru_cache
+from functools import cache
 
 from django.db import connection
 from django.db.models import DateTimeField, FileField
@@ -33,15 +33,22 @@ def _preparers(model) -> tuple:
     return tuple(_preparer(field) for field in _fields(model))
 
 
-@lru_cache(maxsize=512)
-def _statement(model, rows: int) -> str:
+@cache
+def _parts(model) -> tuple[str, str, str]:
+    """The statement's head, one row of placeholders, and its tail."""
     q = connection.ops.quote_name
     fields = _fields(model)
-    row = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    return (
-        f"INSERT INTO {q(model._meta.db_table)} ({', '.join(q(f.column) for f in fields)}) "
-        f"VALUES {', '.join([row] * rows)} RETURNING {q(model._meta.pk.column)}"
+    head = (
+        f"INSERT INTO {q(model._meta.db_table)} ({', '.join(q(f.column) for f in fields)}) VALUES "
     )
+    row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    return head, row, f" RETURNING {q(model._meta.pk.column)}"
+
+
+def _statement(model, rows: int) -> str:
+    # Only the parts are kept: a statement per row count could hold megabytes of SQL.
+    head, row, tail = _parts(model)
+    return head + ", ".join([row] * rows) + tail
 
 
 def insert(model, instances: list) -> list:

@@ -179,19 +179,14 @@ def test_deleting_a_call_records_each_message_as_it_was():
 
 def test_history_of_more_rows_than_one_statement_may_bind_is_copied_in_batches(monkeypatch):
     from django.db import connection
+    from django.test.utils import CaptureQueriesContext
 
     call = PhoneCallFactory(messages=7)
     ids = list(call.messages.values_list("id", flat=True))
     monkeypatch.setattr(connection.features, "max_query_params", 3 + 2)  # 2 ids a statement
-    statements = []
-
-    def count(execute, sql, params, many, context):
-        statements.append(sql)
-        return execute(sql, params, many, context)
-
-    with connection.execute_wrapper(count):
+    with CaptureQueriesContext(connection) as statements:
         history.record(TranscriptMessage, "id", ids, history.CHANGED, timezone.now(),
                        user_of=call)
-    assert len(statements) == 4
+    assert len(statements.captured_queries) == 4
     copied = TranscriptMessage.history.filter(history_type="~").order_by("history_id")
     assert [row.id for row in copied] == sorted(ids)

@@ -4,6 +4,7 @@ import datetime
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from calls import inserts
@@ -48,15 +49,9 @@ def test_rows_beyond_the_backends_parameter_limit_go_in_batches(monkeypatch):
     call = PhoneCallFactory()
     rows = _messages(call, 5)
     monkeypatch.setattr(connection.ops, "bulk_batch_size", lambda fields, objs: 2)
-    statements = []
-
-    def count(execute, sql, params, many, context):
-        statements.append(sql)
-        return execute(sql, params, many, context)
-
-    with connection.execute_wrapper(count):
+    with CaptureQueriesContext(connection) as statements:
         inserts.insert(TranscriptMessage, rows)
-    assert len(statements) == 3
+    assert len(statements.captured_queries) == 3
     assert [m.message_content for m in TranscriptMessage.objects.filter(call=call)] == [
         r.message_content for r in rows
     ]

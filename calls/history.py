@@ -59,8 +59,9 @@ def record(model, key: str, values: Sequence, history_type: str, date, *,
     # SQLite bounds the parameters of a statement; a long transcript takes several.
     limit = connection.features.max_query_params
     size = len(values) if limit is None else limit - len(constants)
+    template = _copy_sql(model, key)
     with connection.cursor() as cursor:
         for start in range(0, len(values), size):
             batch = values[start:start + size]
-            sql = _copy_sql(model, key).format(marks=", ".join(["%s"] * len(batch)))
+            sql = template.format(marks=", ".join(["%s"] * len(batch)))
             cursor.execute(sql, [*constants, *batch])

@@ -21,28 +21,87 @@ from django.db import transaction
 from tqdm import tqdm
 
 CALL_COLUMNS = (
-    "id", "created_by", "creation_date", "last_updated_by", "last_update_date",
-    "last_update_login", "call_number", "call_details_url", "recording", "recording_format",
-    "recording_url", "transcript_url", "deleted_flag", "external_system_call_id",
-    "interaction_id", "left_message_flag", "phone_number", "version",
+    "id",
+    "created_by",
+    "creation_date",
+    "last_updated_by",
+    "last_update_date",
+    "last_update_login",
+    "call_number",
+    "call_details_url",
+    "recording",
+    "recording_format",
+    "recording_url",
+    "transcript_url",
+    "deleted_flag",
+    "external_system_call_id",
+    "interaction_id",
+    "left_message_flag",
+    "phone_number",
+    "version",
 )
 MESSAGE_COLUMNS = (
-    "id", "created_by", "creation_date", "last_updated_by", "last_update_date",
-    "last_update_login", "call_id", "message_number", "message_content", "message_type_cd",
-    "posted_by_display_name", "posted_by_party_id", "role_cd", "visibility_cd",
-    "deleted_flag", "version",
+    "id",
+    "created_by",
+    "creation_date",
+    "last_updated_by",
+    "last_update_date",
+    "last_update_login",
+    "call_id",
+    "message_number",
+    "message_content",
+    "message_type_cd",
+    "posted_by_display_name",
+    "posted_by_party_id",
+    "role_cd",
+    "visibility_cd",
+    "deleted_flag",
+    "version",
 )
 CALL_TABLE = "calls_phonecall"
 MESSAGE_TABLE = "calls_transcriptmessage"
 
 SPAN = timedelta(days=3 * 365)
 _WORDS = [
-    "hello", "thanks", "calling", "about", "invoice", "order", "delivery", "refund",
-    "account", "password", "reset", "address", "change", "appointment", "tomorrow",
-    "morning", "afternoon", "please", "confirm", "number", "email", "problem", "resolved",
-    "escalate", "manager", "callback", "schedule", "payment", "card", "declined",
-    "shipping", "tracking", "warranty", "replacement", "cancel", "subscription", "upgrade",
-    "plan", "discount",
+    "hello",
+    "thanks",
+    "calling",
+    "about",
+    "invoice",
+    "order",
+    "delivery",
+    "refund",
+    "account",
+    "password",
+    "reset",
+    "address",
+    "change",
+    "appointment",
+    "tomorrow",
+    "morning",
+    "afternoon",
+    "please",
+    "confirm",
+    "number",
+    "email",
+    "problem",
+    "resolved",
+    "escalate",
+    "manager",
+    "callback",
+    "schedule",
+    "payment",
+    "card",
+    "declined",
+    "shipping",
+    "tracking",
+    "warranty",
+    "replacement",
+    "cancel",
+    "subscription",
+    "upgrade",
+    "plan",
+    "discount",
 ]
 _AGENTS = ("Dana Agent", "Lee Support", "Sam Desk", "Kim Care", "Ola Help")
 
@@ -100,11 +159,24 @@ _NOW = datetime.now(UTC).replace(microsecond=0)
 def _call_row(plan: Plan, call_id: int) -> tuple:
     created = plan.creation_date(call_id)
     return (
-        call_id, "bench", created, "bench", created, None, call_number(call_id),
+        call_id,
+        "bench",
+        created,
+        "bench",
+        created,
+        None,
+        call_number(call_id),
         f"https://pbx.example.com/calls/{call_id}" if call_id % 4 == 0 else None,
-        plan.recording, "audio/mpeg" if plan.recording else None,
-        None, None, call_id % 97 == 0, f"EXT-{call_id}", interaction_id(call_id),
-        call_id % 5 == 0, phone_number(call_id), 1,
+        plan.recording,
+        "audio/mpeg" if plan.recording else None,
+        None,
+        None,
+        call_id % 97 == 0,
+        f"EXT-{call_id}",
+        interaction_id(call_id),
+        call_id % 5 == 0,
+        phone_number(call_id),
+        1,
     )
 
 
@@ -112,12 +184,22 @@ def _message_row(plan: Plan, call_id: int, message_id: int, index: int, created)
     agent = index % 2 == 0
     text = " ".join(SENTENCES[(message_id * k) % len(SENTENCES)] for k in (1, 3))
     return (
-        message_id, "bench", created + timedelta(seconds=index * 7), "bench",
-        created + timedelta(seconds=index * 7), None, call_id, message_number(message_id),
-        text, "TEXT", _AGENTS[call_id % len(_AGENTS)] if agent else "Customer",
+        message_id,
+        "bench",
+        created + timedelta(seconds=index * 7),
+        "bench",
+        created + timedelta(seconds=index * 7),
+        None,
+        call_id,
+        message_number(message_id),
+        text,
+        "TEXT",
+        _AGENTS[call_id % len(_AGENTS)] if agent else "Customer",
         f"P{call_id % 100_000}" if not agent else None,
-        "AGENT" if agent else "CUSTOMER", "INTERNAL" if message_id % 23 == 0 else "EXTERNAL",
-        False, 1,
+        "AGENT" if agent else "CUSTOMER",
+        "INTERNAL" if message_id % 23 == 0 else "EXTERNAL",
+        False,
+        1,
     )
 
 
@@ -190,13 +272,19 @@ def _detach(cursor, table: str) -> list[str]:
         cursor.execute(f'DROP INDEX "{name}"')
     return [
         *(definition for _, definition in indexes),
-        *(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}'
-          for name, definition in constraints),
+        *(
+            f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}'
+            for name, definition in constraints
+        ),
     ]
 
 
 def load_postgresql(
-    connection, plan: Plan, *, batch_calls: int = 10_000, progress: bool = True,
+    connection,
+    plan: Plan,
+    *,
+    batch_calls: int = 10_000,
+    progress: bool = True,
     detach: bool | None = None,
 ):
     """COPY the plan into PostgreSQL through a Django connection, one transaction a batch.
@@ -223,8 +311,9 @@ def load_postgresql(
             if restore:
                 cursor.execute("SET maintenance_work_mem = '256MB'")
             # Calls' constraints first: the messages' foreign key needs the calls' key.
-            for statement in tqdm(list(reversed(restore)), desc="indexes",
-                                  disable=not (progress and restore)):
+            for statement in tqdm(
+                list(reversed(restore)), desc="indexes", disable=not (progress and restore)
+            ):
                 cursor.execute(statement)
     with connection.cursor() as cursor:
         for table in (CALL_TABLE, MESSAGE_TABLE):
@@ -257,8 +346,7 @@ def load_sqlite(connection, plan: Plan, *, batch_calls: int = 5_000, progress: b
 
 def _sqlite_row(row: tuple) -> tuple:
     return tuple(
-        v.isoformat(sep=" ").replace("+00:00", "") if isinstance(v, datetime) else v
-        for v in row
+        v.isoformat(sep=" ").replace("+00:00", "") if isinstance(v, datetime) else v for v in row
     )
 
 

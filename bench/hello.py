@@ -3,6 +3,7 @@
 
 def application(environ, start_response):
     body = b'{"hello":"world"}'
-    start_response("200 OK", [("Content-Type", "application/json"),
-                              ("Content-Length", str(len(body)))])
+    start_response(
+        "200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
+    )
     return [body]

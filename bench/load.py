@@ -62,7 +62,8 @@ class Result:
             "p95_ms": round(self.percentile(95) * 1000, 2),
             "p99_ms": round(self.percentile(99) * 1000, 2),
             "mean_ms": round(statistics.fmean(self.latencies) * 1000, 2)
-            if self.latencies else None,
+            if self.latencies
+            else None,
             "client_cpu_ms_per_req": round(self.client_cpu / max(self.requests, 1) * 1000, 3),
             **({"first_error": self.first_error} if self.first_error else {}),
         }
@@ -168,6 +169,11 @@ def run(
         thread.join()
     elapsed = time.perf_counter() - started
     return Result(
-        name, len(latencies), errors[0], elapsed, latencies,
-        time.process_time() - cpu_before, first_error[0] if first_error else None,
+        name,
+        len(latencies),
+        errors[0],
+        elapsed,
+        latencies,
+        time.process_time() - cpu_before,
+        first_error[0] if first_error else None,
     )

@@ -62,10 +62,8 @@ class Sizes:
     stream_copies: int
 
 
-FULL = Sizes(small=1_000, large=1_000_000, messages=10, requests=2_000, seconds=15,
-             stream_copies=2)
-QUICK = Sizes(small=1_000, large=20_000, messages=10, requests=300, seconds=1.5,
-              stream_copies=1)
+FULL = Sizes(small=1_000, large=1_000_000, messages=10, requests=2_000, seconds=15, stream_copies=2)
+QUICK = Sizes(small=1_000, large=20_000, messages=10, requests=300, seconds=1.5, stream_copies=1)
 
 
 def emit(payload: dict) -> None:
@@ -168,8 +166,9 @@ def create_fixture(media: Path, sizes: Sizes) -> Fixture:
     with path.open("wb") as out:
         for _ in range(RECORDING_BYTES // MB):
             out.write(block)
-    return Fixture(password, token, session.session_key, transcript.first_call_id,
-                   recording.first_call_id)
+    return Fixture(
+        password, token, session.session_key, transcript.first_call_id, recording.first_call_id
+    )
 
 
 def grow_to(total_calls: int, messages: int, end: datetime) -> tuple[int, int] | None:
@@ -199,10 +198,24 @@ class Gunicorn:
     def __init__(self, app: str, env: dict[str, str], workers: int = 2):
         self.port = free_port()
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", app, "--bind", f"127.0.0.1:{self.port}",
-             "--workers", str(workers), "--timeout", "300", "--log-level", "warning",
-             "--chdir", str(ROOT)],
-            env=env, cwd=ROOT,
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                app,
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "--workers",
+                str(workers),
+                "--timeout",
+                "300",
+                "--log-level",
+                "warning",
+                "--chdir",
+                str(ROOT),
+            ],
+            env=env,
+            cwd=ROOT,
         )
         self._wait()
 
@@ -263,13 +276,15 @@ def _message(i: int, k: int) -> dict:
 
 
 def create_body(i: int) -> bytes:
-    return json.dumps({
-        "InteractionId": 900_000_000 + i,
-        "PhoneNumber": f"+1650{i % 10_000_000:07d}",
-        "ExternalSystemCallId": f"BENCH-{i}-{secrets.token_hex(4)}",
-        "LeftMessageFlag": False,
-        "TranscriptMessage": [_message(i, k) for k in range(20)],
-    }).encode()
+    return json.dumps(
+        {
+            "InteractionId": 900_000_000 + i,
+            "PhoneNumber": f"+1650{i % 10_000_000:07d}",
+            "ExternalSystemCallId": f"BENCH-{i}-{secrets.token_hex(4)}",
+            "LeftMessageFlag": False,
+            "TranscriptMessage": [_message(i, k) for k in range(20)],
+        }
+    ).encode()
 
 
 class Scenarios:
@@ -301,50 +316,82 @@ class Scenarios:
         cookie = {"Cookie": f"sessionid={self.f.session}"}
         return {
             "create_20_messages_basic": lambda i: L.Request(
-                "POST", API, create_body(i), {**self.basic, **self.json}, (201,)),
+                "POST", API, create_body(i), {**self.basic, **self.json}, (201,)
+            ),
             "create_20_messages_token": lambda i: L.Request(
-                "POST", API, create_body(i), {**self.token, **self.json}, (201,)),
+                "POST", API, create_body(i), {**self.token, **self.json}, (201,)
+            ),
             "upsert_existing": lambda i: L.Request(
-                "POST", API,
-                json.dumps({"CallNumber": call_number(self.random_call()),
-                            "PhoneNumber": f"+1212{i % 10_000_000:07d}"}).encode(),
-                {**self.token, **self.json, "Upsert-Mode": "true"}, (200,)),
-            "get_item": lambda i: L.Request(
-                "GET", f"{API}/{self.random_call()}", None, self.token),
-            "get_collection_25": lambda i: L.Request(
-                "GET", f"{API}?limit=25", None, self.token),
+                "POST",
+                API,
+                json.dumps(
+                    {
+                        "CallNumber": call_number(self.random_call()),
+                        "PhoneNumber": f"+1212{i % 10_000_000:07d}",
+                    }
+                ).encode(),
+                {**self.token, **self.json, "Upsert-Mode": "true"},
+                (200,),
+            ),
+            "get_item": lambda i: L.Request("GET", f"{API}/{self.random_call()}", None, self.token),
+            "get_collection_25": lambda i: L.Request("GET", f"{API}?limit=25", None, self.token),
             "get_collection_500_expand": lambda i: L.Request(
-                "GET", f"{API}?limit=500&expand=TranscriptMessage", None, self.token),
+                "GET", f"{API}?limit=500&expand=TranscriptMessage", None, self.token
+            ),
             "q_phone_number": lambda i: L.Request(
                 "GET",
                 f"{API}?" + urlencode({"q": f"PhoneNumber={phone_number(self.random_call())}"}),
-                None, self.token),
+                None,
+                self.token,
+            ),
             "q_creation_date": lambda i: L.Request(
                 "GET",
-                f"{API}?" + urlencode({"q": window, "orderBy": "CreationDate:desc",
-                                       "limit": 25}, quote_via=quote),
-                None, {**self.token, "REST-Framework-Version": "2"}),
+                f"{API}?"
+                + urlencode(
+                    {"q": window, "orderBy": "CreationDate:desc", "limit": 25}, quote_via=quote
+                ),
+                None,
+                {**self.token, "REST-Framework-Version": "2"},
+            ),
             "staff_list": lambda i: L.Request("GET", "/", None, cookie),
             "call_page_2000_messages": lambda i: L.Request(
-                "GET", f"/calls/{self.f.transcript_call}/", None, cookie),
+                "GET", f"/calls/{self.f.transcript_call}/", None, cookie
+            ),
             "recording_range_1mb": lambda i: self._range(i),
         }
 
     def _range(self, i: int) -> L.Request:
         start = self.rng.randrange(0, RECORDING_BYTES - MB)
         return L.Request(
-            "GET", f"{API}/{self.f.recording_call}/enclosure/CallRecording", None,
-            {**self.token, "Range": f"bytes={start}-{start + MB - 1}"}, (206,))
+            "GET",
+            f"{API}/{self.f.recording_call}/enclosure/CallRecording",
+            None,
+            {**self.token, "Range": f"bytes={start}-{start + MB - 1}"},
+            (206,),
+        )
 
 
-def run_scenarios(server: Gunicorn, scenarios: Scenarios, sizes: Sizes, phase: str,
-                  concurrency: int, only: set[str] | None) -> dict[str, L.Result]:
+def run_scenarios(
+    server: Gunicorn,
+    scenarios: Scenarios,
+    sizes: Sizes,
+    phase: str,
+    concurrency: int,
+    only: set[str] | None,
+) -> dict[str, L.Result]:
     results = {}
     for name, make in scenarios.all().items():
         if only and name not in only:
             continue
-        result = L.run(name, server.port, make, requests=sizes.requests, seconds=sizes.seconds,
-                       concurrency=concurrency, warmup=4)
+        result = L.run(
+            name,
+            server.port,
+            make,
+            requests=sizes.requests,
+            seconds=sizes.seconds,
+            concurrency=concurrency,
+            warmup=4,
+        )
         emit(result.as_dict(phase=phase, calls=scenarios.calls))
         results[name] = result
     return results
@@ -363,11 +410,14 @@ def database_limit(url: str, sizes: Sizes) -> L.Result:
     message_columns = [c for c in MESSAGE_COLUMNS if c != "id"]
     sqlite = url.startswith("sqlite")
     mark = "?" if sqlite else "%s"
-    call_sql = (f"INSERT INTO {CALL_TABLE} ({', '.join(call_columns)}) VALUES "
-                f"({', '.join([mark] * len(call_columns))}) RETURNING id")
+    call_sql = (
+        f"INSERT INTO {CALL_TABLE} ({', '.join(call_columns)}) VALUES "
+        f"({', '.join([mark] * len(call_columns))}) RETURNING id"
+    )
     row_marks = "(" + ", ".join([mark] * len(message_columns)) + ")"
-    message_sql = (f"INSERT INTO {MESSAGE_TABLE} ({', '.join(message_columns)}) VALUES "
-                   + ", ".join([row_marks] * 20))
+    message_sql = f"INSERT INTO {MESSAGE_TABLE} ({', '.join(message_columns)}) VALUES " + ", ".join(
+        [row_marks] * 20
+    )
     if sqlite:
         import sqlite3
 
@@ -386,8 +436,25 @@ def database_limit(url: str, sizes: Sizes) -> L.Result:
         i += 1
         now = datetime.now(UTC)
         tag = secrets.token_hex(8).upper()
-        call = ("bench", now, "bench", now, None, f"DL{tag}", None, "", None, None, None,
-                False, f"DB-{i}", 900_000_000 + i, False, f"+1650{i:07d}", 1)
+        call = (
+            "bench",
+            now,
+            "bench",
+            now,
+            None,
+            f"DL{tag}",
+            None,
+            "",
+            None,
+            None,
+            None,
+            False,
+            f"DB-{i}",
+            900_000_000 + i,
+            False,
+            f"+1650{i:07d}",
+            1,
+        )
         began = time.perf_counter()
         if sqlite:
             conn.execute("BEGIN IMMEDIATE")
@@ -397,15 +464,34 @@ def database_limit(url: str, sizes: Sizes) -> L.Result:
         values = []
         for k in range(20):
             message = _message(i, k)
-            values += ["bench", now, "bench", now, None, call_id, f"DM{tag}{k:03d}",
-                       base64.b64decode(message["MessageContent"]).decode(), "TEXT",
-                       message["PostedByDisplayName"], None, message["RoleCd"], "EXTERNAL",
-                       False, 1]
+            values += [
+                "bench",
+                now,
+                "bench",
+                now,
+                None,
+                call_id,
+                f"DM{tag}{k:03d}",
+                base64.b64decode(message["MessageContent"]).decode(),
+                "TEXT",
+                message["PostedByDisplayName"],
+                None,
+                message["RoleCd"],
+                "EXTERNAL",
+                False,
+                1,
+            ]
         conn.execute(message_sql, values)
         conn.commit() if not sqlite else conn.execute("COMMIT")
         latencies.append(time.perf_counter() - began)
-    result = L.Result("database_limit_call_plus_20_messages", len(latencies), 0,
-                      time.perf_counter() - started, latencies, time.process_time() - cpu)
+    result = L.Result(
+        "database_limit_call_plus_20_messages",
+        len(latencies),
+        0,
+        time.perf_counter() - started,
+        latencies,
+        time.process_time() - cpu,
+    )
     conn.close()
     return result
 
@@ -418,10 +504,17 @@ def stream_memory(server: Gunicorn, scenarios: Scenarios, copies: int) -> dict:
         # Reset the high-water mark, so VmHWM afterwards is the peak of this test alone.
         Path(f"/proc/{pid}/clear_refs").write_text("5")
         before[pid] = memory(pid)
-    request = L.Request("GET", f"{API}/{scenarios.f.recording_call}/enclosure/CallRecording",
-                        None, scenarios.token)
-    result = L.run("stream_200mb_recording", server.port, lambda i: request,
-                   requests=copies * len(workers), seconds=120, concurrency=len(workers))
+    request = L.Request(
+        "GET", f"{API}/{scenarios.f.recording_call}/enclosure/CallRecording", None, scenarios.token
+    )
+    result = L.run(
+        "stream_200mb_recording",
+        server.port,
+        lambda i: request,
+        requests=copies * len(workers),
+        seconds=120,
+        concurrency=len(workers),
+    )
     growth = {}
     for pid in workers:
         after = memory(pid)
@@ -452,9 +545,20 @@ def main(argv=None) -> int:
     parser.add_argument("--strict", action="store_true", help="exit 1 when a target fails")
     args = parser.parse_args(argv)
     sizes = QUICK if args.quick else FULL
-    sizes = Sizes(**{**sizes.__dict__, **{k: v for k, v in {
-        "large": args.large, "requests": args.requests, "seconds": args.seconds}.items()
-        if v is not None}})
+    sizes = Sizes(
+        **{
+            **sizes.__dict__,
+            **{
+                k: v
+                for k, v in {
+                    "large": args.large,
+                    "requests": args.requests,
+                    "seconds": args.seconds,
+                }.items()
+                if v is not None
+            },
+        }
+    )
     only = set(args.only.split(",")) if args.only else None
     url = os.environ.get("DATABASE_URL", DEFAULT_URL)
     if not (url.startswith("postgres") or url.startswith("sqlite")):
@@ -468,22 +572,42 @@ def main(argv=None) -> int:
     fixture = create_fixture(media, sizes)
     end = datetime.now(UTC).replace(microsecond=0)
     ranges = [grow_to(sizes.small, sizes.messages, end)]
-    emit({"machine": {"cpus": os.cpu_count(), "database": urlsplit(url).scheme,
-                      "gunicorn_workers": 2, "client_threads": args.concurrency,
-                      "small_calls": sizes.small, "large_calls": sizes.large,
-                      "messages_per_call": sizes.messages}})
+    emit(
+        {
+            "machine": {
+                "cpus": os.cpu_count(),
+                "database": urlsplit(url).scheme,
+                "gunicorn_workers": 2,
+                "client_threads": args.concurrency,
+                "small_calls": sizes.small,
+                "large_calls": sizes.large,
+                "messages_per_call": sizes.messages,
+            }
+        }
+    )
 
     hello = Gunicorn("bench.hello:application", env)
-    ceiling = L.run("hello_world_ceiling", hello.port, lambda i: L.Request("GET", "/"),
-                    requests=sizes.requests * 5, seconds=sizes.seconds,
-                    concurrency=args.concurrency)
+    ceiling = L.run(
+        "hello_world_ceiling",
+        hello.port,
+        lambda i: L.Request("GET", "/"),
+        requests=sizes.requests * 5,
+        seconds=sizes.seconds,
+        concurrency=args.concurrency,
+    )
     hello.stop()
     emit(ceiling.as_dict(phase="calibration"))
 
     server = Gunicorn("crmsite.wsgi", env)
     try:
-        small = run_scenarios(server, Scenarios(fixture, sizes.small, ranges, end), sizes,
-                              "small", args.concurrency, only)
+        small = run_scenarios(
+            server,
+            Scenarios(fixture, sizes.small, ranges, end),
+            sizes,
+            "small",
+            args.concurrency,
+            only,
+        )
         note(f"growing to {sizes.large} calls")
         ranges.append(grow_to(sizes.large, sizes.messages, end))
         scenarios = Scenarios(fixture, sizes.large, ranges, end)
@@ -498,36 +622,57 @@ def main(argv=None) -> int:
     ok = True
     for name, result in large.items():
         ratio = result.percentile(50) / small[name].percentile(50)
-        emit({"ratio": f"{name}_large_vs_small_p50", "value": round(ratio, 2),
-              "small_p50_ms": round(small[name].percentile(50) * 1000, 2),
-              "large_p50_ms": round(result.percentile(50) * 1000, 2)})
-        ok &= verdict(f"{name} at {sizes.large} calls within {MAX_SCALE_RATIO}x of "
-                      f"{sizes.small}", ratio <= MAX_SCALE_RATIO and not result.errors,
-                      f"p50 ratio {ratio:.2f}, errors {result.errors}")
+        emit(
+            {
+                "ratio": f"{name}_large_vs_small_p50",
+                "value": round(ratio, 2),
+                "small_p50_ms": round(small[name].percentile(50) * 1000, 2),
+                "large_p50_ms": round(result.percentile(50) * 1000, 2),
+            }
+        )
+        ok &= verdict(
+            f"{name} at {sizes.large} calls within {MAX_SCALE_RATIO}x of {sizes.small}",
+            ratio <= MAX_SCALE_RATIO and not result.errors,
+            f"p50 ratio {ratio:.2f}, errors {result.errors}",
+        )
     if "create_20_messages_token" in large:
         share = large["create_20_messages_token"].rps / limit.rps
-        emit({"ratio": "create_token_vs_database_limit_rps", "value": round(share, 3),
-              "create_rps": round(large["create_20_messages_token"].rps, 1),
-              "database_limit_rps": round(limit.rps, 1)})
-        ok &= verdict(f"create with 20 messages >= {MIN_CREATE_SHARE:.0%} of the database's "
-                      "limit", share >= MIN_CREATE_SHARE,
-                      f"{large['create_20_messages_token'].rps:.0f} req/s vs "
-                      f"{limit.rps:.0f} tx/s = {share:.0%}")
+        emit(
+            {
+                "ratio": "create_token_vs_database_limit_rps",
+                "value": round(share, 3),
+                "create_rps": round(large["create_20_messages_token"].rps, 1),
+                "database_limit_rps": round(limit.rps, 1),
+            }
+        )
+        ok &= verdict(
+            f"create with 20 messages >= {MIN_CREATE_SHARE:.0%} of the database's limit",
+            share >= MIN_CREATE_SHARE,
+            f"{large['create_20_messages_token'].rps:.0f} req/s vs "
+            f"{limit.rps:.0f} tx/s = {share:.0%}",
+        )
     if {"create_20_messages_basic", "create_20_messages_token"} <= large.keys():
         basic = large["create_20_messages_basic"].percentile(50)
         token = large["create_20_messages_token"].percentile(50)
         emit({"ratio": "create_basic_vs_token_p50", "value": round(basic / token, 2)})
-        ok &= verdict(f"Basic create within {MAX_BASIC_RATIO}x of token create",
-                      basic / token <= MAX_BASIC_RATIO,
-                      f"p50 {basic * 1000:.1f} ms vs {token * 1000:.1f} ms = {basic / token:.2f}x")
+        ok &= verdict(
+            f"Basic create within {MAX_BASIC_RATIO}x of token create",
+            basic / token <= MAX_BASIC_RATIO,
+            f"p50 {basic * 1000:.1f} ms vs {token * 1000:.1f} ms = {basic / token:.2f}x",
+        )
     growth = stream["max_peak_growth_mb"]
-    ok &= verdict("streaming a 200 MB recording adds < 30 MB to a worker",
-                  growth * MB < MAX_STREAM_GROWTH and not stream["errors"],
-                  f"peak growth {growth} MB")
+    ok &= verdict(
+        "streaming a 200 MB recording adds < 30 MB to a worker",
+        growth * MB < MAX_STREAM_GROWTH and not stream["errors"],
+        f"peak growth {growth} MB",
+    )
     slowest = max(r.rps for r in large.values())
-    verdict("load generator is not the bottleneck", ceiling.rps > 2 * slowest,
-            f"hello-world ceiling {ceiling.rps:.0f} req/s vs fastest scenario {slowest:.0f} "
-            "req/s (informational)")
+    verdict(
+        "load generator is not the bottleneck",
+        ceiling.rps > 2 * slowest,
+        f"hello-world ceiling {ceiling.rps:.0f} req/s vs fastest scenario {slowest:.0f} "
+        "req/s (informational)",
+    )
     return 0 if ok or not args.strict else 1
 
 

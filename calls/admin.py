@@ -382,4 +382,5 @@ class PhoneCallAdmin(SimpleHistoryAdmin):
         for call in queryset:
             services.phone_call_delete(call=call)
 
+
 from . import admin_audit  # noqa: E402,F401

@@ -60,7 +60,8 @@ def access_record_many(*, request, calls, kind: str, channel: str) -> None:
     connection = connections[router.db_for_write(AccessRecord)]
     quote = connection.ops.quote_name
     fields = [
-        f for f in AccessRecord._meta.concrete_fields
+        f
+        for f in AccessRecord._meta.concrete_fields
         if not f.primary_key and f.name not in ("call", "call_number")
     ]
     columns = ", ".join(quote(f.column) for f in fields)

@@ -43,8 +43,7 @@ def _copy_sql(model, key: str) -> str:
     )
 
 
-def record(model, key: str, values: Sequence, history_type: str, date, *,
-           user_of: Any) -> None:
+def record(model, key: str, values: Sequence, history_type: str, date, *, user_of: Any) -> None:
     """Copy the rows of ``model`` whose field ``key`` is in ``values``, as they are stored
     now, into its history table.
 
@@ -54,14 +53,17 @@ def record(model, key: str, values: Sequence, history_type: str, date, *,
     if not values:
         return
     user = history_model(model).get_default_history_user(user_of)
-    constants = [connection.ops.adapt_datetimefield_value(date), history_type,
-                 user.pk if user else None]
+    constants = [
+        connection.ops.adapt_datetimefield_value(date),
+        history_type,
+        user.pk if user else None,
+    ]
     # SQLite bounds the parameters of a statement; a long transcript takes several.
     limit = connection.features.max_query_params
     size = len(values) if limit is None else limit - len(constants)
     template = _copy_sql(model, key)
     with connection.cursor() as cursor:
         for start in range(0, len(values), size):
-            batch = values[start:start + size]
+            batch = values[start : start + size]
             sql = template.format(marks=", ".join(["%s"] * len(batch)))
             cursor.execute(sql, [*constants, *batch])

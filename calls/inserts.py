@@ -62,7 +62,7 @@ def insert(model, instances: list) -> list:
     size = connection.ops.bulk_batch_size(fields, instances) or len(instances)
     with connection.cursor() as cursor:
         for start in range(0, len(instances), size):
-            batch = instances[start:start + size]
+            batch = instances[start : start + size]
             params = []
             for instance in batch:
                 values = instance.__dict__

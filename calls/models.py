@@ -74,7 +74,8 @@ class PhoneCall(WhoColumns):
             # q=PhoneNumber 555* (v1) and LIKE '+1415%': on PostgreSQL a prefix LIKE can use
             # a btree only with the pattern operator class (under a non-C collation).
             models.Index(
-                fields=["phone_number"], name="call_phone_prefix_idx",
+                fields=["phone_number"],
+                name="call_phone_prefix_idx",
                 opclasses=["varchar_pattern_ops"],
             ),
             # q=ExternalSystemCallId=...: telephony systems look their own call up.
@@ -124,7 +125,8 @@ class TranscriptMessage(WhoColumns):
             models.Index(fields=["call", "id"], name="message_call_order_idx"),
             # The staff list's "internal notes" filter: EXISTS an internal, visible message.
             models.Index(
-                fields=["call"], name="message_internal_idx",
+                fields=["call"],
+                name="message_internal_idx",
                 condition=models.Q(visibility_cd="INTERNAL", deleted_flag=False),
             ),
             # The staff search of transcript text on PostgreSQL uses a GIN full-text index,

@@ -168,8 +168,10 @@ def calls_per_day(
     if counts is None:
         counts = dict(rows)
         cache.set(key, counts, CHART_CACHE_SECONDS)
-    return [(first + datetime.timedelta(i), counts.get(first + datetime.timedelta(i), 0))
-            for i in range(days)]
+    return [
+        (first + datetime.timedelta(i), counts.get(first + datetime.timedelta(i), 0))
+        for i in range(days)
+    ]
 
 
 def phone_call_get(call_id: int) -> PhoneCall:

@@ -194,8 +194,9 @@ def _insert_messages(call: PhoneCall, rows: list[TranscriptMessage], now):
     """Insert new messages of ``call`` and their history rows: two statements in all."""
     if rows:
         inserts.insert(TranscriptMessage, rows)
-        history.record(TranscriptMessage, "id", [row.pk for row in rows], history.CREATED, now,
-                       user_of=call)
+        history.record(
+            TranscriptMessage, "id", [row.pk for row in rows], history.CREATED, now, user_of=call
+        )
     return rows
 
 
@@ -203,8 +204,9 @@ def _update_messages(call: PhoneCall, rows: list[TranscriptMessage], fields, now
     """Save ``fields`` of changed messages of ``call`` and their history rows."""
     if rows:
         TranscriptMessage.objects.bulk_update(rows, fields)
-        history.record(TranscriptMessage, "id", [row.pk for row in rows], history.CHANGED, now,
-                       user_of=call)
+        history.record(
+            TranscriptMessage, "id", [row.pk for row in rows], history.CHANGED, now, user_of=call
+        )
 
 
 def _raise_duplicate(call_number: str | None, message_numbers: Sequence[str]) -> None:
@@ -266,9 +268,11 @@ def _upsert_messages(
     """Update the messages matched by MessageId, then MessageNumber; add the others."""
     ids = [m["id"] for m in messages if m.get("id") is not None]
     numbers = _given_numbers(messages)
-    existing = list(
-        call.messages.filter(Q(id__in=ids) | Q(message_number__in=numbers))
-    ) if (ids or numbers) else []
+    existing = (
+        list(call.messages.filter(Q(id__in=ids) | Q(message_number__in=numbers)))
+        if (ids or numbers)
+        else []
+    )
     by_id = {m.id: m for m in existing}
     by_number = {m.message_number: m for m in existing}
 
@@ -356,14 +360,15 @@ def phone_call_upsert(
                 match = PhoneCall.objects.select_for_update().filter(pk=call_id).first()
             if match is None and call_number:
                 match = (
-                    PhoneCall.objects.select_for_update()
-                    .filter(call_number=call_number)
-                    .first()
+                    PhoneCall.objects.select_for_update().filter(call_number=call_number).first()
                 )
             if match is not None:
                 update = {k: v for k, v in values.items() if k != "call_number"}
                 call = phone_call_update(
-                    actor=actor, call=match, values=update, messages=messages,
+                    actor=actor,
+                    call=match,
+                    values=update,
+                    messages=messages,
                     recording=recording,
                 )
                 return call, False
@@ -488,8 +493,12 @@ def phone_call_admin_save(
     for message in [*new_messages, *(m for m, _ in changed_messages)]:
         _normalize_message_instance(message)
     changed = bool(
-        changed_fields or new_messages or changed_messages or deleted_messages
-        or recording is not None or clear_recording
+        changed_fields
+        or new_messages
+        or changed_messages
+        or deleted_messages
+        or recording is not None
+        or clear_recording
     )
     if not adding and not changed:
         return call
@@ -525,8 +534,10 @@ def phone_call_admin_save(
                     _stamp_updated(message, actor, now)
                     message.version += 1
                 _update_messages(
-                    call, [m for m, _ in changed_messages],
-                    [*sorted(names), *_UPDATED_COLUMNS, "version"], now,
+                    call,
+                    [m for m, _ in changed_messages],
+                    [*sorted(names), *_UPDATED_COLUMNS, "version"],
+                    now,
                 )
             if new_messages:
                 for message in new_messages:

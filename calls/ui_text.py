@@ -13,9 +13,7 @@ def speaker(message: TranscriptMessage) -> str:
     return message.posted_by_display_name or "Unknown speaker"
 
 
-def transcript_lines(
-    call: PhoneCall, messages: Iterable[TranscriptMessage]
-) -> Iterator[str]:
+def transcript_lines(call: PhoneCall, messages: Iterable[TranscriptMessage]) -> Iterator[str]:
     yield f"Call {call.call_number}\n"
     yield f"Phone number: {call.phone_number or '-'}\n"
     if call.external_system_call_id:

@@ -61,9 +61,7 @@ def call_list(request):
         "calls": rows,
         "chart": calls_chart(selectors.calls_per_day(filtered)),
         "sort": _sort_headers(filterset.sort_key),
-        "filtered": any(
-            v for k, v in request.GET.items() if k not in {"page", "sort"}
-        ),
+        "filtered": any(v for k, v in request.GET.items() if k not in {"page", "sort"}),
     }
     return render(request, "calls/call_list.html", context)
 
@@ -128,4 +126,3 @@ def transcript_download(request, call_id: int):
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response
-

@@ -174,9 +174,7 @@ def test_change_page_plays_the_recording_from_the_recording_page(admin_client):
     assert player in response.content.decode()
 
 
-def test_saving_with_messages_bumps_the_version_and_sets_who_columns(
-    admin_client, superuser
-):
+def test_saving_with_messages_bumps_the_version_and_sets_who_columns(admin_client, superuser):
     call = PhoneCallFactory(messages=2, phone_number="+10000000000")
     version = call.version
     response = admin_client.get(change_url(call))
@@ -259,15 +257,17 @@ def test_adding_a_call_with_messages_sets_who_columns(admin_client, superuser):
     response = admin_client.get(add_url())
     data = form_data(response)
     prefix = inline_prefix(response)
-    data.update({
-        "call_number": "ADMIN-CALL-1",
-        "interaction_id": "42",
-        "phone_number": "+14155550001",
-        f"{prefix}-TOTAL_FORMS": "1",
-        f"{prefix}-0-message_number": "ADMIN-CALL-1-M1",
-        f"{prefix}-0-message_content": "hello",
-        f"{prefix}-0-visibility_cd": "INTERNAL",
-    })
+    data.update(
+        {
+            "call_number": "ADMIN-CALL-1",
+            "interaction_id": "42",
+            "phone_number": "+14155550001",
+            f"{prefix}-TOTAL_FORMS": "1",
+            f"{prefix}-0-message_number": "ADMIN-CALL-1-M1",
+            f"{prefix}-0-message_content": "hello",
+            f"{prefix}-0-visibility_cd": "INTERNAL",
+        }
+    )
     response = admin_client.post(add_url(), data)
     assert response.status_code == 302, response.context and response.context["errors"]
     call = PhoneCall.objects.get(call_number="ADMIN-CALL-1")

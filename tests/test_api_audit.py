@@ -18,8 +18,7 @@ def kinds():
 def test_downloading_the_recording_enclosure_is_recorded(api, api_user):
     call = PhoneCallFactory()
     call.recording.save("r.wav", ContentFile(b"RIFF0000"))
-    response = api.get(f"{CALLS}/{call.id}/enclosure/CallRecording",
-                       HTTP_USER_AGENT="cti/1.0")
+    response = api.get(f"{CALLS}/{call.id}/enclosure/CallRecording", HTTP_USER_AGENT="cti/1.0")
     assert b"".join(response.streaming_content) == b"RIFF0000"
     record = AccessRecord.objects.get()
     assert (record.call_id, record.kind, record.channel) == (call.id, "recording_download", "api")

@@ -113,8 +113,9 @@ class TestTheBasicCredentialCache:
 
         calls = []
         original = MD5PasswordHasher.verify
-        monkeypatch.setattr(MD5PasswordHasher, "verify",
-                            lambda self, *a: calls.append(1) or original(self, *a))
+        monkeypatch.setattr(
+            MD5PasswordHasher, "verify", lambda self, *a: calls.append(1) or original(self, *a)
+        )
         for _ in range(3):
             assert api.get(CALLS).status_code == 200
         assert len(calls) == 1
@@ -142,8 +143,9 @@ class TestTheBasicCredentialCache:
         settings.CALLBOOK_BASIC_AUTH_CACHE_SECONDS = 0
         calls = []
         original = MD5PasswordHasher.verify
-        monkeypatch.setattr(MD5PasswordHasher, "verify",
-                            lambda self, *a: calls.append(1) or original(self, *a))
+        monkeypatch.setattr(
+            MD5PasswordHasher, "verify", lambda self, *a: calls.append(1) or original(self, *a)
+        )
         api.get(CALLS)
         api.get(CALLS)
         assert len(calls) == 2
@@ -175,8 +177,9 @@ def test_the_loaded_permissions_are_djangos_own():
     from calls.oracle.permissions import load_permissions
 
     readers, auditors = Group.objects.create(name="readers"), Group.objects.create(name="x")
-    readers.permissions.set(Permission.objects.filter(codename__in=["view_phonecall",
-                                                                    "view_group"]))
+    readers.permissions.set(
+        Permission.objects.filter(codename__in=["view_phonecall", "view_group"])
+    )
     auditors.permissions.set(Permission.objects.filter(codename="view_accessrecord"))
     user = user_with("add_phonecall", "change_transcriptmessage")
     user.groups.set([readers, auditors])
@@ -186,5 +189,10 @@ def test_the_loaded_permissions_are_djangos_own():
     load_permissions(fresh)
     expected = ModelBackend().get_all_permissions(type(user).objects.get(pk=user.pk))
     assert fresh._perm_cache == expected
-    assert expected == {"calls.add_phonecall", "calls.change_transcriptmessage",
-                        "calls.view_phonecall", "auth.view_group", "calls.view_accessrecord"}
+    assert expected == {
+        "calls.add_phonecall",
+        "calls.change_transcriptmessage",
+        "calls.view_phonecall",
+        "auth.view_group",
+        "calls.view_accessrecord",
+    }

@@ -14,8 +14,7 @@ pytestmark = pytest.mark.django_db
 
 
 def batch(client, *parts, **headers):
-    return client.post(ROOT, json.dumps({"parts": list(parts)}), content_type=BATCH_TYPE,
-                       **headers)
+    return client.post(ROOT, json.dumps({"parts": list(parts)}), content_type=BATCH_TYPE, **headers)
 
 
 def counts() -> tuple[int, int]:
@@ -26,8 +25,12 @@ def test_a_successful_batch_answers_200_with_each_parts_result(admin_api):
     call = PhoneCallFactory()
     response = batch(
         admin_api,
-        {"id": "p1", "path": "/phoneCalls", "operation": "create",
-         "payload": {"InteractionId": 7, "CallNumber": "CN-B1"}},
+        {
+            "id": "p1",
+            "path": "/phoneCalls",
+            "operation": "create",
+            "payload": {"InteractionId": 7, "CallNumber": "CN-B1"},
+        },
         {"id": "p2", "path": f"/phoneCalls/{call.id}", "operation": "get"},
     )
     assert response.status_code == 200
@@ -45,17 +48,32 @@ def test_a_batch_mixes_get_create_update_delete_and_upsert(admin_api):
     message = kept.messages.get()
     response = batch(
         admin_api,
-        {"id": "a", "path": "/phoneCalls", "operation": "create",
-         "payload": {"InteractionId": 1, "TranscriptMessage": [{"MessageContent": b64("hi")}]}},
-        {"id": "b", "path": f"/phoneCalls/{kept.id}", "operation": "update",
-         "payload": {"PhoneNumber": "+2"}},
+        {
+            "id": "a",
+            "path": "/phoneCalls",
+            "operation": "create",
+            "payload": {"InteractionId": 1, "TranscriptMessage": [{"MessageContent": b64("hi")}]},
+        },
+        {
+            "id": "b",
+            "path": f"/phoneCalls/{kept.id}",
+            "operation": "update",
+            "payload": {"PhoneNumber": "+2"},
+        },
         {"id": "c", "path": f"/phoneCalls/{gone.id}", "operation": "delete"},
-        {"id": "d", "path": "/phoneCalls", "operation": "upsert",
-         "payload": {"CallNumber": "CN-UPSERT", "PhoneNumber": "+3"}},
-        {"id": "e", "path": f"/phoneCalls/{kept.id}/child/TranscriptMessage/{message.id}",
-         "operation": "update", "payload": {"RoleCd": "SUPERVISOR"}},
-        {"id": "f", "path": f"/phoneCalls/{kept.id}/child/TranscriptMessage",
-         "operation": "get"},
+        {
+            "id": "d",
+            "path": "/phoneCalls",
+            "operation": "upsert",
+            "payload": {"CallNumber": "CN-UPSERT", "PhoneNumber": "+3"},
+        },
+        {
+            "id": "e",
+            "path": f"/phoneCalls/{kept.id}/child/TranscriptMessage/{message.id}",
+            "operation": "update",
+            "payload": {"RoleCd": "SUPERVISOR"},
+        },
+        {"id": "f", "path": f"/phoneCalls/{kept.id}/child/TranscriptMessage", "operation": "get"},
         {"id": "g", "path": "/phoneCalls?q=CallNumber=CN-UPSERT", "operation": "get"},
     )
     assert response.status_code == 200, response.content
@@ -80,12 +98,24 @@ def test_any_failing_part_fails_the_batch_applies_nothing_and_reports_only_failu
     before = counts()
     response = batch(
         admin_api,
-        {"id": "ok1", "path": "/phoneCalls", "operation": "create",
-         "payload": {"InteractionId": 1}},
-        {"id": "bad", "path": f"/phoneCalls/{call.id}", "operation": "update",
-         "payload": {"CallNumber": "CN-NO"}},
-        {"id": "ok2", "path": f"/phoneCalls/{call.id}", "operation": "update",
-         "payload": {"PhoneNumber": "+2"}},
+        {
+            "id": "ok1",
+            "path": "/phoneCalls",
+            "operation": "create",
+            "payload": {"InteractionId": 1},
+        },
+        {
+            "id": "bad",
+            "path": f"/phoneCalls/{call.id}",
+            "operation": "update",
+            "payload": {"CallNumber": "CN-NO"},
+        },
+        {
+            "id": "ok2",
+            "path": f"/phoneCalls/{call.id}",
+            "operation": "update",
+            "payload": {"PhoneNumber": "+2"},
+        },
         {"id": "ok3", "path": f"/phoneCalls/{call.id}", "operation": "delete"},
         {"id": "missing", "path": f"/phoneCalls/{call.id + 1000}", "operation": "get"},
     )
@@ -106,8 +136,13 @@ def test_a_part_with_a_stale_if_match_fails_with_412(admin_api):
     current = admin_api.get(f"{ROOT}/phoneCalls/{call.id}")["ETag"]
     response = batch(
         admin_api,
-        {"id": "p1", "path": f"/phoneCalls/{call.id}", "operation": "update",
-         "payload": {"PhoneNumber": "+2"}, "ifMatch": stale},
+        {
+            "id": "p1",
+            "path": f"/phoneCalls/{call.id}",
+            "operation": "update",
+            "payload": {"PhoneNumber": "+2"},
+            "ifMatch": stale,
+        },
     )
     assert response.status_code == 400
     (failure,) = response.json()["parts"]
@@ -115,8 +150,13 @@ def test_a_part_with_a_stale_if_match_fails_with_412(admin_api):
     assert PhoneCall.objects.get(pk=call.pk).phone_number == "+1"
     response = batch(
         admin_api,
-        {"id": "p1", "path": f"/phoneCalls/{call.id}", "operation": "update",
-         "payload": {"PhoneNumber": "+2"}, "ifMatch": current},
+        {
+            "id": "p1",
+            "path": f"/phoneCalls/{call.id}",
+            "operation": "update",
+            "payload": {"PhoneNumber": "+2"},
+            "ifMatch": current,
+        },
         {"id": "p2", "path": f"/phoneCalls/{call.id}", "operation": "delete", "ifMatch": "*"},
     )
     assert response.status_code == 200
@@ -140,10 +180,13 @@ def test_a_view_only_user_cannot_create_in_a_batch(db):
     response = batch(
         client_for(viewer),
         {"id": "p1", "path": f"/phoneCalls/{call.id}", "operation": "get"},
-        {"id": "p2", "path": "/phoneCalls", "operation": "create",
-         "payload": {"InteractionId": 1}},
-        {"id": "p3", "path": f"/phoneCalls/{call.id}/child/TranscriptMessage",
-         "operation": "create", "payload": {"RoleCd": "AGENT"}},
+        {"id": "p2", "path": "/phoneCalls", "operation": "create", "payload": {"InteractionId": 1}},
+        {
+            "id": "p3",
+            "path": f"/phoneCalls/{call.id}/child/TranscriptMessage",
+            "operation": "create",
+            "payload": {"RoleCd": "AGENT"},
+        },
     )
     assert response.status_code == 400
     failures = response.json()["parts"]
@@ -157,8 +200,12 @@ def test_a_user_who_may_add_calls_but_not_messages_cannot_add_messages_in_a_batc
     before = counts()
     response = batch(
         client_for(clerk),
-        {"id": "p1", "path": f"/phoneCalls/{call.id}/child/TranscriptMessage",
-         "operation": "create", "payload": {"RoleCd": "AGENT"}},
+        {
+            "id": "p1",
+            "path": f"/phoneCalls/{call.id}/child/TranscriptMessage",
+            "operation": "create",
+            "payload": {"RoleCd": "AGENT"},
+        },
     )
     assert response.status_code == 400
     assert response.json()["parts"][0]["payload"]["status"] == "403"
@@ -181,8 +228,7 @@ def test_a_malformed_part_fails_the_batch(admin_api, part):
     before = counts()
     response = batch(
         admin_api,
-        {"id": "ok", "path": "/phoneCalls", "operation": "create",
-         "payload": {"InteractionId": 1}},
+        {"id": "ok", "path": "/phoneCalls", "operation": "create", "payload": {"InteractionId": 1}},
         part,
     )
     assert response.status_code == 400
@@ -212,10 +258,18 @@ def test_a_rolled_back_batch_leaves_no_recording_in_storage(admin_api, settings)
 
     response = batch(
         admin_api,
-        {"id": "rec", "path": "/phoneCalls", "operation": "create",
-         "payload": {"InteractionId": 1, "CallRecording": b64("RIFF and more")}},
-        {"id": "bad", "path": "/phoneCalls", "operation": "create",
-         "payload": {"InteractionId": "not a number"}},
+        {
+            "id": "rec",
+            "path": "/phoneCalls",
+            "operation": "create",
+            "payload": {"InteractionId": 1, "CallRecording": b64("RIFF and more")},
+        },
+        {
+            "id": "bad",
+            "path": "/phoneCalls",
+            "operation": "create",
+            "payload": {"InteractionId": "not a number"},
+        },
     )
     assert response.status_code == 400
     assert [part["id"] for part in response.json()["parts"]] == ["bad"]
@@ -227,8 +281,12 @@ def test_a_rolled_back_batch_leaves_no_recording_in_storage(admin_api, settings)
 def test_a_committed_batch_keeps_its_recordings(admin_api):
     response = batch(
         admin_api,
-        {"id": "rec", "path": "/phoneCalls", "operation": "create",
-         "payload": {"InteractionId": 1, "CallRecording": b64("RIFF and more")}},
+        {
+            "id": "rec",
+            "path": "/phoneCalls",
+            "operation": "create",
+            "payload": {"InteractionId": 1, "CallRecording": b64("RIFF and more")},
+        },
     )
     assert response.status_code == 200
     with PhoneCall.objects.get().recording.open("rb") as stored:

@@ -44,10 +44,14 @@ def test_the_child_collection_is_the_envelope_of_the_calls_messages_in_order(adm
     assert set(body) == ENVELOPE_KEYS
     assert message_ids(body) == list(call.messages.order_by("id").values_list("id", flat=True))
     assert all(set(item) == MESSAGE_KEYS for item in body["items"])
-    assert body["links"] == [{
-        "rel": "self", "href": absolute(messages_url(call.id)), "name": "TranscriptMessage",
-        "kind": "collection",
-    }]
+    assert body["links"] == [
+        {
+            "rel": "self",
+            "href": absolute(messages_url(call.id)),
+            "name": "TranscriptMessage",
+            "kind": "collection",
+        }
+    ]
 
 
 def test_the_child_collection_of_an_unknown_call_is_a_404(admin_api):
@@ -66,9 +70,16 @@ def test_the_child_collection_pages_without_a_count(admin_api, django_assert_num
 
 @pytest.mark.parametrize(
     "params",
-    [{"limit": "-1"}, {"offset": "x"}, {"orderBy": "Nope"}, {"fields": "Nope"},
-     {"expand": "TranscriptMessage"}, {"finder": "PrimaryKey;CallId=1"}, {"q": "Nope=1"},
-     {"links": "friend"}],
+    [
+        {"limit": "-1"},
+        {"offset": "x"},
+        {"orderBy": "Nope"},
+        {"fields": "Nope"},
+        {"expand": "TranscriptMessage"},
+        {"finder": "PrimaryKey;CallId=1"},
+        {"q": "Nope=1"},
+        {"links": "friend"},
+    ],
 )
 def test_bad_child_collection_parameters_are_a_400(admin_api, params):
     call = PhoneCallFactory(messages=1)
@@ -119,8 +130,13 @@ def test_the_child_collection_shapes_with_fields_links_and_only_data(admin_api):
 def test_a_message_item_has_every_attribute_and_links_to_its_parent(admin_api):
     call = PhoneCallFactory(interaction_id=4242)
     message = TranscriptMessageFactory(
-        call=call, message_content="Hello", role_cd="AGENT", message_number="MN-1",
-        posted_by_party_id="300100", message_type_cd="TEXT", posted_by_display_name="Ann",
+        call=call,
+        message_content="Hello",
+        role_cd="AGENT",
+        message_number="MN-1",
+        posted_by_party_id="300100",
+        message_type_cd="TEXT",
+        posted_by_display_name="Ann",
     )
     response = admin_api.get(message_url(call.id, message.id))
     assert response.status_code == 200
@@ -129,21 +145,43 @@ def test_a_message_item_has_every_attribute_and_links_to_its_parent(admin_api):
     body = response.json()
     assert set(body) == MESSAGE_KEYS
     assert {k: body[k] for k in MESSAGE_KEYS - {"links", "CreationDate", "LastUpdateDate"}} == {
-        "MessageId": message.id, "CallId": call.id, "DeletedFlag": False,
-        "MessageContent": b64("Hello"), "MessageNumber": "MN-1", "MessageTypeCd": "TEXT",
-        "PostedByDisplayName": "Ann", "PostedByPartyId": "300100", "RoleCd": "AGENT",
-        "VisibilityCd": "EXTERNAL", "InteractionId": 4242, "CreatedBy": "factory",
-        "LastUpdatedBy": "factory", "LastUpdateLogin": None,
+        "MessageId": message.id,
+        "CallId": call.id,
+        "DeletedFlag": False,
+        "MessageContent": b64("Hello"),
+        "MessageNumber": "MN-1",
+        "MessageTypeCd": "TEXT",
+        "PostedByDisplayName": "Ann",
+        "PostedByPartyId": "300100",
+        "RoleCd": "AGENT",
+        "VisibilityCd": "EXTERNAL",
+        "InteractionId": 4242,
+        "CreatedBy": "factory",
+        "LastUpdatedBy": "factory",
+        "LastUpdateLogin": None,
     }
     href = absolute(message_url(call.id, message.id))
     assert body["links"] == [
-        {"rel": "self", "href": href, "name": "TranscriptMessage", "kind": "item",
-         "properties": {"changeIndicator": str(message.version)}},
+        {
+            "rel": "self",
+            "href": href,
+            "name": "TranscriptMessage",
+            "kind": "item",
+            "properties": {"changeIndicator": str(message.version)},
+        },
         {"rel": "canonical", "href": href, "name": "TranscriptMessage", "kind": "item"},
-        {"rel": "parent", "href": absolute(call_url(call.id)), "name": "phoneCalls",
-         "kind": "item"},
-        {"rel": "enclosure", "href": absolute(content_url(call.id, message.id)),
-         "name": "MessageContent", "kind": "other"},
+        {
+            "rel": "parent",
+            "href": absolute(call_url(call.id)),
+            "name": "phoneCalls",
+            "kind": "item",
+        },
+        {
+            "rel": "enclosure",
+            "href": absolute(content_url(call.id, message.id)),
+            "name": "MessageContent",
+            "kind": "other",
+        },
     ]
 
 
@@ -170,7 +208,8 @@ def test_a_message_under_another_call_is_a_404_and_stays_as_it_was(admin_api, me
     message = owner.messages.get()
     versions = (version_of(owner), version_of(stranger))
     response = getattr(admin_api, method)(
-        message_url(stranger.id, message.id), {"RoleCd": "X"} if method == "patch" else None,
+        message_url(stranger.id, message.id),
+        {"RoleCd": "X"} if method == "patch" else None,
         format="json",
     )
     assert response.status_code == 404
@@ -253,7 +292,8 @@ def test_patching_a_message_changes_only_what_was_sent_and_the_calls_etag(admin_
     first, second = call.messages.order_by("id")
     call_version = version_of(call)
     response = admin_api.patch(
-        message_url(call.id, first.id), {"RoleCd": "SUPERVISOR", "VisibilityCd": None},
+        message_url(call.id, first.id),
+        {"RoleCd": "SUPERVISOR", "VisibilityCd": None},
         format="json",
     )
     assert response.status_code == 200
@@ -262,7 +302,8 @@ def test_patching_a_message_changes_only_what_was_sent_and_the_calls_etag(admin_
     assert response["ETag"] == f'"{first.version + 1}"'
     changed = TranscriptMessage.objects.get(pk=first.pk)
     assert (changed.message_content, changed.message_number) == (
-        first.message_content, first.message_number,
+        first.message_content,
+        first.message_number,
     )
     untouched = TranscriptMessage.objects.get(pk=second.pk)
     assert (untouched.role_cd, untouched.version) == (second.role_cd, second.version)
@@ -423,9 +464,7 @@ def test_a_message_patch_costs_the_same_queries(admin_api, django_assert_num_que
     # 8. INSERT the message's history row
     # 9. RELEASE SAVEPOINT
     with django_assert_num_queries(9):
-        response = admin_api.patch(
-            message_url(call.id, message.id), {"RoleCd": "X"}, format="json"
-        )
+        response = admin_api.patch(message_url(call.id, message.id), {"RoleCd": "X"}, format="json")
     assert response.status_code == 200
 
 

@@ -88,7 +88,10 @@ def test_limit_and_offset_page_through_the_calls(admin_api):
     middle = admin_api.get(CALLS, {"limit": "2", "offset": "2"}).json()
     assert ids(middle) == [calls[2].id, calls[3].id]
     assert (middle["count"], middle["hasMore"], middle["limit"], middle["offset"]) == (
-        2, True, 2, 2,
+        2,
+        True,
+        2,
+        2,
     )
     last = admin_api.get(CALLS, {"limit": "2", "offset": "4"}).json()
     assert (ids(last), last["hasMore"]) == ([calls[4].id], False)
@@ -224,9 +227,7 @@ def test_fields_with_child_fields_expands_the_child_with_only_those_fields(admin
     (item,) = body["items"]
     assert item.keys() == {"CallId", "TranscriptMessage", "links"}
     assert [m["MessageId"] for m in item["TranscriptMessage"]] == message_ids
-    assert [m.keys() for m in item["TranscriptMessage"]] == [
-        {"MessageId", "RoleCd", "links"}
-    ] * 2
+    assert [m.keys() for m in item["TranscriptMessage"]] == [{"MessageId", "RoleCd", "links"}] * 2
 
 
 def test_fields_wins_over_expand(admin_api):
@@ -290,8 +291,12 @@ def test_expand_gives_the_messages_as_a_collection_from_version_3(admin_api, ver
     )
     assert (child["count"], child["hasMore"], child["offset"]) == (2, False, 0)
     assert child["links"] == [
-        {"rel": "self", "href": absolute(messages_url(call.id)), "name": "TranscriptMessage",
-         "kind": "collection"}
+        {
+            "rel": "self",
+            "href": absolute(messages_url(call.id)),
+            "name": "TranscriptMessage",
+            "kind": "collection",
+        }
     ]
 
 
@@ -334,8 +339,13 @@ def test_the_primary_key_finder_of_a_missing_call_is_an_empty_collection(admin_a
 
 
 @pytest.mark.parametrize(
-    "finder", ["ByNumber;CallId=1", "PrimaryKey;CallNumber=1", "PrimaryKey;CallId=one",
-               "PrimaryKey;CallId=99999999999999999999"],
+    "finder",
+    [
+        "ByNumber;CallId=1",
+        "PrimaryKey;CallNumber=1",
+        "PrimaryKey;CallId=one",
+        "PrimaryKey;CallId=99999999999999999999",
+    ],
 )
 def test_an_unknown_finder_or_bad_key_is_a_400(admin_api, finder):
     assert admin_api.get(CALLS, {"finder": finder}).status_code == 400
@@ -362,15 +372,22 @@ def test_q_in_version_2_is_a_row_match_expression(admin_api):
 def test_q_filters_calls_by_their_messages_without_repeating_a_call(admin_api):
     both = PhoneCallFactory(messages=2)  # an AGENT and a CUSTOMER message
     PhoneCallFactory(messages=0)
-    body = admin_api.get(CALLS, {"q": "TranscriptMessage.RoleCd IN ('AGENT', 'CUSTOMER')"},
-                   **version_header(2)).json()
+    body = admin_api.get(
+        CALLS, {"q": "TranscriptMessage.RoleCd IN ('AGENT', 'CUSTOMER')"}, **version_header(2)
+    ).json()
     assert ids(body) == [both.id]
 
 
 @pytest.mark.parametrize(
     ("version", "q"),
-    [(1, "Nope=1"), (2, "Nope = 1"), (2, "PhoneNumber = "), (2, "(CallId = 1"),
-     (2, "CallId = 'x' ) or 1=1 --"), (2, "CallRecording IS NULL")],
+    [
+        (1, "Nope=1"),
+        (2, "Nope = 1"),
+        (2, "PhoneNumber = "),
+        (2, "(CallId = 1"),
+        (2, "CallId = 'x' ) or 1=1 --"),
+        (2, "CallRecording IS NULL"),
+    ],
 )
 def test_a_malformed_q_or_unknown_attribute_is_a_400_through_http(admin_api, version, q):
     response = admin_api.get(CALLS, {"q": q}, **version_header(version))
@@ -396,8 +413,14 @@ def test_the_child_collection_takes_the_same_parameters(admin_api):
     agent = list(call.messages.filter(role_cd="AGENT").values_list("id", flat=True))
     body = admin_api.get(
         messages_url(call.id),
-        {"q": "RoleCd = 'AGENT'", "orderBy": "MessageId:desc", "fields": "MessageId",
-         "onlyData": "true", "totalResults": "true", "limit": "1"},
+        {
+            "q": "RoleCd = 'AGENT'",
+            "orderBy": "MessageId:desc",
+            "fields": "MessageId",
+            "onlyData": "true",
+            "totalResults": "true",
+            "limit": "1",
+        },
         **version_header(2),
     ).json()
     assert body["items"] == [{"MessageId": max(agent)}]
@@ -432,8 +455,11 @@ def test_items_link_to_themselves_with_absolute_hrefs(admin_api):
     call = PhoneCallFactory()
     (item,) = admin_api.get(CALLS).json()["items"]
     assert item["links"][0] == {
-        "rel": "self", "href": absolute(call_url(call.id)), "name": "phoneCalls",
-        "kind": "item", "properties": {"changeIndicator": str(call.version)},
+        "rel": "self",
+        "href": absolute(call_url(call.id)),
+        "name": "phoneCalls",
+        "kind": "item",
+        "properties": {"changeIndicator": str(call.version)},
     }
 
 
@@ -485,7 +511,5 @@ def test_total_results_adds_exactly_one_query(admin_api, django_assert_num_queri
     # 3. INSERT the access records
     # 4. SELECT COUNT(*) of the calls q matches
     with django_assert_num_queries(4):
-        body = admin_api.get(
-            CALLS, {"expand": "TranscriptMessage", "totalResults": "true"}
-        ).json()
+        body = admin_api.get(CALLS, {"expand": "TranscriptMessage", "totalResults": "true"}).json()
     assert body["totalResults"] == 30

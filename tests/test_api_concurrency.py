@@ -30,13 +30,19 @@ def test_sixteen_concurrent_upserts_of_one_new_call_number_leave_one_call(live_s
         body = {
             "CallNumber": "RACE-1",
             "InteractionId": 1000 + n,
-            "TranscriptMessage": [{
-                "MessageNumber": f"RACE-1-{n}",
-                "MessageContent": base64.b64encode(f"from client {n}".encode()).decode(),
-            }],
+            "TranscriptMessage": [
+                {
+                    "MessageNumber": f"RACE-1-{n}",
+                    "MessageContent": base64.b64encode(f"from client {n}".encode()).decode(),
+                }
+            ],
         }
-        return session.post(live_server.url + CALLS, json=body, timeout=60,
-                            headers={"Upsert-Mode": "true", "REST-Framework-Version": "4"})
+        return session.post(
+            live_server.url + CALLS,
+            json=body,
+            timeout=60,
+            headers={"Upsert-Mode": "true", "REST-Framework-Version": "4"},
+        )
 
     with ThreadPoolExecutor(CLIENTS) as pool:
         responses = list(pool.map(upsert, range(CLIENTS)))

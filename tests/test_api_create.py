@@ -51,8 +51,14 @@ def test_a_create_answers_201_with_the_full_item_location_and_etag(api):
 
 def test_unset_attributes_are_null_and_flags_default_to_false(api):
     body = post(api, {"InteractionId": 1}).json()
-    for name in ("CallDetailsURL", "ExternalSystemCallId", "PhoneNumber", "RecordingFormat",
-                 "RecordingURL", "TranscriptURL"):
+    for name in (
+        "CallDetailsURL",
+        "ExternalSystemCallId",
+        "PhoneNumber",
+        "RecordingFormat",
+        "RecordingURL",
+        "TranscriptURL",
+    ):
         assert body[name] is None, name
     assert body["DeletedFlag"] is False
     assert body["LeftMessageFlag"] is False
@@ -87,8 +93,11 @@ def test_call_number_is_generated_unique_when_absent_and_kept_when_given(api):
 
 def test_an_existing_call_number_is_a_400_naming_it_and_writes_nothing(api):
     post(api, {"InteractionId": 1, "CallNumber": "DUP-1"})
-    response = post(api, {"InteractionId": 1, "CallNumber": "DUP-1",
-                          "TranscriptMessage": [message()]}, version=4)
+    response = post(
+        api,
+        {"InteractionId": 1, "CallNumber": "DUP-1", "TranscriptMessage": [message()]},
+        version=4,
+    )
     assert response.status_code == 400
     assert "DUP-1" in response.json()["o:errorDetails"][0]["detail"]
     assert PhoneCall.objects.count() == 1
@@ -125,8 +134,9 @@ def test_a_create_without_nested_messages_does_not_echo_the_child(api):
 
 def test_the_recording_is_stored_through_storage_and_shown_only_as_an_enclosure(api):
     audio = bytes(range(256)) * 4
-    body = post(api, {"InteractionId": 1, "CallRecording": b64(audio),
-                      "RecordingFormat": "audio/wav"}).json()
+    body = post(
+        api, {"InteractionId": 1, "CallRecording": b64(audio), "RecordingFormat": "audio/wav"}
+    ).json()
     assert "CallRecording" not in body
     enclosure = next(link for link in body["links"] if link["rel"] == "enclosure")
     assert enclosure["href"].endswith(f"/phoneCalls/{body['CallId']}/enclosure/CallRecording")
@@ -150,12 +160,15 @@ def test_the_recording_is_stored_through_storage_and_shown_only_as_an_enclosure(
         ({"InteractionId": 1, "DeletedFlag": None}, "/DeletedFlag"),
         ({"InteractionId": 1, "CallRecording": "not base64!"}, "/CallRecording"),
         ({"InteractionId": 1, "PhoneNumber": "nul\x00"}, "/PhoneNumber"),
-        ({"InteractionId": 1, "TranscriptMessage": [{}, {"RoleCd": "x" * 31}]},
-         "/TranscriptMessage/1/RoleCd"),
-        ({"InteractionId": 1, "TranscriptMessage": [{"MessageContent": b64(b"\xff\xfe")}]},
-         "/TranscriptMessage/0/MessageContent"),
-        ({"InteractionId": 1, "TranscriptMessage": [{"Bogus": 1}]},
-         "/TranscriptMessage/0/Bogus"),
+        (
+            {"InteractionId": 1, "TranscriptMessage": [{}, {"RoleCd": "x" * 31}]},
+            "/TranscriptMessage/1/RoleCd",
+        ),
+        (
+            {"InteractionId": 1, "TranscriptMessage": [{"MessageContent": b64(b"\xff\xfe")}]},
+            "/TranscriptMessage/0/MessageContent",
+        ),
+        ({"InteractionId": 1, "TranscriptMessage": [{"Bogus": 1}]}, "/TranscriptMessage/0/Bogus"),
         ({"InteractionId": 1, "TranscriptMessage": {"RoleCd": "AGENT"}}, "/TranscriptMessage"),
     ],
 )
@@ -174,18 +187,18 @@ def test_a_lone_surrogate_or_an_overlong_string_is_refused_with_every_problem(ap
         '{"InteractionId": 1, "PhoneNumber": "+1415\\ud800",'
         ' "TranscriptMessage": [{"RoleCd": "\\udfff' + "x" * 30 + '"}]}'
     )
-    response = api.post(CALLS, body, content_type="application/json",
-                        HTTP_REST_FRAMEWORK_VERSION="4")
-    assert response.status_code == 400, response.content
-    problems = sorted(
-        (d["o:errorPath"], d["detail"]) for d in response.json()["o:errorDetails"]
+    response = api.post(
+        CALLS, body, content_type="application/json", HTTP_REST_FRAMEWORK_VERSION="4"
     )
+    assert response.status_code == 400, response.content
+    problems = sorted((d["o:errorPath"], d["detail"]) for d in response.json()["o:errorDetails"])
     assert problems == [
         ("/PhoneNumber", "PhoneNumber: Surrogate characters are not allowed: U+D800."),
-        ("/TranscriptMessage/0/RoleCd",
-         "RoleCd: Ensure this field has no more than 30 characters."),
-        ("/TranscriptMessage/0/RoleCd",
-         "RoleCd: Surrogate characters are not allowed: U+DFFF."),
+        (
+            "/TranscriptMessage/0/RoleCd",
+            "RoleCd: Ensure this field has no more than 30 characters.",
+        ),
+        ("/TranscriptMessage/0/RoleCd", "RoleCd: Surrogate characters are not allowed: U+DFFF."),
     ]
     assert not PhoneCall.objects.exists()
 
@@ -218,8 +231,9 @@ def test_the_oracle_item_media_type_is_accepted(api):
 
 
 def test_the_latest_alias_serves_the_same_resource(api):
-    response = api.post("/crmRestApi/resources/latest/phoneCalls", {"InteractionId": 1},
-                        format="json")
+    response = api.post(
+        "/crmRestApi/resources/latest/phoneCalls", {"InteractionId": 1}, format="json"
+    )
     assert response.status_code == 201
     assert response["Location"].startswith(f"http://testserver{CALLS}/")
 

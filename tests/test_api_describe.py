@@ -78,10 +78,13 @@ def test_the_collection_describes_its_page_size_and_actions(admin_api):
     assert calls["collection"]["rangeSize"] == 25
     assert calls["collection"]["links"][0]["href"] == absolute(CALLS)
     assert {a["name"]: a["method"] for a in calls["collection"]["actions"]} == {
-        "get": "GET", "create": "POST",
+        "get": "GET",
+        "create": "POST",
     }
     assert {a["name"]: a["method"] for a in calls["item"]["actions"]} == {
-        "get": "GET", "update": "PATCH", "delete": "DELETE",
+        "get": "GET",
+        "update": "PATCH",
+        "delete": "DELETE",
     }
 
 

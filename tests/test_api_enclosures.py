@@ -188,7 +188,9 @@ def test_put_replaces_the_message_content_with_the_raw_text(admin_api):
 def test_put_of_message_content_that_is_not_utf8_text_is_a_400(admin_api, raw):
     message = TranscriptMessageFactory(message_content="kept")
     response = admin_api.put(
-        content_url(message.call_id, message.id), raw, content_type=OCTETS,
+        content_url(message.call_id, message.id),
+        raw,
+        content_type=OCTETS,
         **version_header(4),
     )
     assert response.status_code == 400

@@ -21,8 +21,17 @@ from tests.factories import PhoneCallFactory
 pytest_plugins = ["tests.api_helpers"]
 pytestmark = pytest.mark.django_db
 
-LEAKS = ("Traceback", "File \"", "SELECT", "INSERT", "calls_phonecall", "SECRET_KEY",
-         "django.", "sqlite", "psycopg")
+LEAKS = (
+    "Traceback",
+    'File "',
+    "SELECT",
+    "INSERT",
+    "calls_phonecall",
+    "SECRET_KEY",
+    "django.",
+    "sqlite",
+    "psycopg",
+)
 
 
 def assert_no_leak(response) -> None:
@@ -48,8 +57,7 @@ def oracle_error(response, status: int, media_type: str = ERROR_TYPE) -> dict:
 @pytest.mark.parametrize("version", [None, 1, 2, 3])
 def test_before_version_4_an_error_is_a_plain_text_message(admin_api, version):
     headers = version_header(version) if version else {}
-    response = admin_api.post(CALLS, {"InteractionId": 1, "Colour": "x"}, format="json",
-                              **headers)
+    response = admin_api.post(CALLS, {"InteractionId": 1, "Colour": "x"}, format="json", **headers)
     assert response.status_code == 400
     assert response["Content-Type"] == "text/plain; charset=utf-8"
     assert response.content.decode() == "Colour is not an attribute of this resource.\n"
@@ -60,7 +68,9 @@ def test_from_version_4_an_error_is_oracle_error_json_with_one_entry_per_problem
     admin_api, version
 ):
     response = admin_api.post(
-        CALLS, {"InteractionId": "1", "PhoneNumber": 5, "Colour": "x"}, format="json",
+        CALLS,
+        {"InteractionId": "1", "PhoneNumber": 5, "Colour": "x"},
+        format="json",
         **version_header(version),
     )
     body = oracle_error(response, 400)
@@ -72,14 +82,19 @@ def test_from_version_4_an_error_is_oracle_error_json_with_one_entry_per_problem
 def test_a_nested_attribute_is_named_by_its_path(admin_api4):
     response = admin_api4.post(
         CALLS,
-        {"InteractionId": 1, "TranscriptMessage": [
-            {"RoleCd": "AGENT"}, {"RoleCd": 5, "MessageContent": "%%"},
-        ]},
+        {
+            "InteractionId": 1,
+            "TranscriptMessage": [
+                {"RoleCd": "AGENT"},
+                {"RoleCd": 5, "MessageContent": "%%"},
+            ],
+        },
         format="json",
     )
     body = oracle_error(response, 400)
     assert sorted(d["o:errorPath"] for d in body["o:errorDetails"]) == [
-        "/TranscriptMessage/1/MessageContent", "/TranscriptMessage/1/RoleCd",
+        "/TranscriptMessage/1/MessageContent",
+        "/TranscriptMessage/1/RoleCd",
     ]
 
 
@@ -126,9 +141,7 @@ def test_a_403_is_an_error_in_the_version_format(db):
         (f"application/json, {ERROR_TYPE}", ERROR_TYPE),
     ],
 )
-def test_a_client_accepting_only_json_gets_errors_as_application_json(
-    admin_api4, accept, expected
-):
+def test_a_client_accepting_only_json_gets_errors_as_application_json(admin_api4, accept, expected):
     headers = {"HTTP_ACCEPT": accept} if accept else {}
     response = admin_api4.get(CALLS, {"limit": "x"}, **headers)
     oracle_error(response, 400, expected)
@@ -136,8 +149,9 @@ def test_a_client_accepting_only_json_gets_errors_as_application_json(
 
 @pytest.mark.parametrize("version", ["0", "10", "abc", "-1", "4.0", "²", "1e1"])
 def test_an_unsupported_framework_version_is_a_400_and_does_nothing(admin_api, version):
-    response = admin_api.post(CALLS, {"InteractionId": 1}, format="json",
-                              HTTP_REST_FRAMEWORK_VERSION=version)
+    response = admin_api.post(
+        CALLS, {"InteractionId": 1}, format="json", HTTP_REST_FRAMEWORK_VERSION=version
+    )
     assert response.status_code == 400
     assert "REST-Framework-Version" in response.content.decode()
     assert_no_leak(response)
@@ -178,7 +192,7 @@ def test_hostile_parameters_are_4xx_without_leaks(admin_api, path, params, versi
 
 def test_an_error_body_is_valid_json_for_any_message_text(admin_api4):
     response = admin_api4.post(
-        CALLS, {"InteractionId": 1, "Na\u00efve\"\\": b64("x")}, format="json"
+        CALLS, {"InteractionId": 1, 'Na\u00efve"\\': b64("x")}, format="json"
     )
     body = oracle_error(response, 400)
     assert json.dumps(body)

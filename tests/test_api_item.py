@@ -46,9 +46,15 @@ def etag_of(client, call) -> str:
 
 def test_an_item_has_every_attribute_with_its_json_type_and_nulls(admin_api):
     call = PhoneCallFactory(
-        call_number="CN-1", interaction_id=300100000012, phone_number="+14155550100",
-        external_system_call_id="EXT-1", left_message_flag=True, creation_date=WHEN,
-        last_update_date=WHEN, created_by="cti", last_updated_by="cti",
+        call_number="CN-1",
+        interaction_id=300100000012,
+        phone_number="+14155550100",
+        external_system_call_id="EXT-1",
+        left_message_flag=True,
+        creation_date=WHEN,
+        last_update_date=WHEN,
+        created_by="cti",
+        last_updated_by="cti",
     )
     response = admin_api.get(call_url(call.id))
     assert response.status_code == 200
@@ -89,24 +95,33 @@ def test_the_item_links_are_self_canonical_and_child_with_absolute_hrefs(admin_a
     body = admin_api.get(call_url(call.id)).json()
     href = absolute(call_url(call.id))
     assert body["links"] == [
-        {"rel": "self", "href": href, "name": "phoneCalls", "kind": "item",
-         "properties": {"changeIndicator": str(call.version)}},
+        {
+            "rel": "self",
+            "href": href,
+            "name": "phoneCalls",
+            "kind": "item",
+            "properties": {"changeIndicator": str(call.version)},
+        },
         {"rel": "canonical", "href": href, "name": "phoneCalls", "kind": "item"},
-        {"rel": "child", "href": absolute(messages_url(call.id)), "name": "TranscriptMessage",
-         "kind": "collection"},
+        {
+            "rel": "child",
+            "href": absolute(messages_url(call.id)),
+            "name": "TranscriptMessage",
+            "kind": "collection",
+        },
     ]
 
 
 def test_a_call_with_a_recording_has_an_enclosure_link_and_never_the_bytes(admin_api):
     call = PhoneCallFactory()
-    services.phone_call_set_recording(
-        actor=services.Actor("cti"), call=call, content=b"RIFF-audio"
-    )
+    services.phone_call_set_recording(actor=services.Actor("cti"), call=call, content=b"RIFF-audio")
     body = admin_api.get(call_url(call.id)).json()
     assert "CallRecording" not in body
     assert link(body, "enclosure") == {
-        "rel": "enclosure", "href": absolute(recording_url(call.id)),
-        "name": "CallRecording", "kind": "other",
+        "rel": "enclosure",
+        "href": absolute(recording_url(call.id)),
+        "name": "CallRecording",
+        "kind": "other",
     }
     assert rels(body) == ["self", "canonical", "child", "enclosure"]
 
@@ -158,7 +173,8 @@ def test_patch_changes_only_the_attributes_sent(admin_api, superuser):
     call = PhoneCallFactory(left_message_flag=False, recording_url="https://r.example/1")
     before = row(call)
     response = admin_api.patch(
-        call_url(call.id), {"PhoneNumber": "+442071234567", "LeftMessageFlag": True},
+        call_url(call.id),
+        {"PhoneNumber": "+442071234567", "LeftMessageFlag": True},
         format="json",
     )
     assert response.status_code == 200
@@ -170,7 +186,11 @@ def test_patch_changes_only_the_attributes_sent(admin_api, superuser):
     after = row(call)
     changed = {k for k in before if before[k] != after[k]}
     assert changed == {
-        "phone_number", "left_message_flag", "last_updated_by", "last_update_date", "version"
+        "phone_number",
+        "left_message_flag",
+        "last_updated_by",
+        "last_update_date",
+        "version",
     }
     assert after["version"] == before["version"] + 1
     assert response["ETag"] == f'"{after["version"]}"'
@@ -197,9 +217,7 @@ def test_patch_ignores_links_and_context_sent_back(admin_api):
 
 def test_patch_accepts_the_oracle_item_media_type(admin_api):
     call = PhoneCallFactory()
-    response = admin_api.patch(
-        call_url(call.id), '{"PhoneNumber": "+2"}', content_type=ITEM_TYPE
-    )
+    response = admin_api.patch(call_url(call.id), '{"PhoneNumber": "+2"}', content_type=ITEM_TYPE)
     assert response.status_code == 200
     assert PhoneCall.objects.get(pk=call.pk).phone_number == "+2"
 
@@ -236,9 +254,7 @@ def test_patch_with_another_media_type_is_a_415(admin_api):
         ({"PhoneNumber": "+1", "TranscriptMessage": [{"RoleCd": 7}]}, "RoleCd"),
     ],
 )
-def test_a_bad_patch_is_a_400_naming_the_attribute_and_writes_nothing(
-    admin_api, payload, named
-):
+def test_a_bad_patch_is_a_400_naming_the_attribute_and_writes_nothing(admin_api, payload, named):
     call = PhoneCallFactory(messages=1)
     before = row(call)
     messages_before = list(TranscriptMessage.objects.values())
@@ -266,7 +282,9 @@ def test_x_http_method_override_patch_on_a_post_acts_as_patch(admin_api):
     call = PhoneCallFactory()
     count = PhoneCall.objects.count()
     response = admin_api.post(
-        call_url(call.id), {"PhoneNumber": "+15550001111"}, format="json",
+        call_url(call.id),
+        {"PhoneNumber": "+15550001111"},
+        format="json",
         HTTP_X_HTTP_METHOD_OVERRIDE="PATCH",
     )
     assert response.status_code == 200
@@ -354,7 +372,8 @@ def test_the_etag_changes_on_every_update_of_the_call_and_of_its_messages(admin_
     admin_api.delete(message_url(call.id, created.json()["MessageId"]))
     changed()
     admin_api.patch(
-        call_url(call.id), {"TranscriptMessage": [{"MessageId": message.id, "RoleCd": "Y"}]},
+        call_url(call.id),
+        {"TranscriptMessage": [{"MessageId": message.id, "RoleCd": "Y"}]},
         format="json",
     )
     changed()
@@ -401,7 +420,9 @@ def test_the_current_etag_in_if_match_lets_patch_and_delete_through(admin_api):
     call = PhoneCallFactory()
     current = etag_of(admin_api, call)
     response = admin_api.patch(
-        call_url(call.id), {"PhoneNumber": "+2"}, format="json",
+        call_url(call.id),
+        {"PhoneNumber": "+2"},
+        format="json",
         HTTP_IF_MATCH=f'"999", {current}',
     )
     assert response.status_code == 200
@@ -422,8 +443,11 @@ def test_if_match_star_matches_any_existing_item(admin_api):
 def test_if_match_on_a_method_override_patch_is_honoured(admin_api):
     call = PhoneCallFactory()
     response = admin_api.post(
-        call_url(call.id), {"PhoneNumber": "+2"}, format="json",
-        HTTP_X_HTTP_METHOD_OVERRIDE="PATCH", HTTP_IF_MATCH='"999"',
+        call_url(call.id),
+        {"PhoneNumber": "+2"},
+        format="json",
+        HTTP_X_HTTP_METHOD_OVERRIDE="PATCH",
+        HTTP_IF_MATCH='"999"',
     )
     assert response.status_code == 412
 

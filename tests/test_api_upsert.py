@@ -17,8 +17,9 @@ def b64(text: str) -> str:
 
 
 def upsert(client, body, mode="true", version=4):
-    return client.post(CALLS, body, format="json", HTTP_UPSERT_MODE=mode,
-                       HTTP_REST_FRAMEWORK_VERSION=str(version))
+    return client.post(
+        CALLS, body, format="json", HTTP_UPSERT_MODE=mode, HTTP_REST_FRAMEWORK_VERSION=str(version)
+    )
 
 
 def test_an_upsert_without_a_match_creates_the_call_with_201(api):
@@ -69,8 +70,12 @@ def test_nested_messages_are_matched_by_message_id_then_number_and_others_added(
     call = PhoneCallFactory(call_number="U-7")
     first, second, kept = (
         TranscriptMessage.objects.create(
-            call=call, message_number=f"U-7-{i}", message_content=f"old {i}",
-            created_by="x", creation_date=call.creation_date, last_updated_by="x",
+            call=call,
+            message_number=f"U-7-{i}",
+            message_content=f"old {i}",
+            created_by="x",
+            creation_date=call.creation_date,
+            last_updated_by="x",
             last_update_date=call.creation_date,
         )
         for i in range(3)
@@ -97,8 +102,14 @@ def test_nested_messages_are_matched_by_message_id_then_number_and_others_added(
 def test_a_message_id_of_another_call_is_a_400_and_nothing_changes(api):
     call = PhoneCallFactory(call_number="U-8", phone_number="+1")
     foreign = PhoneCallFactory(messages=1).messages.get()
-    response = upsert(api, {"CallNumber": "U-8", "PhoneNumber": "+2",
-                            "TranscriptMessage": [{"MessageId": foreign.id, "RoleCd": "X"}]})
+    response = upsert(
+        api,
+        {
+            "CallNumber": "U-8",
+            "PhoneNumber": "+2",
+            "TranscriptMessage": [{"MessageId": foreign.id, "RoleCd": "X"}],
+        },
+    )
     assert response.status_code == 400
     assert response.json()["o:errorDetails"][0]["o:errorPath"] == "/TranscriptMessage/0/MessageId"
     call.refresh_from_db()
@@ -112,8 +123,7 @@ def test_without_upsert_mode_an_existing_call_number_is_a_400(api, mode):
     headers = {"HTTP_REST_FRAMEWORK_VERSION": "4"}
     if mode is not None:
         headers["HTTP_UPSERT_MODE"] = mode
-    response = api.post(CALLS, {"CallNumber": "U-9", "InteractionId": 1}, format="json",
-                        **headers)
+    response = api.post(CALLS, {"CallNumber": "U-9", "InteractionId": 1}, format="json", **headers)
     assert response.status_code == 400
     assert PhoneCall.objects.count() == 1
 

@@ -44,18 +44,20 @@ def test_an_api_request_of_drf_is_recorded_the_same_way():
     call = PhoneCallFactory()
     request = Request(_request(user, REMOTE_ADDR="198.51.100.8"))
     request.user = user
-    record = access_record(
-        request=request, call=call, kind="transcript_download", channel="api"
-    )
+    record = access_record(request=request, call=call, kind="transcript_download", channel="api")
     assert (record.username, record.channel, record.remote_address) == (
-        "integration", "api", "198.51.100.8"
+        "integration",
+        "api",
+        "198.51.100.8",
     )
 
 
 def test_an_anonymous_access_keeps_no_user():
     record = access_record(
-        request=_request(AnonymousUser()), call=PhoneCallFactory(),
-        kind="transcript_view", channel="ui",
+        request=_request(AnonymousUser()),
+        call=PhoneCallFactory(),
+        kind="transcript_view",
+        channel="ui",
     )
     assert record.user is None and record.username == ""
 
@@ -63,7 +65,9 @@ def test_an_anonymous_access_keeps_no_user():
 def test_a_long_user_agent_is_cut_to_the_column():
     record = access_record(
         request=_request(UserFactory(), HTTP_USER_AGENT="x" * 2000),
-        call=PhoneCallFactory(), kind="recording_download", channel="api",
+        call=PhoneCallFactory(),
+        kind="recording_download",
+        channel="api",
     )
     assert len(record.user_agent) == 512
 
@@ -71,16 +75,16 @@ def test_a_long_user_agent_is_cut_to_the_column():
 @pytest.mark.parametrize("kind,channel", [("recording_stream", "ui"), ("recording_play", "web")])
 def test_unknown_kinds_and_channels_are_refused(kind, channel):
     with pytest.raises(ValueError):
-        access_record(request=_request(UserFactory()), call=PhoneCallFactory(),
-                      kind=kind, channel=channel)
+        access_record(
+            request=_request(UserFactory()), call=PhoneCallFactory(), kind=kind, channel=channel
+        )
     assert not AccessRecord.objects.exists()
 
 
 def test_the_record_outlives_the_call_and_the_user():
     user = UserFactory()
     call = PhoneCallFactory()
-    record = access_record(request=_request(user), call=call, kind="recording_play",
-                           channel="ui")
+    record = access_record(request=_request(user), call=call, kind="recording_play", channel="ui")
     phone_call_delete(call=call)
     user.delete()
     record.refresh_from_db()
@@ -92,8 +96,12 @@ def test_the_record_outlives_the_call_and_the_user():
 def records():
     call = PhoneCallFactory(call_number="CALL-AUDITED")
     for name in ("alice", "bob"):
-        access_record(request=_request(UserFactory(username=name)), call=call,
-                      kind="recording_play", channel="ui")
+        access_record(
+            request=_request(UserFactory(username=name)),
+            call=call,
+            kind="recording_play",
+            channel="ui",
+        )
     return call
 
 
@@ -131,8 +139,9 @@ def test_the_access_record_list_costs_the_same_for_2_and_40_rows(admin_client, r
     few = queries()
     call = PhoneCallFactory()
     for _ in range(38):
-        access_record(request=_request(UserFactory()), call=call, kind="transcript_view",
-                      channel="api")
+        access_record(
+            request=_request(UserFactory()), call=call, kind="transcript_view", channel="api"
+        )
     # Session, user, the page of rows, the date hierarchy: no query per row.
     assert queries() == few <= 8
 

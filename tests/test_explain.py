@@ -45,8 +45,12 @@ def loaded():
 
 
 def _calls(q: str, *, version: int = 2, order: str = ""):
-    condition = parse_q(q, version=version, attributes=CALL_BY_NAME,
-                        children={CHILD_NAME: ("messages", MESSAGE_BY_NAME)})
+    condition = parse_q(
+        q,
+        version=version,
+        attributes=CALL_BY_NAME,
+        children={CHILD_NAME: ("messages", MESSAGE_BY_NAME)},
+    )
     ordering = parse_order(QueryDict(f"orderBy={order}" if order else ""), CALL_BY_NAME)
     return PhoneCall.objects.filter(condition).order_by(*ordering)[:26]
 
@@ -59,27 +63,49 @@ def _plan(queryset) -> str:
     ("name", "request_q", "order", "index"),
     [
         # Either phone index serves equality; the planner picks one.
-        ("PhoneNumber =", "PhoneNumber = '{phone}'", "",
-         "call_phone_number_idx|call_phone_prefix_idx"),
-        ("PhoneNumber LIKE prefix", "PhoneNumber LIKE '{phone_prefix}%'", "",
-         "call_phone_prefix_idx"),
-        ("ExternalSystemCallId =", "ExternalSystemCallId = 'EXT-{call}'", "",
-         "call_external_id_idx"),
+        (
+            "PhoneNumber =",
+            "PhoneNumber = '{phone}'",
+            "",
+            "call_phone_number_idx|call_phone_prefix_idx",
+        ),
+        (
+            "PhoneNumber LIKE prefix",
+            "PhoneNumber LIKE '{phone_prefix}%'",
+            "",
+            "call_phone_prefix_idx",
+        ),
+        (
+            "ExternalSystemCallId =",
+            "ExternalSystemCallId = 'EXT-{call}'",
+            "",
+            "call_external_id_idx",
+        ),
         ("InteractionId =", "InteractionId = {interaction}", "", "call_interaction_idx"),
         ("CallNumber =", "CallNumber = '{number}'", "", "calls_phonecall_call_number"),
-        ("CreationDate range, newest first",
-         "CreationDate >= '{since}' and CreationDate < '{until}'", "CreationDate:desc",
-         "call_creation_idx"),
-        ("LastUpdateDate > (incremental sync)", "LastUpdateDate > '{since}'",
-         "LastUpdateDate", "call_update_idx"),
+        (
+            "CreationDate range, newest first",
+            "CreationDate >= '{since}' and CreationDate < '{until}'",
+            "CreationDate:desc",
+            "call_creation_idx",
+        ),
+        (
+            "LastUpdateDate > (incremental sync)",
+            "LastUpdateDate > '{since}'",
+            "LastUpdateDate",
+            "call_update_idx",
+        ),
     ],
 )
 def test_each_filter_the_clients_use_is_an_index_scan(loaded, name, request_q, order, index):
     call = loaded
     q = request_q.format(
-        phone=phone_number(call), phone_prefix=phone_number(call)[:-2], call=call,
+        phone=phone_number(call),
+        phone_prefix=phone_number(call)[:-2],
+        call=call,
         interaction=interaction_id(call),
-        number=call_number(call), since=(END - timedelta(days=30)).isoformat(),
+        number=call_number(call),
+        since=(END - timedelta(days=30)).isoformat(),
         until=(END - timedelta(days=20)).isoformat(),
     )
 

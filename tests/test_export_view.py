@@ -79,7 +79,9 @@ def test_cells_that_spreadsheets_would_run_as_formulas_stay_text(viewer_client):
 
 @pytest.mark.parametrize("calls", [1, 30])
 def test_the_export_costs_the_same_queries_for_any_number_of_calls(
-    viewer_client, django_assert_num_queries, calls  # noqa: F811
+    viewer_client,
+    django_assert_num_queries,
+    calls,  # noqa: F811
 ):
     PhoneCallFactory.create_batch(calls)
     # 1 the session, 2 the user, 3-4 the user's and the groups' permissions,

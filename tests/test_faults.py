@@ -62,22 +62,41 @@ class PostgresCluster:
         self.port = free_port()
         if os.geteuid() == 0:  # initdb refuses to run as root
             shutil.chown(self.dir, "postgres", "postgres")
-        self._pg("initdb", "-D", str(self.data), "-A", "trust", "-U", "postgres",
-                 "-E", "UTF8", "--no-sync")
+        self._pg(
+            "initdb",
+            "-D",
+            str(self.data),
+            "-A",
+            "trust",
+            "-U",
+            "postgres",
+            "-E",
+            "UTF8",
+            "--no-sync",
+        )
         self.start()
 
     def _pg(self, program: str, *args: str, check: bool = True) -> subprocess.CompletedProcess:
         command = [str(self.bin / program), *args]
         if os.geteuid() == 0:
             command = ["runuser", "-u", "postgres", "--", *command]
-        return subprocess.run(command, capture_output=True, text=True, timeout=120,
-                              check=check)
+        return subprocess.run(command, capture_output=True, text=True, timeout=120, check=check)
 
     def start(self) -> None:
-        options = (f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 "
-                   "-c max_connections=200")
-        self._pg("pg_ctl", "-D", str(self.data), "-l", str(self.dir / "log"), "-w",
-                 "-o", options, "start")
+        options = (
+            f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c max_connections=200"
+        )
+        self._pg(
+            "pg_ctl",
+            "-D",
+            str(self.data),
+            "-l",
+            str(self.dir / "log"),
+            "-w",
+            "-o",
+            options,
+            "start",
+        )
 
     def stop(self, mode: str = "fast") -> None:
         self._pg("pg_ctl", "-D", str(self.data), "-m", mode, "-w", "stop", check=False)
@@ -119,8 +138,14 @@ class AppServer:
 
 
 def _manage(env: dict, *args: str) -> None:
-    result = subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env,
-                            capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -144,14 +169,34 @@ def start_app(cluster: PostgresCluster, tmp_path: Path, workers: int = 4) -> App
     }
     _manage(env, "migrate", "--noinput")
     _manage(env, "createcachetable")
-    _manage(env, "shell", "--no-imports", "-c",
-            "from django.contrib.auth.models import User; "
-            f"User.objects.create_superuser({USER!r}, 'load@example.com', {PASSWORD!r})")
+    _manage(
+        env,
+        "shell",
+        "--no-imports",
+        "-c",
+        "from django.contrib.auth.models import User; "
+        f"User.objects.create_superuser({USER!r}, 'load@example.com', {PASSWORD!r})",
+    )
     log = tmp_path / "gunicorn.log"
     process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "crmsite.wsgi", "--bind", f"127.0.0.1:{port}",
-         "--workers", str(workers), "--timeout", "60", "--graceful-timeout", "5"],
-        cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "crmsite.wsgi",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers),
+            "--timeout",
+            "60",
+            "--graceful-timeout",
+            "5",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
         start_new_session=True,
     )
     url = f"http://127.0.0.1:{port}"
@@ -213,12 +258,16 @@ def client_loop(base: str, tally: Tally, until: float, seed: int, mix=(0.5, 0.3)
         roll = rng.random()
         try:
             if roll < mix[0] or not mine:
-                body = {"InteractionId": rng.randrange(1, 10**9),
-                        "PhoneNumber": f"+1415555{rng.randrange(10000):04d}"}
+                body = {
+                    "InteractionId": rng.randrange(1, 10**9),
+                    "PhoneNumber": f"+1415555{rng.randrange(10000):04d}",
+                }
                 if rng.random() < 0.3:
                     body["TranscriptMessage"] = [
-                        {"MessageContent": base64.b64encode(b"hello there").decode(),
-                         "RoleCd": "AGENT"},
+                        {
+                            "MessageContent": base64.b64encode(b"hello there").decode(),
+                            "RoleCd": "AGENT",
+                        },
                     ]
                 response = session.post(base + API, data=json.dumps(body), timeout=30)
                 created = None
@@ -228,9 +277,9 @@ def client_loop(base: str, tally: Tally, until: float, seed: int, mix=(0.5, 0.3)
                     mine.append(item["CallId"])
                 tally.note(response.status_code, f"POST {response.text[:200]}", created)
             elif roll < mix[0] + mix[1]:
-                response = session.get(base + API, params={"limit": 10,
-                                                            "orderBy": "CallId:desc"},
-                                       timeout=30)
+                response = session.get(
+                    base + API, params={"limit": 10, "orderBy": "CallId:desc"}, timeout=30
+                )
                 tally.note(response.status_code, f"GET list {response.text[:200]}")
             else:
                 call_id = rng.choice(mine)
@@ -243,8 +292,10 @@ def client_loop(base: str, tally: Tally, until: float, seed: int, mix=(0.5, 0.3)
 
 def run_clients(base: str, tally: Tally, seconds: float, clients: int) -> None:
     until = time.monotonic() + seconds
-    threads = [threading.Thread(target=client_loop, args=(base, tally, until, n), daemon=True)
-               for n in range(clients)]
+    threads = [
+        threading.Thread(target=client_loop, args=(base, tally, until, n), daemon=True)
+        for n in range(clients)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -278,9 +329,7 @@ def test_soak_of_mixed_reads_and_writes_at_32_clients_has_no_5xx(cluster, tmp_pa
 def test_a_postgresql_restart_mid_run_loses_no_acknowledged_write(cluster, tmp_path):
     app = start_app(cluster, tmp_path)
     tally = Tally()
-    clients = threading.Thread(
-        target=run_clients, args=(app.url, tally, 25, 8), daemon=True
-    )
+    clients = threading.Thread(target=run_clients, args=(app.url, tally, 25, 8), daemon=True)
     try:
         clients.start()
         time.sleep(6)
@@ -324,9 +373,12 @@ def test_a_storage_failure_during_a_create_writes_nothing_and_answers_in_the_con
     monkeypatch.setattr(type(default_storage._wrapped), "save", refuse)
     response = client.post(
         API,
-        {"InteractionId": 5, "CallNumber": "CN-STORAGE-FAIL",
-         "CallRecording": base64.b64encode(b"RIFF....WAVE").decode(),
-         "TranscriptMessage": [{"MessageContent": base64.b64encode(b"hi").decode()}]},
+        {
+            "InteractionId": 5,
+            "CallNumber": "CN-STORAGE-FAIL",
+            "CallRecording": base64.b64encode(b"RIFF....WAVE").decode(),
+            "TranscriptMessage": [{"MessageContent": base64.b64encode(b"hi").decode()}],
+        },
         content_type="application/json",
         HTTP_AUTHORIZATION=AUTH,
         HTTP_REST_FRAMEWORK_VERSION="4",
@@ -351,11 +403,16 @@ def test_a_storage_outage_answers_503_with_retry_after(client, monkeypatch):
 
     UserFactory(username=USER, password=PASSWORD, is_superuser=True)
     default_storage.exists("warm-up")
-    monkeypatch.setattr(type(default_storage._wrapped), "save",
-                        lambda *a, **k: (_ for _ in ()).throw(OSError("unreachable")))
+    monkeypatch.setattr(
+        type(default_storage._wrapped),
+        "save",
+        lambda *a, **k: (_ for _ in ()).throw(OSError("unreachable")),
+    )
     response = client.post(
-        API, {"InteractionId": 5, "CallRecording": base64.b64encode(b"x").decode()},
-        content_type="application/json", HTTP_AUTHORIZATION=AUTH,
+        API,
+        {"InteractionId": 5, "CallRecording": base64.b64encode(b"x").decode()},
+        content_type="application/json",
+        HTTP_AUTHORIZATION=AUTH,
         HTTP_REST_FRAMEWORK_VERSION="4",
     )
     assert response.status_code == 503

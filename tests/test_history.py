@@ -66,8 +66,10 @@ def test_a_write_through_the_api_records_the_api_user():
     user = UserFactory(username="integration", is_superuser=True)
     auth = "Basic " + base64.b64encode(b"integration:correct-horse-battery").decode()
     response = Client().post(
-        API, {"InteractionId": 1, "PhoneNumber": "+14155550100"},
-        content_type="application/json", HTTP_AUTHORIZATION=auth,
+        API,
+        {"InteractionId": 1, "PhoneNumber": "+14155550100"},
+        content_type="application/json",
+        HTTP_AUTHORIZATION=auth,
     )
     assert response.status_code == 201, response.content
     call = PhoneCall.objects.get()
@@ -150,8 +152,7 @@ def test_an_api_create_records_the_call_and_each_message_as_stored():
             for t in texts
         ],
     }
-    response = Client().post(API, body, content_type="application/json",
-                             HTTP_AUTHORIZATION=auth)
+    response = Client().post(API, body, content_type="application/json", HTTP_AUTHORIZATION=auth)
     assert response.status_code == 201, response.content
 
     call = PhoneCall.objects.get()
@@ -185,8 +186,7 @@ def test_history_of_more_rows_than_one_statement_may_bind_is_copied_in_batches(m
     ids = list(call.messages.values_list("id", flat=True))
     monkeypatch.setattr(connection.features, "max_query_params", 3 + 2)  # 2 ids a statement
     with CaptureQueriesContext(connection) as statements:
-        history.record(TranscriptMessage, "id", ids, history.CHANGED, timezone.now(),
-                       user_of=call)
+        history.record(TranscriptMessage, "id", ids, history.CHANGED, timezone.now(), user_of=call)
     assert len(statements.captured_queries) == 4
     copied = TranscriptMessage.history.filter(history_type="~").order_by("history_id")
     assert [row.id for row in copied] == sorted(ids)

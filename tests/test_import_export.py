@@ -14,8 +14,16 @@ from calls.views_export import CSV_HEADER
 from tests.factories import PhoneCallFactory
 
 # What an import cannot keep: ids of the source database and the who-columns it stamps.
-NOT_KEPT = {"id", "call_id", "created_by", "creation_date", "last_updated_by",
-            "last_update_date", "last_update_login", "version"}
+NOT_KEPT = {
+    "id",
+    "call_id",
+    "created_by",
+    "creation_date",
+    "last_updated_by",
+    "last_update_date",
+    "last_update_login",
+    "version",
+}
 
 
 def _export(*args) -> str:
@@ -38,9 +46,7 @@ def _snapshot() -> dict:
             {k: v for k, v in vars(m).items() if k not in NOT_KEPT and not k.startswith("_")}
             for m in call.messages.order_by("id")
         ]
-        calls[call.call_number] = (
-            {k: v for k, v in values.items() if k not in NOT_KEPT}, messages
-        )
+        calls[call.call_number] = ({k: v for k, v in values.items() if k not in NOT_KEPT}, messages)
     return calls
 
 
@@ -95,22 +101,42 @@ def test_importing_again_updates_by_call_number_and_message_number(db, tmp_path)
     assert call.phone_number == "+15550000000"
     assert call.version == 2
     assert list(call.messages.order_by("id").values_list("role_cd", flat=True)) == [
-        "SUPERVISOR", "CUSTOMER",
+        "SUPERVISOR",
+        "CUSTOMER",
     ]
 
 
 def test_rejected_lines_are_reported_with_their_reason_and_leave_nothing(db, tmp_path):
-    good = {"CallNumber": "IMP-1", "InteractionId": 1, "TranscriptMessage": [
-        {"MessageNumber": "IMP-1-M1", "RoleCd": "AGENT"}]}
+    good = {
+        "CallNumber": "IMP-1",
+        "InteractionId": 1,
+        "TranscriptMessage": [{"MessageNumber": "IMP-1-M1", "RoleCd": "AGENT"}],
+    }
     long_number = {"CallNumber": "IMP-2", "InteractionId": 2, "PhoneNumber": "9" * 31}
-    bad_message = {"CallNumber": "IMP-3", "InteractionId": 3, "TranscriptMessage": [
-        {"MessageNumber": "IMP-3-M1"}, {"MessageNumber": "IMP-3-M2", "Shouting": "yes"}]}
-    duplicate_message = {"CallNumber": "IMP-4", "InteractionId": 4, "TranscriptMessage": [
-        {"MessageNumber": "IMP-1-M1"}]}
+    bad_message = {
+        "CallNumber": "IMP-3",
+        "InteractionId": 3,
+        "TranscriptMessage": [
+            {"MessageNumber": "IMP-3-M1"},
+            {"MessageNumber": "IMP-3-M2", "Shouting": "yes"},
+        ],
+    }
+    duplicate_message = {
+        "CallNumber": "IMP-4",
+        "InteractionId": 4,
+        "TranscriptMessage": [{"MessageNumber": "IMP-1-M1"}],
+    }
     no_interaction = {"CallNumber": "IMP-5"}
-    lines = [json.dumps(good), "{not json", json.dumps(long_number), "",
-             json.dumps(bad_message), json.dumps(duplicate_message), json.dumps(no_interaction),
-             json.dumps([1, 2])]
+    lines = [
+        json.dumps(good),
+        "{not json",
+        json.dumps(long_number),
+        "",
+        json.dumps(bad_message),
+        json.dumps(duplicate_message),
+        json.dumps(no_interaction),
+        json.dumps([1, 2]),
+    ]
     path = tmp_path / "calls.jsonl"
     path.write_text("\n".join(lines) + "\n")
     rejects = tmp_path / "rejects.jsonl"
@@ -128,9 +154,7 @@ def test_rejected_lines_are_reported_with_their_reason_and_leave_nothing(db, tmp
     assert "interaction_id is required" in reasons[7]
     assert "line 3: PhoneNumber: " in err
     assert list(PhoneCall.objects.values_list("call_number", flat=True)) == ["IMP-1"]
-    assert list(TranscriptMessage.objects.values_list("message_number", flat=True)) == [
-        "IMP-1-M1"
-    ]
+    assert list(TranscriptMessage.objects.values_list("message_number", flat=True)) == ["IMP-1-M1"]
 
 
 def test_an_import_where_every_line_is_rejected_fails(db, tmp_path):
@@ -153,9 +177,7 @@ def test_the_csv_export_has_the_header_and_escapes_cells(db):
     assert values["CreationDate"].endswith("+00:00")
 
 
-def test_the_export_reads_in_chunks_with_one_message_query_per_chunk(
-    db, django_assert_num_queries
-):
+def test_the_export_reads_in_chunks_with_one_message_query_per_chunk(db, django_assert_num_queries):
     for _ in range(5):
         PhoneCallFactory(messages=2)
     # 1 the count for the progress bar, 2 the calls (one query, fetched in chunks of 2),

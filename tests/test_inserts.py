@@ -23,9 +23,15 @@ def _values(instance):
 def _messages(call, count):
     return [
         TranscriptMessage(
-            call=call, created_by="tester", creation_date=WHEN, last_updated_by="tester",
-            last_update_date=WHEN, message_content=f"line {i} — ünïcode", role_cd="AGENT",
-            posted_by_party_id=None if i % 2 else "300100123456", deleted_flag=bool(i % 2),
+            call=call,
+            created_by="tester",
+            creation_date=WHEN,
+            last_updated_by="tester",
+            last_update_date=WHEN,
+            message_content=f"line {i} — ünïcode",
+            role_cd="AGENT",
+            posted_by_party_id=None if i % 2 else "300100123456",
+            deleted_flag=bool(i % 2),
         )
         for i in range(count)
     ]
@@ -38,7 +44,9 @@ def test_rows_are_stored_as_given_and_get_their_keys_in_order():
     assert all(row.pk and not row._state.adding for row in rows)
     stored = {m.pk: m for m in TranscriptMessage.objects.filter(call=call)}
     assert [stored[row.pk].message_content for row in rows] == [
-        "line 0 — ünïcode", "line 1 — ünïcode", "line 2 — ünïcode"
+        "line 0 — ünïcode",
+        "line 1 — ünïcode",
+        "line 2 — ünïcode",
     ]
     for row in rows:
         assert _values(stored[row.pk]) == _values(row)
@@ -60,8 +68,13 @@ def test_rows_beyond_the_backends_parameter_limit_go_in_batches(monkeypatch):
 
 def test_a_call_keeps_its_recording_name_and_dates():
     now = timezone.now()
-    call = PhoneCall(interaction_id=7, creation_date=now, last_update_date=now,
-                     created_by="tester", last_updated_by="tester")
+    call = PhoneCall(
+        interaction_id=7,
+        creation_date=now,
+        last_update_date=now,
+        created_by="tester",
+        last_updated_by="tester",
+    )
     call.recording.name = "recordings/2026/03/abc.wav"
     inserts.insert(PhoneCall, [call])
     stored = PhoneCall.objects.get(pk=call.pk)

@@ -62,7 +62,9 @@ def test_create_sets_the_who_columns_and_starts_at_version_1():
     call.refresh_from_db()
     assert call.version == 1
     assert (call.created_by, call.last_updated_by, call.last_update_login) == (
-        "tester", "tester", "L1",
+        "tester",
+        "tester",
+        "L1",
     )
     assert call.creation_date == call.last_update_date
     message = call.messages.get()

@@ -123,22 +123,37 @@ def test_the_schema_uses_the_oracle_names_and_media_types(client):
     assert "CallNumber" not in schemas["PhoneCallUpdate"]["properties"]
     assert schemas["Error"]["required"] == ["type", "title", "status", "o:errorDetails"]
     assert set(call["get"]["responses"]["200"]["content"]) == {
-        "application/vnd.oracle.adf.resourceitem+json", "application/json"}
+        "application/vnd.oracle.adf.resourceitem+json",
+        "application/json",
+    }
     assert set(document["components"]["responses"]["NotFound"]["content"]) == {
-        "text/plain", "application/vnd.oracle.adf.error+json", "application/json"}
+        "text/plain",
+        "application/vnd.oracle.adf.error+json",
+        "application/json",
+    }
     assert set(document["paths"]["/phoneCalls"]["get"]["responses"]["200"]["content"]) == {
-        "application/vnd.oracle.adf.resourcecollection+json", "application/json"}
+        "application/vnd.oracle.adf.resourcecollection+json",
+        "application/json",
+    }
     assert set(document["paths"]["/"]["post"]["requestBody"]["content"]) == {
-        "application/vnd.oracle.adf.batch+json"}
+        "application/vnd.oracle.adf.batch+json"
+    }
     assert set(document["components"]["securitySchemes"]) == {
-        "basicAuth", "bearerAuth", "tokenAuth", "sessionAuth"}
+        "basicAuth",
+        "bearerAuth",
+        "tokenAuth",
+        "sessionAuth",
+    }
 
 
 @pytest.mark.parametrize(
     ("version", "content_type"),
-    [("1", "text/plain"), ("3", "text/plain"),
-     ("4", "application/vnd.oracle.adf.error+json"),
-     ("9", "application/vnd.oracle.adf.error+json")],
+    [
+        ("1", "text/plain"),
+        ("3", "text/plain"),
+        ("4", "application/vnd.oracle.adf.error+json"),
+        ("9", "application/vnd.oracle.adf.error+json"),
+    ],
 )
 def test_errors_of_every_framework_version_match_the_schema(
     db, _connection_kept_open, version, content_type
@@ -154,7 +169,8 @@ def test_errors_of_every_framework_version_match_the_schema(
 
 def test_an_unsupported_body_media_type_is_a_documented_415(superuser, _connection_kept_open):
     case = schema["/phoneCalls"]["POST"].Case(
-        headers={"REST-Framework-Version": "4"}, body={"InteractionId": 1},
+        headers={"REST-Framework-Version": "4"},
+        body={"InteractionId": 1},
         media_type="application/json",
     )
 
@@ -184,8 +200,11 @@ def _point_at_the_seed(case) -> None:
 @settings(
     max_examples=20,
     deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
-                           HealthCheck.filter_too_much],
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.filter_too_much,
+    ],
 )
 def test_the_api_answers_as_its_schema_says(case, superuser, _connection_kept_open):
     _point_at_the_seed(case)

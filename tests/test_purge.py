@@ -21,8 +21,9 @@ ACTOR = services.Actor(username="tester")
 pytestmark = pytest.mark.django_db
 
 
-def make_call(age_days: int, *, recording=b"RIFF-audio", messages=2, deleted=False,
-              updated_days=None):
+def make_call(
+    age_days: int, *, recording=b"RIFF-audio", messages=2, deleted=False, updated_days=None
+):
     call = services.phone_call_create(
         actor=ACTOR,
         values={"interaction_id": 1, "deleted_flag": deleted},
@@ -30,8 +31,9 @@ def make_call(age_days: int, *, recording=b"RIFF-audio", messages=2, deleted=Fal
         recording=recording,
     )
     past = timezone.now() - timedelta(days=age_days)
-    updated = timezone.now() - timedelta(days=updated_days if updated_days is not None
-                                         else age_days)
+    updated = timezone.now() - timedelta(
+        days=updated_days if updated_days is not None else age_days
+    )
     PhoneCall.objects.filter(pk=call.pk).update(creation_date=past, last_update_date=updated)
     call.refresh_from_db()
     return call
@@ -51,9 +53,16 @@ def purge(*args, capture=None):
 def test_a_dry_run_counts_and_changes_nothing(django_capture_on_commit_callbacks):
     old = make_call(400, deleted=True)
     make_call(10)
-    out, _ = purge("--recordings-days", "365", "--transcripts-days", "365",
-                   "--deleted-calls-days", "30", "--dry-run",
-                   capture=django_capture_on_commit_callbacks)
+    out, _ = purge(
+        "--recordings-days",
+        "365",
+        "--transcripts-days",
+        "365",
+        "--deleted-calls-days",
+        "30",
+        "--dry-run",
+        capture=django_capture_on_commit_callbacks,
+    )
     assert "Would purge: 1 recordings, 1 transcripts (2 messages), 1 deleted calls." in out
     old.refresh_from_db()
     assert old.recording and default_storage.exists(old.recording.name)
@@ -61,10 +70,16 @@ def test_a_dry_run_counts_and_changes_nothing(django_capture_on_commit_callbacks
     record = PurgeRecord.objects.get()
     assert record.dry_run is True
     assert (record.recordings_days, record.transcripts_days, record.deleted_calls_days) == (
-        365, 365, 30
+        365,
+        365,
+        30,
     )
-    assert (record.recordings_cleared, record.transcripts_cleared, record.messages_deleted,
-            record.calls_deleted) == (1, 1, 2, 1)
+    assert (
+        record.recordings_cleared,
+        record.transcripts_cleared,
+        record.messages_deleted,
+        record.calls_deleted,
+    ) == (1, 1, 2, 1)
     assert record.finished_at >= record.started_at
 
 
@@ -133,8 +148,15 @@ def test_calls_marked_deleted_are_deleted_after_their_period(
 
 def test_work_goes_in_batches_until_everything_is_purged(django_capture_on_commit_callbacks):
     calls = [make_call(400, messages=1) for _ in range(5)]
-    out, _ = purge("--recordings-days", "365", "--transcripts-days", "365",
-                   "--batch-size", "2", capture=django_capture_on_commit_callbacks)
+    out, _ = purge(
+        "--recordings-days",
+        "365",
+        "--transcripts-days",
+        "365",
+        "--batch-size",
+        "2",
+        capture=django_capture_on_commit_callbacks,
+    )
     assert "Purged: 5 recordings, 5 transcripts (5 messages)" in out
     assert not PhoneCall.objects.exclude(recording="").exists()
     assert not TranscriptMessage.objects.exists()
@@ -150,7 +172,9 @@ def test_periods_default_to_the_settings_and_zero_keeps_forever(
     purge(capture=django_capture_on_commit_callbacks)
     record = PurgeRecord.objects.get()
     assert (record.recordings_days, record.transcripts_days, record.deleted_calls_days) == (
-        365, None, None
+        365,
+        None,
+        None,
     )
     assert record.recordings_cleared == 1 and record.messages_deleted == 0
     assert TranscriptMessage.objects.count() == 2
@@ -185,8 +209,15 @@ def test_the_query_count_does_not_grow_with_the_calls_in_a_batch(
 ):
     def run():
         with CaptureQueriesContext(connection) as captured:
-            purge("--recordings-days", "365", "--transcripts-days", "365",
-                  "--deleted-calls-days", "30", capture=django_capture_on_commit_callbacks)
+            purge(
+                "--recordings-days",
+                "365",
+                "--transcripts-days",
+                "365",
+                "--deleted-calls-days",
+                "30",
+                capture=django_capture_on_commit_callbacks,
+            )
         return len(captured)
 
     def make_calls(n):
@@ -200,9 +231,10 @@ def test_the_query_count_does_not_grow_with_the_calls_in_a_batch(
     assert run() == few
     record = PurgeRecord.objects.first()
     assert (record.calls_deleted, record.transcripts_cleared, record.recordings_cleared) == (
-        20, 20, 20
+        20,
+        20,
+        20,
     )
-
 
 
 def test_the_purge_knows_everything_that_refers_to_a_call():

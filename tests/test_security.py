@@ -95,8 +95,15 @@ def test_production_settings_are_secure_by_default():
     result = run_manage(env, "shell", "--no-imports", "-c", code)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == [
-        "True", "31536000", "True", "True", "True", "same-origin", "DENY",
-        "DatabaseCache", "CompressedManifestStaticFilesStorage",
+        "True",
+        "31536000",
+        "True",
+        "True",
+        "True",
+        "same-origin",
+        "DENY",
+        "DatabaseCache",
+        "CompressedManifestStaticFilesStorage",
     ]
 
 
@@ -175,9 +182,7 @@ def test_hsts_is_sent_over_https_in_production(production, settings):
     settings.SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     settings.SECURE_HSTS_PRELOAD = True
     response = production.get("/healthz", secure=True)
-    assert response["Strict-Transport-Security"] == (
-        "max-age=31536000; includeSubDomains; preload"
-    )
+    assert response["Strict-Transport-Security"] == ("max-age=31536000; includeSubDomains; preload")
 
 
 def test_static_files_are_collected_hashed_and_served_by_whitenoise_without_debug(settings, db):

@@ -122,7 +122,7 @@ def test_a_ranged_read_fetches_only_its_range(bucket, monkeypatch):
         f.seek(200_000)
         assert f.read(1000) == AUDIO[200_000:201_000]
         for chunk_start in range(201_000, 261_000, 20_000):
-            assert f.read(20_000) == AUDIO[chunk_start:chunk_start + 20_000]
+            assert f.read(20_000) == AUDIO[chunk_start : chunk_start + 20_000]
     assert asked == [200_000]  # one ranged GET from the seek position, then one stream
 
 
@@ -143,7 +143,8 @@ def test_the_api_enclosure_answers_ranges_from_s3(bucket, client, superuser):
     auth = "Basic " + base64.b64encode(b"admin:correct-horse-battery").decode()
     response = client.get(
         f"/crmRestApi/resources/11.13.18.05/phoneCalls/{call.pk}/enclosure/CallRecording",
-        HTTP_AUTHORIZATION=auth, HTTP_RANGE="bytes=-256",
+        HTTP_AUTHORIZATION=auth,
+        HTTP_RANGE="bytes=-256",
     )
     assert response.status_code == 206
     body = b"".join(response.streaming_content) if response.streaming else response.content
@@ -194,9 +195,7 @@ def test_a_failed_create_leaves_neither_a_row_nor_an_object(
     bucket, s3_client, django_capture_on_commit_callbacks
 ):
     first = create(call_number="CN-TAKEN")
-    with django_capture_on_commit_callbacks(execute=True), pytest.raises(
-        services.DuplicateNumber
-    ):
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(services.DuplicateNumber):
         create(call_number="CN-TAKEN", recording=b"orphan?")
     assert PhoneCall.objects.count() == 1
     assert keys(s3_client, bucket) == [first.recording.name]

@@ -133,19 +133,25 @@ def test_failed_logins_below_the_limit_do_not_lock_out(client, lockout):
 
 def test_repeated_failed_basic_logins_on_the_api_lock_out_that_address(client, lockout, superuser):
     statuses = [
-        client.get(API, HTTP_AUTHORIZATION=basic(superuser.username, "wrong"),
-                   REMOTE_ADDR="192.0.2.20").status_code
+        client.get(
+            API, HTTP_AUTHORIZATION=basic(superuser.username, "wrong"), REMOTE_ADDR="192.0.2.20"
+        ).status_code
         for _ in range(3)
     ]
     assert statuses == [401, 401, 429], "the failure that reaches the limit locks out"
     # The right password from the locked address is refused: 429 with Retry-After.
-    response = client.get(API, HTTP_AUTHORIZATION=basic(superuser.username, PASSWORD),
-                          REMOTE_ADDR="192.0.2.20", HTTP_REST_FRAMEWORK_VERSION="4")
+    response = client.get(
+        API,
+        HTTP_AUTHORIZATION=basic(superuser.username, PASSWORD),
+        REMOTE_ADDR="192.0.2.20",
+        HTTP_REST_FRAMEWORK_VERSION="4",
+    )
     assert response.status_code == 429
     assert int(response["Retry-After"]) > 0
     assert response.json()["title"] == "Too Many Requests"
-    response = client.get(API, HTTP_AUTHORIZATION=basic(superuser.username, PASSWORD),
-                          REMOTE_ADDR="192.0.2.21")
+    response = client.get(
+        API, HTTP_AUTHORIZATION=basic(superuser.username, PASSWORD), REMOTE_ADDR="192.0.2.21"
+    )
     assert response.status_code == 200
 
 

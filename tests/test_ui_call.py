@@ -23,12 +23,24 @@ def download(call):
 
 def test_the_call_page_shows_the_conversation_in_order(viewer_client):  # noqa: F811
     call = PhoneCallFactory()
-    TranscriptMessageFactory(call=call, role_cd="CUSTOMER", posted_by_display_name="Dana Miller",
-                             message_content="My parcel never arrived.")
-    TranscriptMessageFactory(call=call, role_cd="AGENT", posted_by_display_name="Sam Ortiz",
-                             message_content="Let me check that for you.")
-    TranscriptMessageFactory(call=call, role_cd="AGENT", visibility_cd=TranscriptMessage.INTERNAL,
-                             message_content="Courier lost it; refund approved.")
+    TranscriptMessageFactory(
+        call=call,
+        role_cd="CUSTOMER",
+        posted_by_display_name="Dana Miller",
+        message_content="My parcel never arrived.",
+    )
+    TranscriptMessageFactory(
+        call=call,
+        role_cd="AGENT",
+        posted_by_display_name="Sam Ortiz",
+        message_content="Let me check that for you.",
+    )
+    TranscriptMessageFactory(
+        call=call,
+        role_cd="AGENT",
+        visibility_cd=TranscriptMessage.INTERNAL,
+        message_content="Courier lost it; refund approved.",
+    )
     TranscriptMessageFactory(call=call, message_content="secret draft", deleted_flag=True)
 
     html = viewer_client.get(detail(call)).content.decode()
@@ -52,8 +64,9 @@ def test_unknown_roles_get_a_neutral_style_not_their_own_class(viewer_client):  
 
 def test_integration_values_are_text_never_markup(viewer_client):  # noqa: F811
     call = PhoneCallFactory(phone_number=XSS, external_system_call_id=XSS, recording_format=XSS)
-    TranscriptMessageFactory(call=call, message_content=XSS, posted_by_display_name=XSS,
-                             role_cd=XSS)
+    TranscriptMessageFactory(
+        call=call, message_content=XSS, posted_by_display_name=XSS, role_cd=XSS
+    )
 
     html = viewer_client.get(detail(call)).content.decode()
 
@@ -100,8 +113,11 @@ def test_web_urls_are_links_that_leak_nothing(viewer_client):  # noqa: F811
 
 
 def test_a_stored_audio_recording_plays_from_our_own_view(viewer_client):  # noqa: F811
-    call = PhoneCallFactory(recording="recordings/x", recording_format="audio/wav",
-                            recording_url="https://pbx.example/ignored.wav")
+    call = PhoneCallFactory(
+        recording="recordings/x",
+        recording_format="audio/wav",
+        recording_url="https://pbx.example/ignored.wav",
+    )
     html = viewer_client.get(detail(call)).content.decode()
     assert f'src="{reverse("calls:recording", kwargs={"call_id": call.id})}"' in html
     assert "ignored.wav" not in html
@@ -132,11 +148,21 @@ def test_times_are_in_the_display_zone_with_the_offset(viewer_client, settings):
 
 def test_the_transcript_downloads_as_plain_text(viewer_client):  # noqa: F811
     call = PhoneCallFactory(call_number="CN/../1", creation_date=WHEN)
-    TranscriptMessageFactory(call=call, posted_by_display_name="Dana", role_cd="CUSTOMER",
-                             message_content="line one\nline two <b>", creation_date=WHEN)
-    TranscriptMessageFactory(call=call, posted_by_display_name="Sam", role_cd="AGENT",
-                             visibility_cd=TranscriptMessage.INTERNAL, message_content="note",
-                             creation_date=WHEN)
+    TranscriptMessageFactory(
+        call=call,
+        posted_by_display_name="Dana",
+        role_cd="CUSTOMER",
+        message_content="line one\nline two <b>",
+        creation_date=WHEN,
+    )
+    TranscriptMessageFactory(
+        call=call,
+        posted_by_display_name="Sam",
+        role_cd="AGENT",
+        visibility_cd=TranscriptMessage.INTERNAL,
+        message_content="note",
+        creation_date=WHEN,
+    )
     TranscriptMessageFactory(call=call, message_content="deleted one", deleted_flag=True)
 
     response = viewer_client.get(download(call))
@@ -159,7 +185,9 @@ def test_an_unknown_call_is_404(viewer_client):  # noqa: F811
 
 @pytest.mark.parametrize("messages", [10, 2000])
 def test_the_call_page_costs_seven_queries_for_any_transcript_length(
-    viewer_client, django_assert_num_queries, messages  # noqa: F811
+    viewer_client,
+    django_assert_num_queries,
+    messages,  # noqa: F811
 ):
     call = PhoneCallFactory(messages=messages)
     # 1 session, 2 user, 3-4 permissions, 5 the call, 6 its visible messages,

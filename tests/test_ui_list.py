@@ -200,7 +200,9 @@ def _list_queries(client, django_assert_num_queries, params=None):
 
 @pytest.mark.parametrize("rows", [10, 100])
 def test_the_list_costs_seven_queries_for_any_number_of_rows(
-    viewer_client, django_assert_num_queries, rows  # noqa: F811
+    viewer_client,
+    django_assert_num_queries,
+    rows,  # noqa: F811
 ):
     for i in range(rows):
         call = PhoneCallFactory(messages=2)
@@ -223,7 +225,8 @@ def test_page_rows_come_from_the_page_ids_only(viewer_client):  # noqa: F811
 
 
 def test_a_very_long_list_counts_up_to_a_cap_and_says_so(
-    viewer_client, monkeypatch  # noqa: F811
+    viewer_client,
+    monkeypatch,  # noqa: F811
 ):
     from calls import selectors
 

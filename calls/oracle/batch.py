@@ -17,8 +17,14 @@ from .errors import OracleError, as_oracle_error, bad_request, error_body
 
 OPERATIONS = {"get", "create", "update", "replace", "delete", "upsert"}
 # Which model permission each operation needs.
-PERMISSIONS = {"get": "view", "create": "add", "upsert": "add", "update": "change",
-               "replace": "change", "delete": "delete"}
+PERMISSIONS = {
+    "get": "view",
+    "create": "add",
+    "upsert": "add",
+    "update": "change",
+    "replace": "change",
+    "delete": "delete",
+}
 
 
 class _Rollback(Exception):
@@ -36,8 +42,12 @@ def _route(path: str):
     segments = [s for s in route.split("/") if s]
     call_id = segments[1] if len(segments) > 1 else None
     child = len(segments) > 2
-    if child and (segments[2] != "child" or len(segments) < 4 or segments[3] != "TranscriptMessage"
-                  or len(segments) > 5):
+    if child and (
+        segments[2] != "child"
+        or len(segments) < 4
+        or segments[3] != "TranscriptMessage"
+        or len(segments) > 5
+    ):
         raise bad_request(f"path {path!r} is not a phoneCalls resource.", "path")
     message_id = segments[4] if len(segments) > 4 else None
     return call_id, message_id, child, QueryDict(parts.query)
@@ -46,8 +56,7 @@ def _route(path: str):
 def _run(ctx: operations.Context, part: dict) -> operations.Outcome:
     operation = part.get("operation")
     if operation not in OPERATIONS:
-        raise bad_request(f"operation must be one of {', '.join(sorted(OPERATIONS))}.",
-                          "operation")
+        raise bad_request(f"operation must be one of {', '.join(sorted(OPERATIONS))}.", "operation")
     path = part.get("path")
     if not isinstance(path, str):
         raise bad_request("path must be a string.", "path")
@@ -88,8 +97,7 @@ def _run(ctx: operations.Context, part: dict) -> operations.Outcome:
         if operation == "get":
             return operations.get_message(ctx, call_id, message_id)
         if operation == "update":
-            return operations.update_message(ctx, call_id, message_id, payload,
-                                             if_match=if_match)
+            return operations.update_message(ctx, call_id, message_id, payload, if_match=if_match)
         if operation == "delete":
             return operations.delete_message(ctx, call_id, message_id, if_match=if_match)
     raise OracleError(405, f"{operation} is not allowed on {path}.")
@@ -104,8 +112,12 @@ def run_batch(ctx: operations.Context, body) -> tuple[int, dict]:
         with services.recordings_stored_during() as stored, transaction.atomic():
             for index, part in enumerate(parts):
                 if not isinstance(part, dict):
-                    failures.append(_failure({"id": None}, bad_request(
-                        "Each part must be a JSON object.", f"/parts/{index}")))
+                    failures.append(
+                        _failure(
+                            {"id": None},
+                            bad_request("Each part must be a JSON object.", f"/parts/{index}"),
+                        )
+                    )
                     continue
                 try:
                     with transaction.atomic():
@@ -135,4 +147,3 @@ def _result(part: dict, outcome: operations.Outcome) -> dict:
 
 def _failure(part: dict, error: OracleError) -> dict:
     return {**_echo(part), "payload": error_body(error)}
-

@@ -56,15 +56,23 @@ def _resource(title, attributes, key: Attribute, url: str, children: dict | None
             "links": [L.link("self", url, "self", "collection")],
             "actions": [
                 {"name": "get", "method": "GET", "responseType": _COLLECTION_TYPES},
-                {"name": "create", "method": "POST", "requestType": _ITEM_TYPES,
-                 "responseType": _ITEM_TYPES},
+                {
+                    "name": "create",
+                    "method": "POST",
+                    "requestType": _ITEM_TYPES,
+                    "responseType": _ITEM_TYPES,
+                },
             ],
         },
         "item": {
             "actions": [
                 {"name": "get", "method": "GET", "responseType": _ITEM_TYPES},
-                {"name": "update", "method": "PATCH", "requestType": _ITEM_TYPES,
-                 "responseType": _ITEM_TYPES},
+                {
+                    "name": "update",
+                    "method": "PATCH",
+                    "requestType": _ITEM_TYPES,
+                    "responseType": _ITEM_TYPES,
+                },
                 {"name": "delete", "method": "DELETE"},
             ],
         },
@@ -83,7 +91,10 @@ def describe_resources(root: str) -> dict:
     return {
         "Resources": {
             "phoneCalls": _resource(
-                "Phone Calls", CALL_ATTRIBUTES, CALL_ATTRIBUTES[0], calls,
+                "Phone Calls",
+                CALL_ATTRIBUTES,
+                CALL_ATTRIBUTES[0],
+                calls,
                 children={CHILD_NAME: child},
             )
         }

@@ -28,8 +28,11 @@ BODY_CHUNK = 64 * 1024
 def ranged_octets(request, open_file, size: int) -> HttpResponse:
     """The enclosure's bytes as ``application/octet-stream``, honouring ``Range``."""
     return ranged_response(
-        request, open_file, size,
-        content_type=media.OCTETS, headers={"X-Content-Type-Options": "nosniff"},
+        request,
+        open_file,
+        size,
+        content_type=media.OCTETS,
+        headers={"X-Content-Type-Options": "nosniff"},
     )
 
 
@@ -58,17 +61,21 @@ class CallRecordingViewSet(OracleViewSet):
         call = get_call_object(call_id)
         body = _spooled_body(request)
         with body:
-            service_errors(lambda: services.phone_call_set_recording(
-                actor=actor(request), call=call, content=body
-            ))
+            service_errors(
+                lambda: services.phone_call_set_recording(
+                    actor=actor(request), call=call, content=body
+                )
+            )
         return self.respond_empty()
 
     def destroy(self, request, call_id):
         call = get_call_object(call_id)
         if call.recording:
-            service_errors(lambda: services.phone_call_set_recording(
-                actor=actor(request), call=call, content=None
-            ))
+            service_errors(
+                lambda: services.phone_call_set_recording(
+                    actor=actor(request), call=call, content=None
+                )
+            )
         return self.respond_empty()
 
     def respond_empty(self):
@@ -107,6 +114,8 @@ class MessageContentViewSet(CallRecordingViewSet):
         return self.respond_empty()
 
     def _set(self, request, message, text):
-        service_errors(lambda: services.message_update(
-            actor=actor(request), message=message, values={"message_content": text}
-        ))
+        service_errors(
+            lambda: services.message_update(
+                actor=actor(request), message=message, values={"message_content": text}
+            )
+        )

@@ -114,11 +114,16 @@ def _item(attributes, model, child: str | None, *, full: bool) -> dict:
         properties[CHILD_NAME] = {
             "description": "The expanded (or, on create, the created) messages: an array in "
             "framework versions 1-2, a collection object from version 3.",
-            "anyOf": [{"type": "array", "items": schema(child)},
-                      schema("TranscriptMessageCollection")],
+            "anyOf": [
+                {"type": "array", "items": schema(child)},
+                schema("TranscriptMessageCollection"),
+            ],
         }
-    properties["links"] = {"type": "array", "items": schema("Link"),
-                           "description": "Framework versions 1-5."}
+    properties["links"] = {
+        "type": "array",
+        "items": schema("Link"),
+        "description": "Framework versions 1-5.",
+    }
     properties["@context"] = schema("Context")
     item = {"type": "object", "properties": properties, "additionalProperties": False}
     if full:
@@ -162,8 +167,11 @@ def _collection(item: str) -> dict:
         "additionalProperties": False,
         "properties": {
             "items": {"type": "array", "items": schema(item)},
-            "totalResults": {"type": "integer", "minimum": 0,
-                             "description": "Only with totalResults=true."},
+            "totalResults": {
+                "type": "integer",
+                "minimum": 0,
+                "description": "Only with totalResults=true.",
+            },
             "count": {"type": "integer", "minimum": 0},
             "hasMore": {"type": "boolean"},
             "limit": {"type": "integer", "minimum": 0},
@@ -175,30 +183,35 @@ def _collection(item: str) -> dict:
 
 def _schemas() -> dict:
     key = {"type": "integer", "format": "int64", "minimum": INT64[0], "maximum": INT64[1]}
-    message_id = {**key, "title": "Message ID",
-                  "description": "Names the message to update (upsert, nested in a PATCH)."}
+    message_id = {
+        **key,
+        "title": "Message ID",
+        "description": "Names the message to update (upsert, nested in a PATCH).",
+    }
     any_value = {"description": "Echoed as the part sent it."}
     return {
         "PhoneCall": _item(CALL_ATTRIBUTES, PhoneCall, "TranscriptMessage", full=True),
-        "PhoneCallShaped": _item(CALL_ATTRIBUTES, PhoneCall, "TranscriptMessageShaped",
-                                 full=False),
-        "PhoneCallCreate": _request(CALL_ATTRIBUTES, update=False,
-                                    child="TranscriptMessageCreate"),
+        "PhoneCallShaped": _item(CALL_ATTRIBUTES, PhoneCall, "TranscriptMessageShaped", full=False),
+        "PhoneCallCreate": _request(CALL_ATTRIBUTES, update=False, child="TranscriptMessageCreate"),
         "PhoneCallUpsert": {
-            **_request(CALL_ATTRIBUTES, update=False, child="TranscriptMessageUpsert",
-                       extra={"CallId": {**key, "title": "Call ID"}}, required=False),
+            **_request(
+                CALL_ATTRIBUTES,
+                update=False,
+                child="TranscriptMessageUpsert",
+                extra={"CallId": {**key, "title": "Call ID"}},
+                required=False,
+            ),
             "description": "With Upsert-Mode: true, a call matching CallId, else CallNumber, "
             "is updated; messages match by MessageId, then MessageNumber.",
         },
-        "PhoneCallUpdate": _request(CALL_ATTRIBUTES, update=True,
-                                    child="TranscriptMessageUpsert"),
+        "PhoneCallUpdate": _request(CALL_ATTRIBUTES, update=True, child="TranscriptMessageUpsert"),
         "PhoneCallCollection": _collection("PhoneCallShaped"),
         "TranscriptMessage": _item(MESSAGE_ATTRIBUTES, TranscriptMessage, None, full=True),
-        "TranscriptMessageShaped": _item(MESSAGE_ATTRIBUTES, TranscriptMessage, None,
-                                         full=False),
+        "TranscriptMessageShaped": _item(MESSAGE_ATTRIBUTES, TranscriptMessage, None, full=False),
         "TranscriptMessageCreate": _request(MESSAGE_ATTRIBUTES, update=False),
-        "TranscriptMessageUpsert": _request(MESSAGE_ATTRIBUTES, update=False,
-                                            extra={"MessageId": message_id}),
+        "TranscriptMessageUpsert": _request(
+            MESSAGE_ATTRIBUTES, update=False, extra={"MessageId": message_id}
+        ),
         "TranscriptMessageUpdate": _request(MESSAGE_ATTRIBUTES, update=True),
         "TranscriptMessageCollection": _collection("TranscriptMessageShaped"),
         "Link": {
@@ -224,8 +237,11 @@ def _schemas() -> dict:
             "additionalProperties": False,
             "properties": {
                 "key": {"type": "string"},
-                "headers": {"type": "object", "required": ["ETag"],
-                            "properties": {"ETag": {"type": "string"}}},
+                "headers": {
+                    "type": "object",
+                    "required": ["ETag"],
+                    "properties": {"ETag": {"type": "string"}},
+                },
                 "links": {"type": "array", "items": schema("Link")},
             },
         },
@@ -247,8 +263,10 @@ def _schemas() -> dict:
                         "properties": {
                             "detail": {"type": "string"},
                             "o:errorCode": {"type": "string"},
-                            "o:errorPath": {"type": "string",
-                                            "example": "/TranscriptMessage/2/RoleCd"},
+                            "o:errorPath": {
+                                "type": "string",
+                                "example": "/TranscriptMessage/2/RoleCd",
+                            },
                         },
                     },
                 },
@@ -257,10 +275,13 @@ def _schemas() -> dict:
         "Describe": {
             "type": "object",
             "required": ["Resources"],
-            "properties": {"Resources": {
-                "type": "object", "required": ["phoneCalls"],
-                "properties": {"phoneCalls": schema("DescribedResource")},
-            }},
+            "properties": {
+                "Resources": {
+                    "type": "object",
+                    "required": ["phoneCalls"],
+                    "properties": {"phoneCalls": schema("DescribedResource")},
+                }
+            },
         },
         "DescribedResource": {
             "type": "object",
@@ -270,17 +291,24 @@ def _schemas() -> dict:
                 "titlePlural": {"type": "string"},
                 "discrColumnType": {"type": "boolean"},
                 "attributes": {"type": "array", "items": schema("DescribedAttribute")},
-                "collection": {"type": "object",
-                               "properties": {"rangeSize": {"type": "integer"},
-                                              "finders": {"type": "array"},
-                                              "links": {"type": "array", "items": {
-                                                  "type": "object",
-                                                  "description": "A Link; the child's "
-                                                  "href is a template with {CallId}."}},
-                                              "actions": {"type": "array"}}},
+                "collection": {
+                    "type": "object",
+                    "properties": {
+                        "rangeSize": {"type": "integer"},
+                        "finders": {"type": "array"},
+                        "links": {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "description": "A Link; the child's "
+                                "href is a template with {CallId}.",
+                            },
+                        },
+                        "actions": {"type": "array"},
+                    },
+                },
                 "item": {"type": "object", "properties": {"actions": {"type": "array"}}},
-                "children": {"type": "object",
-                             "additionalProperties": schema("DescribedResource")},
+                "children": {"type": "object", "additionalProperties": schema("DescribedResource")},
             },
         },
         "DescribedAttribute": {
@@ -321,14 +349,21 @@ def _schemas() -> dict:
             "with an Error as its payload; nothing was applied.",
             "required": ["parts"],
             "additionalProperties": False,
-            "properties": {"parts": {"type": "array", "items": {
-                "type": "object",
-                "required": ["id", "path", "operation"],
-                "properties": {
-                    "id": any_value, "path": any_value, "operation": any_value,
-                    "payload": {"type": "object"},
-                },
-            }}},
+            "properties": {
+                "parts": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": ["id", "path", "operation"],
+                        "properties": {
+                            "id": any_value,
+                            "path": any_value,
+                            "operation": any_value,
+                            "payload": {"type": "object"},
+                        },
+                    },
+                }
+            },
         },
     }
 
@@ -337,13 +372,23 @@ def _schemas() -> dict:
 
 
 def _query(name: str, body: dict, description: str) -> dict:
-    return {"name": name, "in": "query", "required": False, "schema": body,
-            "description": description}
+    return {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "schema": body,
+        "description": description,
+    }
 
 
 def _header(name: str, body: dict, description: str, *, required: bool = False) -> dict:
-    return {"name": name, "in": "header", "required": required, "schema": body,
-            "description": description}
+    return {
+        "name": name,
+        "in": "header",
+        "required": required,
+        "schema": body,
+        "description": description,
+    }
 
 
 def _parameters() -> dict:
@@ -352,49 +397,84 @@ def _parameters() -> dict:
     return {
         "CallId": {"name": "CallId", "in": "path", "required": True, "schema": int64},
         "MessageId": {"name": "MessageId", "in": "path", "required": True, "schema": int64},
-        "limit": _query("limit", {"type": "integer", "minimum": 0, "default": DEFAULT_LIMIT},
-                        f"Page size; above {MAX_LIMIT} it is {MAX_LIMIT}."),
-        "offset": _query("offset", {"type": "integer", "minimum": 0, "default": 0},
-                         "Rows to skip."),
-        "q": _query("q", {"type": "string"},
-                    "v1: query by example, `PhoneNumber 555*;LeftMessageFlag=true`. v2+: "
-                    "row-match expressions, `PhoneNumber LIKE '555%' and InteractionId > 10`."),
+        "limit": _query(
+            "limit",
+            {"type": "integer", "minimum": 0, "default": DEFAULT_LIMIT},
+            f"Page size; above {MAX_LIMIT} it is {MAX_LIMIT}.",
+        ),
+        "offset": _query(
+            "offset", {"type": "integer", "minimum": 0, "default": 0}, "Rows to skip."
+        ),
+        "q": _query(
+            "q",
+            {"type": "string"},
+            "v1: query by example, `PhoneNumber 555*;LeftMessageFlag=true`. v2+: "
+            "row-match expressions, `PhoneNumber LIKE '555%' and InteractionId > 10`.",
+        ),
         "orderBy": _query("orderBy", {"type": "string"}, "`CreationDate:desc,CallId`."),
-        "fields": _query("fields", {"type": "string"},
-                         "`CallId,PhoneNumber;TranscriptMessage:MessageId`; wins over expand."),
-        "expand": _query("expand", {"type": "string", "enum": [CHILD_NAME, "all"]},
-                         "Include the child collection."),
+        "fields": _query(
+            "fields",
+            {"type": "string"},
+            "`CallId,PhoneNumber;TranscriptMessage:MessageId`; wins over expand.",
+        ),
+        "expand": _query(
+            "expand",
+            {"type": "string", "enum": [CHILD_NAME, "all"]},
+            "Include the child collection.",
+        ),
         "onlyData": _query("onlyData", flag, "Leave out links."),
-        "links": _query("links", {"type": "string"},
-                        f"Comma-separated rels to keep: {', '.join(sorted(LINK_RELS))}."),
+        "links": _query(
+            "links",
+            {"type": "string"},
+            f"Comma-separated rels to keep: {', '.join(sorted(LINK_RELS))}.",
+        ),
         "totalResults": _query("totalResults", flag, "Add totalResults (a COUNT)."),
-        "finder": _query("finder", {"type": "string", "pattern": r"^PrimaryKey;\w+=-?\d{1,18}$"},
-                         "`PrimaryKey;CallId=123` (`MessageId` for messages)."),
+        "finder": _query(
+            "finder",
+            {"type": "string", "pattern": r"^PrimaryKey;\w+=-?\d{1,18}$"},
+            "`PrimaryKey;CallId=123` (`MessageId` for messages).",
+        ),
         "RestFrameworkVersion": _header(
-            VERSION_HEADER, {"type": "integer", "minimum": SUPPORTED[0],
-                             "maximum": SUPPORTED[-1]},
+            VERSION_HEADER,
+            {"type": "integer", "minimum": SUPPORTED[0], "maximum": SUPPORTED[-1]},
             "1 when absent: v2 switches q to expressions, v3 expands children as collections, "
-            "v4 answers JSON errors, v6 moves links and ETag under @context."),
-        "MetadataContext": _header("Metadata-Context", {"type": "string"},
-                                   "Accepted and echoed; no effect."),
-        "UpsertMode": _header("Upsert-Mode", {"type": "string", "enum": ["true", "false"]},
-                              "true: update the call matching CallId, else CallNumber "
-                              "(200), or create it (201); the body is a PhoneCallUpsert."),
-        "IfMatch": _header("If-Match", {"type": "string"},
-                           "A quoted ETag (or `*`): 412 when the item changed since."),
-        "IfNoneMatch": _header("If-None-Match", {"type": "string"},
-                               "The current ETag: 304 without a body."),
-        "Range": _header("Range", {"type": "string", "example": "bytes=0-1023"},
-                         "One byte range: 206 with Content-Range, 416 when unsatisfiable."),
+            "v4 answers JSON errors, v6 moves links and ETag under @context.",
+        ),
+        "MetadataContext": _header(
+            "Metadata-Context", {"type": "string"}, "Accepted and echoed; no effect."
+        ),
+        "UpsertMode": _header(
+            "Upsert-Mode",
+            {"type": "string", "enum": ["true", "false"]},
+            "true: update the call matching CallId, else CallNumber "
+            "(200), or create it (201); the body is a PhoneCallUpsert.",
+        ),
+        "IfMatch": _header(
+            "If-Match",
+            {"type": "string"},
+            "A quoted ETag (or `*`): 412 when the item changed since.",
+        ),
+        "IfNoneMatch": _header(
+            "If-None-Match", {"type": "string"}, "The current ETag: 304 without a body."
+        ),
+        "Range": _header(
+            "Range",
+            {"type": "string", "example": "bytes=0-1023"},
+            "One byte range: 206 with Content-Range, 416 when unsatisfiable.",
+        ),
     }
 
 
 def _response_headers() -> dict:
     return {
-        "RestFrameworkVersion": {"description": "The framework version in effect.",
-                                 "schema": {"type": "integer"}},
-        "MetadataContext": {"description": "Echoed when the request sent it.",
-                            "schema": {"type": "string"}},
+        "RestFrameworkVersion": {
+            "description": "The framework version in effect.",
+            "schema": {"type": "integer"},
+        },
+        "MetadataContext": {
+            "description": "Echoed when the request sent it.",
+            "schema": {"type": "string"},
+        },
         "ETag": {"description": "The quoted change indicator.", "schema": {"type": "string"}},
     }
 
@@ -425,12 +505,21 @@ def _responses() -> dict:
             "content": error_content,
         }
         if status == 401:
-            response["headers"] = {"WWW-Authenticate": {
-                "schema": {"type": "string"}, "required": True,
-                "description": 'Basic realm="…"'}}
+            response["headers"] = {
+                "WWW-Authenticate": {
+                    "schema": {"type": "string"},
+                    "required": True,
+                    "description": 'Basic realm="…"',
+                }
+            }
         elif status == 412:
-            response["headers"] = {"ETag": {"schema": {"type": "string"}, "required": True,
-                                            "description": "The current ETag."}}
+            response["headers"] = {
+                "ETag": {
+                    "schema": {"type": "string"},
+                    "required": True,
+                    "description": "The current ETag.",
+                }
+            }
         elif status in (429, 503):
             response["headers"] = {"Retry-After": {"schema": {"type": "integer"}}}
         responses[name] = response
@@ -443,11 +532,17 @@ def _ok(description: str, types, body: dict | None, *, etag=False, location=Fals
         "Metadata-Context": ref("headers", "MetadataContext"),
     }
     if etag:
-        headers["ETag"] = {"description": "The quoted change indicator.", "required": True,
-                           "schema": {"type": "string"}}
+        headers["ETag"] = {
+            "description": "The quoted change indicator.",
+            "required": True,
+            "schema": {"type": "string"},
+        }
     if location:
-        headers["Location"] = {"description": "The item's URL.", "required": True,
-                               "schema": {"type": "string", "format": "uri"}}
+        headers["Location"] = {
+            "description": "The item's URL.",
+            "required": True,
+            "schema": {"type": "string", "format": "uri"},
+        }
     response = {"description": description, "headers": headers}
     if body is not None:
         response["content"] = _content(types, body)
@@ -486,8 +581,11 @@ def _resource_operations(call: bool, item: bool) -> dict:
                 "summary": f"List {what}s",
                 "parameters": _parameter_refs(*ids, *PAGE, *shape),
                 "responses": {
-                    "200": _ok(f"A page of {what}s.", (media.COLLECTION, media.JSON),
-                               schema(f"{name}Collection")),
+                    "200": _ok(
+                        f"A page of {what}s.",
+                        (media.COLLECTION, media.JSON),
+                        schema(f"{name}Collection"),
+                    ),
                     **_errors(*([] if call else [404])),
                 },
             },
@@ -496,11 +594,26 @@ def _resource_operations(call: bool, item: bool) -> dict:
                 "parameters": _parameter_refs(*ids, *(["UpsertMode"] if call else [])),
                 "requestBody": _body(f"{name}Create"),
                 "responses": {
-                    "201": _ok(f"The created {what}, with any nested messages.", ITEM_TYPES,
-                               schema(name), etag=True, location=True),
-                    **({"200": _ok("Upsert-Mode: true updated the matching call.",
-                                   ITEM_TYPES, schema(name), etag=True, location=True)}
-                       if call else {}),
+                    "201": _ok(
+                        f"The created {what}, with any nested messages.",
+                        ITEM_TYPES,
+                        schema(name),
+                        etag=True,
+                        location=True,
+                    ),
+                    **(
+                        {
+                            "200": _ok(
+                                "Upsert-Mode: true updated the matching call.",
+                                ITEM_TYPES,
+                                schema(name),
+                                etag=True,
+                                location=True,
+                            )
+                        }
+                        if call
+                        else {}
+                    ),
                     **_errors(415, *([503] if call else [404])),
                 },
             },
@@ -509,8 +622,7 @@ def _resource_operations(call: bool, item: bool) -> dict:
         "parameters": _parameter_refs(*ids, "IfMatch"),
         "requestBody": _body(f"{name}Update"),
         "responses": {
-            "200": _ok(f"The full {what} after the update.", ITEM_TYPES, schema(name),
-                       etag=True),
+            "200": _ok(f"The full {what} after the update.", ITEM_TYPES, schema(name), etag=True),
             **_errors(404, 412, 415, *([503] if call else [])),
         },
     }
@@ -520,8 +632,10 @@ def _resource_operations(call: bool, item: bool) -> dict:
             "parameters": _parameter_refs(*ids, *shape, "IfNoneMatch"),
             "responses": {
                 "200": _ok(f"The {what}.", ITEM_TYPES, schema(f"{name}Shaped"), etag=True),
-                "304": {"description": "If-None-Match names the current ETag.",
-                        "headers": {"ETag": ref("headers", "ETag")}},
+                "304": {
+                    "description": "If-None-Match names the current ETag.",
+                    "headers": {"ETag": ref("headers", "ETag")},
+                },
                 **_errors(404),
             },
         },
@@ -529,9 +643,15 @@ def _resource_operations(call: bool, item: bool) -> dict:
         "post": {
             "summary": f"Update a {what} through X-HTTP-Method-Override: PATCH",
             **update,
-            "parameters": [*update["parameters"], _header(
-                "X-HTTP-Method-Override", {"type": "string", "enum": ["PATCH"]},
-                "A POST carrying it acts as PATCH (GET and DELETE work too).", required=True)],
+            "parameters": [
+                *update["parameters"],
+                _header(
+                    "X-HTTP-Method-Override",
+                    {"type": "string", "enum": ["PATCH"]},
+                    "A POST carrying it acts as PATCH (GET and DELETE work too).",
+                    required=True,
+                ),
+            ],
             "responses": {**update["responses"], **_errors(404, 405)},
         },
         "delete": {
@@ -550,17 +670,26 @@ def _enclosure_operations(name: str, ids: list[str]) -> dict:
             "summary": f"Read {name} as raw bytes",
             "parameters": _parameter_refs(*ids, "Range"),
             "responses": {
-                "200": {"description": "The bytes.", "headers": ranged,
-                        "content": _content((media.OCTETS,), octets)},
-                "206": {"description": "The requested range.",
-                        "headers": {**ranged, "Content-Range": {"schema": {"type": "string"},
-                                                                "required": True}},
-                        "content": _content((media.OCTETS,), octets)},
-                "416": {"description": "The range is not satisfiable; empty body.",
-                        "headers": {"Content-Range": {"schema": {"type": "string"},
-                                                      "example": "bytes */1024"}},
-                        "content": _content((media.OCTETS,), {"type": "string",
-                                                              "maxLength": 0})},
+                "200": {
+                    "description": "The bytes.",
+                    "headers": ranged,
+                    "content": _content((media.OCTETS,), octets),
+                },
+                "206": {
+                    "description": "The requested range.",
+                    "headers": {
+                        **ranged,
+                        "Content-Range": {"schema": {"type": "string"}, "required": True},
+                    },
+                    "content": _content((media.OCTETS,), octets),
+                },
+                "416": {
+                    "description": "The range is not satisfiable; empty body.",
+                    "headers": {
+                        "Content-Range": {"schema": {"type": "string"}, "example": "bytes */1024"}
+                    },
+                    "content": _content((media.OCTETS,), {"type": "string", "maxLength": 0}),
+                },
                 **_errors(404),
             },
         },
@@ -568,8 +697,10 @@ def _enclosure_operations(name: str, ids: list[str]) -> dict:
             "summary": f"Replace {name} with the raw body",
             "parameters": _parameter_refs(*ids),
             "requestBody": {"required": True, "content": _content((media.OCTETS,), octets)},
-            "responses": {"204": _ok("Stored.", (), None),
-                          **_errors(404, *([503] if name == "CallRecording" else []))},
+            "responses": {
+                "204": _ok("Stored.", (), None),
+                **_errors(404, *([503] if name == "CallRecording" else [])),
+            },
         },
         "delete": {
             "summary": f"Clear {name}",
@@ -580,27 +711,37 @@ def _enclosure_operations(name: str, ids: list[str]) -> dict:
 
 
 def _operations(route: str) -> dict:
-    describe = {"get": {
-        "summary": "Describe the resources: attributes, finders, actions, children",
-        "responses": {"200": _ok("The metadata.", (media.DESCRIPTION, media.JSON),
-                                 schema("Describe")), **_errors()},
-    }}
+    describe = {
+        "get": {
+            "summary": "Describe the resources: attributes, finders, actions, children",
+            "responses": {
+                "200": _ok("The metadata.", (media.DESCRIPTION, media.JSON), schema("Describe")),
+                **_errors(),
+            },
+        }
+    }
     batch_types = (media.BATCH, media.JSON)
     return {
-        "batch": {"post": {
-            "summary": "Run a batch of parts in one transaction, all or nothing",
-            "requestBody": _body("BatchRequest", (media.BATCH,)),
-            "responses": {
-                "200": _ok("Every part's result.", batch_types, schema("BatchResult")),
-                "400": {**_responses()["BadRequest"], "content": {
-                    **_responses()["BadRequest"]["content"],
-                    media.BATCH: {"schema": schema("BatchResult")},
-                    media.JSON: {"schema": {"anyOf": [schema("BatchResult"),
-                                                      schema("Error")]}},
-                }},
-                **{k: v for k, v in _errors(415).items() if k != "400"},
-            },
-        }},
+        "batch": {
+            "post": {
+                "summary": "Run a batch of parts in one transaction, all or nothing",
+                "requestBody": _body("BatchRequest", (media.BATCH,)),
+                "responses": {
+                    "200": _ok("Every part's result.", batch_types, schema("BatchResult")),
+                    "400": {
+                        **_responses()["BadRequest"],
+                        "content": {
+                            **_responses()["BadRequest"]["content"],
+                            media.BATCH: {"schema": schema("BatchResult")},
+                            media.JSON: {
+                                "schema": {"anyOf": [schema("BatchResult"), schema("Error")]}
+                            },
+                        },
+                    },
+                    **{k: v for k, v in _errors(415).items() if k != "400"},
+                },
+            }
+        },
         "describe": describe,
         "calls-describe": describe,
         "calls": _resource_operations(call=True, item=False),
@@ -630,8 +771,10 @@ def openapi_document() -> dict:
                 "operationId": f"{pattern.name}-{method}",
                 "tags": [tag],
                 **operations[method],
-                "parameters": [*operations[method].get("parameters", []),
-                               *_parameter_refs("RestFrameworkVersion", "MetadataContext")],
+                "parameters": [
+                    *operations[method].get("parameters", []),
+                    *_parameter_refs("RestFrameworkVersion", "MetadataContext"),
+                ],
             }
             for method in sorted(documented)
         }
@@ -645,8 +788,7 @@ def openapi_document() -> dict:
             f"`{ROOT_PATH.rsplit('/', 1)[0]}/latest` is an alias of the release path.",
         },
         "servers": [{"url": ROOT_PATH}],
-        "security": [{"basicAuth": []}, {"bearerAuth": []}, {"tokenAuth": []},
-                     {"sessionAuth": []}],
+        "security": [{"basicAuth": []}, {"bearerAuth": []}, {"tokenAuth": []}, {"sessionAuth": []}],
         "tags": [{"name": name} for name in dict.fromkeys(tag for _, tag in PATHS.values())],
         "paths": paths,
         "components": {
@@ -655,14 +797,28 @@ def openapi_document() -> dict:
             "headers": _response_headers(),
             "responses": _responses(),
             "securitySchemes": {
-                "basicAuth": {"type": "http", "scheme": "basic",
-                              "description": "What Oracle's clients send."},
-                "bearerAuth": {"type": "http", "scheme": "bearer",
-                               "description": "`Authorization: Bearer <token>`, a DRF token."},
-                "tokenAuth": {"type": "apiKey", "in": "header", "name": "Authorization",
-                              "description": "The same token as `Authorization: Token <key>`."},
-                "sessionAuth": {"type": "apiKey", "in": "cookie", "name": "sessionid",
-                                "description": "A signed-in browser session (with CSRF)."},
+                "basicAuth": {
+                    "type": "http",
+                    "scheme": "basic",
+                    "description": "What Oracle's clients send.",
+                },
+                "bearerAuth": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "`Authorization: Bearer <token>`, a DRF token.",
+                },
+                "tokenAuth": {
+                    "type": "apiKey",
+                    "in": "header",
+                    "name": "Authorization",
+                    "description": "The same token as `Authorization: Token <key>`.",
+                },
+                "sessionAuth": {
+                    "type": "apiKey",
+                    "in": "cookie",
+                    "name": "sessionid",
+                    "description": "A signed-in browser session (with CSRF).",
+                },
             },
         },
     }
@@ -678,8 +834,8 @@ def to_yaml(value, indent: str = "") -> str:
         )
     if isinstance(value, list) and value:
         return "".join(
-            f"{indent}-" + (f"\n{to_yaml(v, indent + '  ')}" if _nested(v)
-                            else f" {json.dumps(v)}\n")
+            f"{indent}-"
+            + (f"\n{to_yaml(v, indent + '  ')}" if _nested(v) else f" {json.dumps(v)}\n")
             for v in value
         )
     return f"{indent}{json.dumps(value)}\n"
@@ -693,8 +849,9 @@ def _nested(value) -> bool:
 def openapi_schema(request):
     """``/api/schema/``: JSON, or YAML with ``?format=yaml``. Public: see the module doc."""
     if request.GET.get("format") == "yaml":
-        return HttpResponse(to_yaml(openapi_document()),
-                            content_type="application/yaml; charset=utf-8")
+        return HttpResponse(
+            to_yaml(openapi_document()), content_type="application/yaml; charset=utf-8"
+        )
     return JsonResponse(openapi_document(), json_dumps_params={"ensure_ascii": False})
 
 

@@ -95,7 +95,10 @@ def list_calls(ctx: Context) -> Outcome:
     shape = parse_shape(ctx.params, CALL_BY_NAME, MESSAGE_BY_NAME)
     page = parse_page(ctx.params)
     queryset = _filtered(
-        ctx, call_queryset(), CALL_BY_NAME, "CallId",
+        ctx,
+        call_queryset(),
+        CALL_BY_NAME,
+        "CallId",
         children={CHILD_NAME: ("messages", MESSAGE_BY_NAME)},
     )
     if shape.expand:
@@ -104,12 +107,15 @@ def list_calls(ctx: Context) -> Outcome:
     if shape.expand:
         _audit_transcripts(ctx, rows)
     renderer = Renderer(ctx.root, ctx.version, shape)
-    items = [
-        renderer.call(call, call.messages.all() if shape.expand else None) for call in rows
-    ]
+    items = [renderer.call(call, call.messages.all() if shape.expand else None) for call in rows]
     body = renderer.envelope(
-        items, L.calls_url(ctx.root), limit=page.limit, offset=page.offset,
-        has_more=has_more, name="phoneCalls", total=total,
+        items,
+        L.calls_url(ctx.root),
+        limit=page.limit,
+        offset=page.offset,
+        has_more=has_more,
+        name="phoneCalls",
+        total=total,
     )
     return Outcome(200, body, collection=True)
 
@@ -205,19 +211,32 @@ def create_call(ctx: Context, data, *, upsert: bool) -> Outcome:
     who = actor(ctx.request)
     if upsert:
         call_id = values.pop("id", None)
-        call, created = service_errors(lambda: services.phone_call_upsert(
-            actor=who, call_id=call_id, values=values, messages=messages, recording=recording,
-        ))
+        call, created = service_errors(
+            lambda: services.phone_call_upsert(
+                actor=who,
+                call_id=call_id,
+                values=values,
+                messages=messages,
+                recording=recording,
+            )
+        )
     else:
-        call = service_errors(lambda: services.phone_call_create(
-            actor=who, values=values, messages=messages, recording=recording,
-        ))
+        call = service_errors(
+            lambda: services.phone_call_create(
+                actor=who,
+                values=values,
+                messages=messages,
+                recording=recording,
+            )
+        )
         created = True
     nested = getattr(call, "created_messages", None) if data.get(CHILD_NAME) else None
     body = _render_call(ctx, call, messages=nested, echo=True)
     return Outcome(
-        201 if created else 200, body,
-        location=L.call_url(ctx.root, call.id), etag=L.etag(call.version),
+        201 if created else 200,
+        body,
+        location=L.call_url(ctx.root, call.id),
+        etag=L.etag(call.version),
     )
 
 
@@ -225,10 +244,16 @@ def update_call(ctx: Context, call_id, data, *, if_match=None) -> Outcome:
     call = get_call_object(call_id)
     values = _validated(CallSerializer, data, update=True, context={"call_id": call.id})
     values, messages, recording = _split_call_values(values)
-    call = service_errors(lambda: services.phone_call_update(
-        actor=actor(ctx.request), call=call, values=values, messages=messages,
-        recording=recording, expected_version=_expected(if_match),
-    ))
+    call = service_errors(
+        lambda: services.phone_call_update(
+            actor=actor(ctx.request),
+            call=call,
+            values=values,
+            messages=messages,
+            recording=recording,
+            expected_version=_expected(if_match),
+        )
+    )
     nested = getattr(call, "created_messages", None) if messages else None
     return Outcome(
         200, _render_call(ctx, call, messages=nested, echo=True), etag=L.etag(call.version)
@@ -237,9 +262,9 @@ def update_call(ctx: Context, call_id, data, *, if_match=None) -> Outcome:
 
 def delete_call(ctx: Context, call_id, *, if_match=None) -> Outcome:
     call = get_call_object(call_id)
-    service_errors(lambda: services.phone_call_delete(
-        call=call, expected_version=_expected(if_match)
-    ))
+    service_errors(
+        lambda: services.phone_call_delete(call=call, expected_version=_expected(if_match))
+    )
     return Outcome(204)
 
 
@@ -280,8 +305,13 @@ def list_messages(ctx: Context, call_id) -> Outcome:
     _audit_transcripts(ctx, [call])
     renderer = _message_renderer(ctx, shape)
     body = renderer.envelope(
-        [renderer.message(m, call) for m in rows], L.messages_url(ctx.root, call.id),
-        limit=page.limit, offset=page.offset, has_more=has_more, name=CHILD_NAME, total=total,
+        [renderer.message(m, call) for m in rows],
+        L.messages_url(ctx.root, call.id),
+        limit=page.limit,
+        offset=page.offset,
+        has_more=has_more,
+        name=CHILD_NAME,
+        total=total,
     )
     return Outcome(200, body, collection=True)
 
@@ -299,12 +329,14 @@ def get_message(ctx: Context, call_id, message_id) -> Outcome:
 def create_message(ctx: Context, call_id, data) -> Outcome:
     call = get_call_object(call_id)
     values = _validated(MessageSerializer, data, context={"call_id": call.id})
-    message = service_errors(lambda: services.message_create(
-        actor=actor(ctx.request), call=call, values=values
-    ))
+    message = service_errors(
+        lambda: services.message_create(actor=actor(ctx.request), call=call, values=values)
+    )
     return Outcome(
-        201, _message_renderer(ctx).message(message, call),
-        location=L.message_url(ctx.root, call.id, message.id), etag=L.etag(message.version),
+        201,
+        _message_renderer(ctx).message(message, call),
+        location=L.message_url(ctx.root, call.id, message.id),
+        etag=L.etag(message.version),
     )
 
 
@@ -312,19 +344,23 @@ def update_message(ctx: Context, call_id, message_id, data, *, if_match=None) ->
     call = get_call_object(call_id)
     message = get_message_object(call, message_id)
     values = _validated(MessageSerializer, data, update=True, context={"call_id": call.id})
-    message = service_errors(lambda: services.message_update(
-        actor=actor(ctx.request), message=message, values=values,
-        expected_version=_expected(if_match),
-    ))
-    return Outcome(
-        200, _message_renderer(ctx).message(message, call), etag=L.etag(message.version)
+    message = service_errors(
+        lambda: services.message_update(
+            actor=actor(ctx.request),
+            message=message,
+            values=values,
+            expected_version=_expected(if_match),
+        )
     )
+    return Outcome(200, _message_renderer(ctx).message(message, call), etag=L.etag(message.version))
 
 
 def delete_message(ctx: Context, call_id, message_id, *, if_match=None) -> Outcome:
     call = get_call_object(call_id)
     message = get_message_object(call, message_id)
-    service_errors(lambda: services.message_delete(
-        actor=actor(ctx.request), message=message, expected_version=_expected(if_match)
-    ))
+    service_errors(
+        lambda: services.message_delete(
+            actor=actor(ctx.request), message=message, expected_version=_expected(if_match)
+        )
+    )
     return Outcome(204)

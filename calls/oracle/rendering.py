@@ -87,8 +87,9 @@ class Renderer:
             child = Renderer(self.root, self.version, self.shape.child_shape())
             rendered = [child.message(m, call) for m in messages]
             if expands_as_collection(self.version) and not echo:
-                item[CHILD_NAME] = child.envelope(rendered, url, limit=len(rendered), offset=0,
-                                                  has_more=False, name=CHILD_NAME)
+                item[CHILD_NAME] = child.envelope(
+                    rendered, url, limit=len(rendered), offset=0, has_more=False, name=CHILD_NAME
+                )
                 if self.shape.only_data:  # the expanded child is data of the item too
                     del item[CHILD_NAME]["links"]
             else:
@@ -97,14 +98,20 @@ class Renderer:
             return item
         url = L.call_url(self.root, call.id)
         links = [
-            L.link("self", url, "phoneCalls", "item",
-                   {"changeIndicator": L.change_indicator(call.version)}),
+            L.link(
+                "self",
+                url,
+                "phoneCalls",
+                "item",
+                {"changeIndicator": L.change_indicator(call.version)},
+            ),
             L.link("canonical", url, "phoneCalls", "item"),
             L.link("child", L.messages_url(self.root, call.id), CHILD_NAME, "collection"),
         ]
         if call.recording:
-            links.append(L.link("enclosure", f"{url}/enclosure/CallRecording",
-                                "CallRecording", "other"))
+            links.append(
+                L.link("enclosure", f"{url}/enclosure/CallRecording", "CallRecording", "other")
+            )
         return self._with_links(item, links, str(call.id), call.version)
 
     def message(self, message, call=None) -> dict:
@@ -113,14 +120,20 @@ class Renderer:
             return item
         url = L.message_url(self.root, message.call_id, message.id)
         links = [
-            L.link("self", url, CHILD_NAME, "item",
-                   {"changeIndicator": L.change_indicator(message.version)}),
+            L.link(
+                "self",
+                url,
+                CHILD_NAME,
+                "item",
+                {"changeIndicator": L.change_indicator(message.version)},
+            ),
             L.link("canonical", url, CHILD_NAME, "item"),
             L.link("parent", L.call_url(self.root, message.call_id), "phoneCalls", "item"),
         ]
         if message.message_content is not None:
-            links.append(L.link("enclosure", f"{url}/enclosure/MessageContent",
-                                "MessageContent", "other"))
+            links.append(
+                L.link("enclosure", f"{url}/enclosure/MessageContent", "MessageContent", "other")
+            )
         return self._with_links(item, links, str(message.id), message.version)
 
     def _with_links(self, item: dict, links: list, key: str, version: int) -> dict:

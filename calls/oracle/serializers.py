@@ -55,9 +55,7 @@ class StrictCharField(serializers.CharField):
         try:
             value.encode("utf-8")
         except UnicodeEncodeError as error:  # a lone surrogate, which JSON may carry
-            errors.append(
-                f"Surrogate characters are not allowed: U+{ord(value[error.start]):X}."
-            )
+            errors.append(f"Surrogate characters are not allowed: U+{ord(value[error.start]):X}.")
         if errors:
             raise serializers.ValidationError(errors)
 

@@ -73,8 +73,11 @@ def parse_shape(
         top, *children = params["fields"].split(";")
         names = [n.strip() for n in top.split(",") if n.strip()]
         expand = child is not None and CHILD_NAME in names
-        fields = frozenset(_names(",".join(n for n in names if n != CHILD_NAME or child is None),
-                                  attributes, "fields"))
+        fields = frozenset(
+            _names(
+                ",".join(n for n in names if n != CHILD_NAME or child is None), attributes, "fields"
+            )
+        )
         for segment in children:
             name, _, child_names = segment.partition(":")
             if child is None or name.strip() != CHILD_NAME:

@@ -15,10 +15,14 @@ MESSAGE = r"(?P<message_id>[^/]+)"
 
 urlpatterns = [
     re_path(rf"^{VERSION}/?$", BatchViewSet.as_view({"post": "create"}), name="batch"),
-    re_path(rf"^{VERSION}/describe/?$", DescribeViewSet.as_view({"get": "retrieve"}),
-            name="describe"),
-    re_path(rf"^{VERSION}/phoneCalls/describe/?$",
-            DescribeViewSet.as_view({"get": "retrieve"}), name="calls-describe"),
+    re_path(
+        rf"^{VERSION}/describe/?$", DescribeViewSet.as_view({"get": "retrieve"}), name="describe"
+    ),
+    re_path(
+        rf"^{VERSION}/phoneCalls/describe/?$",
+        DescribeViewSet.as_view({"get": "retrieve"}),
+        name="calls-describe",
+    ),
     re_path(rf"^{VERSION}/phoneCalls/?$", PhoneCallViewSet.as_view(COLLECTION), name="calls"),
     re_path(rf"^{VERSION}/phoneCalls/{CALL}/?$", PhoneCallViewSet.as_view(ITEM), name="call"),
     re_path(

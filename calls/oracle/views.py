@@ -140,14 +140,16 @@ class TranscriptMessageViewSet(OracleViewSet):
         return self.conditional_get(operations.get_message(self.context, call_id, message_id))
 
     def partial_update(self, request, call_id, message_id):
-        return self.respond(operations.update_message(
-            self.context, call_id, message_id, request.data, if_match=self.if_match
-        ))
+        return self.respond(
+            operations.update_message(
+                self.context, call_id, message_id, request.data, if_match=self.if_match
+            )
+        )
 
     def destroy(self, request, call_id, message_id):
-        return self.respond(operations.delete_message(
-            self.context, call_id, message_id, if_match=self.if_match
-        ))
+        return self.respond(
+            operations.delete_message(self.context, call_id, message_id, if_match=self.if_match)
+        )
 
 
 class DescribeViewSet(OracleViewSet):

@@ -105,9 +105,9 @@ def in_browser(chromium_thread, live_server):
         page.on("pageerror", lambda error: page.problems.append(f"pageerror: {error}"))
         page.on(
             "console",
-            lambda msg: page.problems.append(f"console: {msg.text}")
-            if msg.type == "error"
-            else None,
+            lambda msg: (
+                page.problems.append(f"console: {msg.text}") if msg.type == "error" else None
+            ),
         )
         state["context"], state["page"] = context, page
 

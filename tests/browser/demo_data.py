@@ -10,8 +10,17 @@ from calls.models import PhoneCall, TranscriptMessage
 from tests.test_ui_support import wav_bytes
 
 CUSTOMERS = [
-    "Dana Miller", "Omar Haddad", "Mei Chen", "Lucas Fischer", "Priya Raman", "Jonas Berg",
-    "Sofia Rossi", "Kwame Mensah", "Elena Petrova", "Noah Williams", "Aiko Tanaka",
+    "Dana Miller",
+    "Omar Haddad",
+    "Mei Chen",
+    "Lucas Fischer",
+    "Priya Raman",
+    "Jonas Berg",
+    "Sofia Rossi",
+    "Kwame Mensah",
+    "Elena Petrova",
+    "Noah Williams",
+    "Aiko Tanaka",
 ]
 AREAS = ["415", "212", "312", "617"]
 AGENTS = ["Sam Ortiz", "Riley Brooks", "Hannah Vogel", "Marco Silva"]
@@ -36,8 +45,9 @@ def make_list_calls(now: datetime.datetime | None = None, seed: int = 7) -> None
         day = now - datetime.timedelta(days=days_ago)
         busy = day.weekday() < 5
         for _ in range(rng.randint(14, 30) if busy else rng.randint(2, 8)):
-            when = day.replace(hour=rng.randint(8, 18), minute=rng.randint(0, 59),
-                               second=rng.randint(0, 59))
+            when = day.replace(
+                hour=rng.randint(8, 18), minute=rng.randint(0, 59), second=rng.randint(0, 59)
+            )
             if when > now:
                 when -= datetime.timedelta(hours=10)
             calls.append(
@@ -49,7 +59,8 @@ def make_list_calls(now: datetime.datetime | None = None, seed: int = 7) -> None
                     left_message_flag=rng.random() < 0.15,
                     recording_url=(
                         f"https://pbx.example.com/rec/{rng.randint(1000, 9999)}.mp3"
-                        if rng.random() < 0.55 else None
+                        if rng.random() < 0.55
+                        else None
                     ),
                     created_by="genesys",
                     creation_date=when,
@@ -106,12 +117,21 @@ def make_featured_call(now: datetime.datetime | None = None) -> PhoneCall:
         ("CUSTOMER", "Dana Miller", "Hi, I'm calling about order 1182. It still hasn't arrived."),
         ("AGENT", "Sam Ortiz", "I'm sorry to hear that, Dana. Let me pull up order 1182 for you."),
         ("AGENT", "Sam Ortiz", "I can see the courier marked it as delivered on Tuesday at 14:05."),
-        ("CUSTOMER", "Dana Miller",
-         "That's odd, nothing was left at the door.\nCan I get a refund instead?"),
-        ("SUPERVISOR", "Hannah Vogel",
-         "Courier has two similar reports on that street this week. Approve the refund."),
-        ("AGENT", "Sam Ortiz",
-         "Of course. I've started the refund; it takes 3 to 5 business days."),
+        (
+            "CUSTOMER",
+            "Dana Miller",
+            "That's odd, nothing was left at the door.\nCan I get a refund instead?",
+        ),
+        (
+            "SUPERVISOR",
+            "Hannah Vogel",
+            "Courier has two similar reports on that street this week. Approve the refund.",
+        ),
+        (
+            "AGENT",
+            "Sam Ortiz",
+            "Of course. I've started the refund; it takes 3 to 5 business days.",
+        ),
         ("CUSTOMER", "Dana Miller", "Great, thank you. Will I get an email about the refund?"),
         ("AGENT", "Sam Ortiz", "Yes, within the hour. Is there anything else I can help with?"),
         ("CUSTOMER", "Dana Miller", "No, that's all. Thanks for your help!"),

@@ -31,7 +31,8 @@ from calls.oracle.serializers import CallSerializer
 # ids that would name rows of the source database.
 SKIPPED_CALL_KEYS = {a.name for a in CALL_ATTRIBUTES if a.read_only} | {"CallId"}
 SKIPPED_MESSAGE_KEYS = {a.name for a in MESSAGE_ATTRIBUTES if a.read_only} | {
-    "MessageId", "CallId",
+    "MessageId",
+    "CallId",
 }
 
 
@@ -50,7 +51,8 @@ def importable(item) -> dict:
     if isinstance(messages, list):
         data[CHILD_NAME] = [
             {k: v for k, v in m.items() if k not in SKIPPED_MESSAGE_KEYS}
-            if isinstance(m, dict) else m
+            if isinstance(m, dict)
+            else m
             for m in messages
         ]
     return data
@@ -107,8 +109,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("path", help="a JSON Lines file, or - for stdin")
-        parser.add_argument("--batch-size", type=int, default=200,
-                            help="lines per transaction")
+        parser.add_argument("--batch-size", type=int, default=200, help="lines per transaction")
         parser.add_argument("--user", default="import", help="the who-columns' username")
         parser.add_argument("--rejects", help="also write rejected lines here (JSON Lines)")
         parser.add_argument("--no-progress", action="store_true")
@@ -119,8 +120,7 @@ class Command(BaseCommand):
         counts = {"created": 0, "updated": 0, "rejected": 0}
         rejected = []
         try:
-            lines = tqdm(source, unit="line", disable=no_progress or path == "-",
-                         file=sys.stderr)
+            lines = tqdm(source, unit="line", disable=no_progress or path == "-", file=sys.stderr)
             batch = []
             for number, line in enumerate(lines, start=1):
                 if line.strip():

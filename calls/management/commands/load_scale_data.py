@@ -21,9 +21,7 @@ class Command(BaseCommand):
     def handle(self, *args, calls, messages, database, no_progress, **options):
         from bench.data import load
 
-        plan = load(
-            connections[database], calls=calls, messages=messages, progress=not no_progress
-        )
+        plan = load(connections[database], calls=calls, messages=messages, progress=not no_progress)
         self.stdout.write(
             f"Loaded {calls} calls (ids from {plan.first_call_id}) "
             f"with {calls * messages} messages."

@@ -46,43 +46,61 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "--recordings-days", type=int, default=None, metavar="DAYS",
+            "--recordings-days",
+            type=int,
+            default=None,
+            metavar="DAYS",
             help="Clear recordings of calls older than DAYS (default "
             "CALLBOOK_RETAIN_RECORDINGS_DAYS; 0 keeps them).",
         )
         parser.add_argument(
-            "--transcripts-days", type=int, default=None, metavar="DAYS",
+            "--transcripts-days",
+            type=int,
+            default=None,
+            metavar="DAYS",
             help="Delete transcript messages of calls older than DAYS (default "
             "CALLBOOK_RETAIN_TRANSCRIPTS_DAYS; 0 keeps them).",
         )
         parser.add_argument(
-            "--deleted-calls-days", type=int, default=None, metavar="DAYS",
+            "--deleted-calls-days",
+            type=int,
+            default=None,
+            metavar="DAYS",
             help="Delete calls marked DeletedFlag and unchanged for DAYS (default "
             "CALLBOOK_RETAIN_DELETED_CALLS_DAYS; 0 keeps them).",
         )
         parser.add_argument(
-            "--dry-run", action="store_true",
+            "--dry-run",
+            action="store_true",
             help="Count what would be purged, change nothing (the run is still recorded).",
         )
         parser.add_argument("--batch-size", type=int, default=500, metavar="N")
         progress = parser.add_mutually_exclusive_group()
         progress.add_argument(
-            "--progress", action="store_true", dest="progress", default=None,
+            "--progress",
+            action="store_true",
+            dest="progress",
+            default=None,
             help="Show progress bars even when stderr is not a terminal.",
         )
         progress.add_argument(
-            "--no-progress", action="store_false", dest="progress",
+            "--no-progress",
+            action="store_false",
+            dest="progress",
             help="Never show progress bars.",
         )
 
     def handle(self, *args, **options):
         periods = {
-            "recordings": self._period(options, "recordings_days",
-                                       "CALLBOOK_RETAIN_RECORDINGS_DAYS"),
-            "transcripts": self._period(options, "transcripts_days",
-                                        "CALLBOOK_RETAIN_TRANSCRIPTS_DAYS"),
-            "deleted_calls": self._period(options, "deleted_calls_days",
-                                          "CALLBOOK_RETAIN_DELETED_CALLS_DAYS"),
+            "recordings": self._period(
+                options, "recordings_days", "CALLBOOK_RETAIN_RECORDINGS_DAYS"
+            ),
+            "transcripts": self._period(
+                options, "transcripts_days", "CALLBOOK_RETAIN_TRANSCRIPTS_DAYS"
+            ),
+            "deleted_calls": self._period(
+                options, "deleted_calls_days", "CALLBOOK_RETAIN_DELETED_CALLS_DAYS"
+            ),
         }
         if options["batch_size"] < 1:
             raise CommandError("--batch-size must be at least 1")
@@ -132,8 +150,14 @@ class Command(BaseCommand):
         return self.now - timedelta(days=days)
 
     def _bar(self, total: int, what: str):
-        return tqdm(total=total, desc=what, unit=" calls", disable=not self.show_progress,
-                    file=sys.stderr, leave=False)
+        return tqdm(
+            total=total,
+            desc=what,
+            unit=" calls",
+            disable=not self.show_progress,
+            file=sys.stderr,
+            leave=False,
+        )
 
     def _batches(self, queryset, total: int, what: str):
         """Ids in batches; each batch is purged before the next is read, so it drops out."""

@@ -36,100 +36,212 @@ AGENTS = [
 SUPERVISORS = [("Grace Lindqvist", "300100046001"), ("Samuel Adeyemi", "300100046002")]
 BOT = ("Acme Assistant", "BOT-IVR-01")
 CUSTOMERS = [
-    "Olivia Bennett", "Hiroshi Tanaka", "Amara Nwosu", "Lucas Moreau", "Sofia Rossi",
-    "Daniel Kim", "Fatima Haddad", "Noah Schneider", "Isabella Garcia", "Ethan Walsh",
-    "Mei Chen", "Jonas Berg", "Chloe Dubois", "Rafael Souza", "Aisha Khan", "Liam O'Brien",
-    "Yuki Sato", "Mateo Fernández", "Hannah Fischer", "Kwame Mensah", "Zoe Papadopoulos",
-    "Arjun Mehta", "Nora Jensen", "Gabriel Silva",
+    "Olivia Bennett",
+    "Hiroshi Tanaka",
+    "Amara Nwosu",
+    "Lucas Moreau",
+    "Sofia Rossi",
+    "Daniel Kim",
+    "Fatima Haddad",
+    "Noah Schneider",
+    "Isabella Garcia",
+    "Ethan Walsh",
+    "Mei Chen",
+    "Jonas Berg",
+    "Chloe Dubois",
+    "Rafael Souza",
+    "Aisha Khan",
+    "Liam O'Brien",
+    "Yuki Sato",
+    "Mateo Fernández",
+    "Hannah Fischer",
+    "Kwame Mensah",
+    "Zoe Papadopoulos",
+    "Arjun Mehta",
+    "Nora Jensen",
+    "Gabriel Silva",
 ]
 SYSTEMS = ["GENESYS", "AMAZON-CONNECT", "TWILIO-FLEX", "FIVE9"]
 
 # One scenario per kind of call: (left a voicemail?, [(role, internal?, text), ...]).
 # {customer}, {agent}, {supervisor} and {ref} are filled in per call.
 SCENARIOS = [
-    (False, [
-        ("BOT", False, "Welcome to Acme Fibre. For billing, press 1. For technical support, "
-                       "press 2."),
-        ("CUSTOMER", False, "Hi, my bill this month is almost twice what I usually pay."),
-        ("AGENT", False, "Thanks for calling, {customer}. I can see a one-off installation "
-                         "charge of 89 dollars on invoice {ref}. Let me check it."),
-        ("CUSTOMER", False, "I never asked for an installation."),
-        ("AGENT", True, "Engineer visit was logged against the wrong account. Crediting it."),
-        ("AGENT", False, "You're right, that charge was a mistake. I've credited it; you'll "
-                         "see it on your next statement."),
-        ("CUSTOMER", False, "Great, thank you for sorting that out so quickly."),
-    ]),
-    (True, [
-        ("BOT", False, "You've reached Acme Fibre support. All our agents are busy. Please "
-                       "leave a message after the tone."),
-        ("CUSTOMER", False, "Hello, this is {customer}. My internet has been dropping every "
-                            "evening since Tuesday. Please call me back on this number. "
-                            "Thanks."),
-        ("BOT", True, "Voicemail transcribed automatically; callback task created."),
-    ]),
-    (False, [
-        ("CUSTOMER", False, "I want to cancel my contract. I've been waiting three weeks for "
-                            "a technician."),
-        ("AGENT", False, "I'm sorry about the wait, {customer}. Can I look at ticket {ref} "
-                         "before we talk about cancelling?"),
-        ("AGENT", True, "Escalating: third missed appointment, customer at risk of churn."),
-        ("SUPERVISOR", True, "Approve a 3-month 50% discount and book the priority slot."),
-        ("SUPERVISOR", False, "Hello, I'm {supervisor}, the team lead. I've booked our "
-                              "priority team for tomorrow morning and applied a discount "
-                              "for the trouble."),
-        ("CUSTOMER", False, "Okay. If they actually show up, I'll stay."),
-        ("AGENT", False, "They will. You'll get a text with the time window tonight."),
-    ]),
-    (False, [
-        ("BOT", False, "Please say or enter your order number."),
-        ("CUSTOMER", False, "{ref}"),
-        ("BOT", False, "Your router was dispatched yesterday. Would you like to speak to an "
-                       "agent?"),
-        ("CUSTOMER", False, "Yes please, I need to change the delivery address."),
-        ("AGENT", False, "Hi {customer}, I can redirect the parcel. What's the new address?"),
-        ("CUSTOMER", False, "Unit 4, 18 Harbour Street. Same postcode."),
-        ("AGENT", False, "Done. The courier has the new address and it should arrive "
-                         "Thursday."),
-    ]),
-    (False, [
-        ("CUSTOMER", False, "My wifi says connected but nothing loads."),
-        ("AGENT", False, "Let's restart the router together. Can you unplug it for ten "
-                         "seconds?"),
-        ("CUSTOMER", False, "Okay, it's back on. The light is still orange."),
-        ("AGENT", True, "Line test shows a fault at the cabinet; opening an incident."),
-        ("AGENT", False, "There's a fault on the street cabinet, reference {ref}. An engineer "
-                         "is on it and service should return by 6 pm."),
-        ("CUSTOMER", False, "Thanks for checking."),
-    ]),
-    (True, [
-        ("BOT", False, "Thank you for calling Acme Fibre. Our office is closed. Please leave "
-                       "a message."),
-        ("CUSTOMER", False, "Hi, it's {customer}. I'd like to move my appointment on Friday "
-                            "to next week if possible. Reference {ref}."),
-    ]),
-    (False, [
-        ("AGENT", False, "Hello {customer}, I'm {agent} from Acme Fibre returning your "
-                         "call about the dropped connection."),
-        ("CUSTOMER", False, "Oh great, thanks for calling back."),
-        ("AGENT", False, "We replaced a faulty card at the exchange this morning. Has it "
-                         "been stable since?"),
-        ("CUSTOMER", False, "Yes, no drops today."),
-        ("AGENT", True, "Callback completed; closing ticket {ref}."),
-    ]),
-    (False, [
-        ("CUSTOMER", False, "Hi, I'm moving house next month and want to take my broadband "
-                            "with me."),
-        ("AGENT", False, "Congratulations! What's the new address and the move date?"),
-        ("CUSTOMER", False, "The 14th, to 7 Elm Road."),
-        ("AGENT", False, "Fibre is available there. I've scheduled the switch-over for the "
-                         "14th, order {ref}."),
-        ("SUPERVISOR", True, "QA sample: good discovery and clear next steps. Score 92."),
-    ]),
+    (
+        False,
+        [
+            (
+                "BOT",
+                False,
+                "Welcome to Acme Fibre. For billing, press 1. For technical support, press 2.",
+            ),
+            ("CUSTOMER", False, "Hi, my bill this month is almost twice what I usually pay."),
+            (
+                "AGENT",
+                False,
+                "Thanks for calling, {customer}. I can see a one-off installation "
+                "charge of 89 dollars on invoice {ref}. Let me check it.",
+            ),
+            ("CUSTOMER", False, "I never asked for an installation."),
+            ("AGENT", True, "Engineer visit was logged against the wrong account. Crediting it."),
+            (
+                "AGENT",
+                False,
+                "You're right, that charge was a mistake. I've credited it; you'll "
+                "see it on your next statement.",
+            ),
+            ("CUSTOMER", False, "Great, thank you for sorting that out so quickly."),
+        ],
+    ),
+    (
+        True,
+        [
+            (
+                "BOT",
+                False,
+                "You've reached Acme Fibre support. All our agents are busy. Please "
+                "leave a message after the tone.",
+            ),
+            (
+                "CUSTOMER",
+                False,
+                "Hello, this is {customer}. My internet has been dropping every "
+                "evening since Tuesday. Please call me back on this number. "
+                "Thanks.",
+            ),
+            ("BOT", True, "Voicemail transcribed automatically; callback task created."),
+        ],
+    ),
+    (
+        False,
+        [
+            (
+                "CUSTOMER",
+                False,
+                "I want to cancel my contract. I've been waiting three weeks for a technician.",
+            ),
+            (
+                "AGENT",
+                False,
+                "I'm sorry about the wait, {customer}. Can I look at ticket {ref} "
+                "before we talk about cancelling?",
+            ),
+            ("AGENT", True, "Escalating: third missed appointment, customer at risk of churn."),
+            ("SUPERVISOR", True, "Approve a 3-month 50% discount and book the priority slot."),
+            (
+                "SUPERVISOR",
+                False,
+                "Hello, I'm {supervisor}, the team lead. I've booked our "
+                "priority team for tomorrow morning and applied a discount "
+                "for the trouble.",
+            ),
+            ("CUSTOMER", False, "Okay. If they actually show up, I'll stay."),
+            ("AGENT", False, "They will. You'll get a text with the time window tonight."),
+        ],
+    ),
+    (
+        False,
+        [
+            ("BOT", False, "Please say or enter your order number."),
+            ("CUSTOMER", False, "{ref}"),
+            (
+                "BOT",
+                False,
+                "Your router was dispatched yesterday. Would you like to speak to an agent?",
+            ),
+            ("CUSTOMER", False, "Yes please, I need to change the delivery address."),
+            ("AGENT", False, "Hi {customer}, I can redirect the parcel. What's the new address?"),
+            ("CUSTOMER", False, "Unit 4, 18 Harbour Street. Same postcode."),
+            (
+                "AGENT",
+                False,
+                "Done. The courier has the new address and it should arrive Thursday.",
+            ),
+        ],
+    ),
+    (
+        False,
+        [
+            ("CUSTOMER", False, "My wifi says connected but nothing loads."),
+            (
+                "AGENT",
+                False,
+                "Let's restart the router together. Can you unplug it for ten seconds?",
+            ),
+            ("CUSTOMER", False, "Okay, it's back on. The light is still orange."),
+            ("AGENT", True, "Line test shows a fault at the cabinet; opening an incident."),
+            (
+                "AGENT",
+                False,
+                "There's a fault on the street cabinet, reference {ref}. An engineer "
+                "is on it and service should return by 6 pm.",
+            ),
+            ("CUSTOMER", False, "Thanks for checking."),
+        ],
+    ),
+    (
+        True,
+        [
+            (
+                "BOT",
+                False,
+                "Thank you for calling Acme Fibre. Our office is closed. Please leave a message.",
+            ),
+            (
+                "CUSTOMER",
+                False,
+                "Hi, it's {customer}. I'd like to move my appointment on Friday "
+                "to next week if possible. Reference {ref}.",
+            ),
+        ],
+    ),
+    (
+        False,
+        [
+            (
+                "AGENT",
+                False,
+                "Hello {customer}, I'm {agent} from Acme Fibre returning your "
+                "call about the dropped connection.",
+            ),
+            ("CUSTOMER", False, "Oh great, thanks for calling back."),
+            (
+                "AGENT",
+                False,
+                "We replaced a faulty card at the exchange this morning. Has it been stable since?",
+            ),
+            ("CUSTOMER", False, "Yes, no drops today."),
+            ("AGENT", True, "Callback completed; closing ticket {ref}."),
+        ],
+    ),
+    (
+        False,
+        [
+            (
+                "CUSTOMER",
+                False,
+                "Hi, I'm moving house next month and want to take my broadband with me.",
+            ),
+            ("AGENT", False, "Congratulations! What's the new address and the move date?"),
+            ("CUSTOMER", False, "The 14th, to 7 Elm Road."),
+            (
+                "AGENT",
+                False,
+                "Fibre is available there. I've scheduled the switch-over for the "
+                "14th, order {ref}.",
+            ),
+            ("SUPERVISOR", True, "QA sample: good discovery and clear next steps. Score 92."),
+        ],
+    ),
 ]
 
 
-def _tone(freq: float, seconds: float, volume: float = 0.35, freq2: float | None = None,
-          sweep_to: float | None = None) -> array:
+def _tone(
+    freq: float,
+    seconds: float,
+    volume: float = 0.35,
+    freq2: float | None = None,
+    sweep_to: float | None = None,
+) -> array:
     """Samples of a sine (or a dual tone, or a linear sweep) with 10 ms fades."""
     n = int(seconds * SAMPLE_RATE)
     fade = max(1, int(0.01 * SAMPLE_RATE))
@@ -208,17 +320,19 @@ def demo_call(index: int) -> dict:
     messages = []
     for role, internal, text in script:
         name, party_id = people[role]
-        messages.append({
-            "role_cd": role,
-            "posted_by_display_name": name,
-            "posted_by_party_id": party_id,
-            "message_type_cd": "TEXT",
-            "visibility_cd": TranscriptMessage.INTERNAL if internal else None,
-            "message_content": text.format(
-                customer=customer, agent=agent, supervisor=supervisor, ref=ref
-            ),
-            "message_number": f"{demo_call_number(index)}-M{len(messages) + 1:02d}",
-        })
+        messages.append(
+            {
+                "role_cd": role,
+                "posted_by_display_name": name,
+                "posted_by_party_id": party_id,
+                "message_type_cd": "TEXT",
+                "visibility_cd": TranscriptMessage.INTERNAL if internal else None,
+                "message_content": text.format(
+                    customer=customer, agent=agent, supervisor=supervisor, ref=ref
+                ),
+                "message_number": f"{demo_call_number(index)}-M{len(messages) + 1:02d}",
+            }
+        )
     system = SYSTEMS[index % len(SYSTEMS)]
     external_id = uuid.uuid5(uuid.NAMESPACE_URL, f"callbook-demo/{index}")
     values = {
@@ -251,9 +365,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         numbers = [demo_call_number(i) for i in range(1, DEMO_COUNT + 1)]
         existing = set(
-            PhoneCall.objects.filter(call_number__in=numbers).values_list(
-                "call_number", flat=True
-            )
+            PhoneCall.objects.filter(call_number__in=numbers).values_list("call_number", flat=True)
         )
         today = timezone.now()
         created = 0

@@ -257,7 +257,7 @@ LOGGING = {
 
 # --- Production: serving, security, throttling, storage, audit, retention ---
 # Every default below is safe for production when DJANGO_DEBUG=false; README "Deployment"
-# lists the variables, and tests/test_security.py checks that its example passes
+# lists the variables, and tests/core/test_security.py checks that its example passes
 # `manage.py check --deploy` without a warning.
 
 # HTTPS. Behind a TLS-terminating proxy set DJANGO_SECURE_PROXY_SSL_HEADER=true (the proxy

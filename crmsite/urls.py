@@ -10,5 +10,5 @@ urlpatterns = [
     path("crmRestApi/resources/", include("calls.oracle.urls")),
     path("api/schema/", include("calls.oracle.openapi")),
     path("accounts/", include("django.contrib.auth.urls")),
-    path("", include("calls.urls")),
+    path("", include("calls.staff.urls")),
 ]

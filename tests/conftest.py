@@ -15,9 +15,6 @@ def superuser(db):
     return UserFactory(username="admin", is_staff=True, is_superuser=True)
 
 
-PASSWORD = "correct-horse-battery"
-
-
 @pytest.fixture(autouse=True)
 def _forget_basic_credentials():
     # The per-process cache of verified Basic credentials must not leak between tests.
@@ -36,30 +33,3 @@ def _empty_cache():
     cache.clear()
     yield
     cache.clear()
-
-
-@pytest.fixture
-def password():
-    return PASSWORD
-
-
-@pytest.fixture
-def api_user(db):
-    return UserFactory(username="integration", is_superuser=True, password=PASSWORD)
-
-
-def basic_client(username, password=PASSWORD):
-    import base64
-
-    from rest_framework.test import APIClient
-
-    client = APIClient()
-    token = base64.b64encode(f"{username}:{password}".encode()).decode()
-    client.credentials(HTTP_AUTHORIZATION=f"Basic {token}")
-    return client
-
-
-@pytest.fixture
-def api(api_user):
-    """An API client that authenticates as a superuser with HTTP Basic, as Oracle clients do."""
-    return basic_client(api_user.username)

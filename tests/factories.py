@@ -1,12 +1,20 @@
-"""factory-boy factories for calls and their transcripts."""
+"""factory-boy factories for calls and their transcripts, users, and a real WAV file."""
+
+import io
+import math
+import struct
+import wave
 
 import factory
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 from django.utils import timezone
 
 from calls.models import PhoneCall, TranscriptMessage
 
 ROLES = ["AGENT", "CUSTOMER"]
+# Every factory-made user's password.
+PASSWORD = "correct-horse-battery"
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -17,7 +25,7 @@ class UserFactory(factory.django.DjangoModelFactory):
 
     username = factory.Sequence(lambda n: f"user{n}")
     email = factory.LazyAttribute(lambda u: f"{u.username}@example.com")
-    password = factory.django.Password("correct-horse-battery")
+    password = factory.django.Password(PASSWORD)
 
 
 class PhoneCallFactory(factory.django.DjangoModelFactory):
@@ -69,3 +77,27 @@ class TranscriptMessageFactory(factory.django.DjangoModelFactory):
     creation_date = factory.LazyFunction(timezone.now)
     last_updated_by = "factory"
     last_update_date = factory.LazyAttribute(lambda m: m.creation_date)
+
+
+def grant_view(user):
+    user.user_permissions.add(
+        Permission.objects.get(content_type__app_label="calls", codename="view_phonecall")
+    )
+    return user
+
+
+def wav_bytes(seconds: float = 3.0, rate: int = 8000, frequency: float = 440.0) -> bytes:
+    """A real mono 16-bit PCM WAV file with a quiet tone."""
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(rate)
+        frames = int(seconds * rate)
+        out.writeframes(
+            b"".join(
+                struct.pack("<h", int(3000 * math.sin(2 * math.pi * frequency * i / rate)))
+                for i in range(frames)
+            )
+        )
+    return buffer.getvalue()

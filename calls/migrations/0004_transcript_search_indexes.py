@@ -1,6 +1,6 @@
 from django.db import migrations, models
 
-# Exactly the expression calls.selectors.phone_call_search filters on (SearchVector of
+# Exactly the expression calls.staff.selectors.phone_call_search filters on (SearchVector of
 # message_content with the english configuration), or PostgreSQL will not use the index.
 SEARCH_INDEX = "message_content_search_idx"
 CREATE_SEARCH_INDEX = f"""

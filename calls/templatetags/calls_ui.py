@@ -4,8 +4,8 @@ from django import template
 from django.conf import settings
 from django.utils.html import format_html
 
-from calls.ui_time import format_display, to_display
-from calls.ui_urls import web_url
+from calls.staff.external_links import web_url
+from calls.staff.times import format_display, to_display
 
 register = template.Library()
 

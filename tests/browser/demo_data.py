@@ -7,7 +7,7 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from calls.models import PhoneCall, TranscriptMessage
-from tests.test_ui_support import wav_bytes
+from tests.factories import wav_bytes
 
 CUSTOMERS = [
     "Dana Miller",

@@ -10,8 +10,7 @@ import pytest
 
 from tests.browser.conftest import log_in
 from tests.browser.demo_data import make_featured_call, make_list_calls
-from tests.factories import UserFactory
-from tests.test_ui_support import grant_view
+from tests.factories import UserFactory, grant_view
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 

@@ -11,8 +11,7 @@ from playwright.sync_api import expect
 
 from calls.models import TranscriptMessage
 from tests.browser.conftest import log_in
-from tests.factories import PhoneCallFactory, TranscriptMessageFactory
-from tests.test_ui_support import grant_view, wav_bytes
+from tests.factories import PhoneCallFactory, TranscriptMessageFactory, grant_view, wav_bytes
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -3,25 +3,20 @@
 JSON Lines: one item per line in exactly the shape of
 ``GET …/phoneCalls?expand=TranscriptMessage&onlyData=true`` (framework version 1: the
 messages as an array), rendered by the API's own ``Renderer``, so ``import_calls`` (and
-any Oracle client) reads it back. CSV: the call's columns (``calls.views_export``).
+any Oracle client) reads it back. CSV: the call's columns (``calls.exports``).
 
 Memory stays constant: calls are read in chunks with ``.iterator(chunk_size=…)`` and each
 chunk's messages come with one prefetch query.
 """
 
-import json
 import sys
 
 from django.core.management.base import BaseCommand
 from django.db.models import Prefetch
 from tqdm import tqdm
 
+from calls.exports import csv_lines, jsonl_lines
 from calls.models import PhoneCall, TranscriptMessage
-from calls.oracle.rendering import Renderer
-from calls.oracle.shaping import Shape
-from calls.views_export import csv_lines
-
-ITEM_SHAPE = Shape(expand=True, only_data=True)
 
 
 def export_queryset(*, messages: bool):
@@ -31,13 +26,6 @@ def export_queryset(*, messages: bool):
             Prefetch("messages", queryset=TranscriptMessage.objects.order_by("id"))
         )
     return calls
-
-
-def jsonl_lines(calls):
-    renderer = Renderer("", 1, ITEM_SHAPE)
-    for call in calls:
-        item = renderer.call(call, call.messages.all())
-        yield json.dumps(item, ensure_ascii=False, separators=(",", ":")) + "\n"
 
 
 class Command(BaseCommand):

@@ -1,0 +1,15 @@
+"""The admin: what it shows, registered in one place.
+
+``phone_calls`` holds the call's admin with its transcript inline, ``forms`` and
+``renderers`` what that page is drawn with, ``records`` the read-only logs of the audit.
+"""
+
+from django.contrib import admin
+
+from ..models import AccessRecord, PhoneCall, PurgeRecord
+from .phone_calls import PhoneCallAdmin
+from .records import AccessRecordAdmin, PurgeRecordAdmin
+
+admin.site.register(PhoneCall, PhoneCallAdmin)
+admin.site.register(AccessRecord, AccessRecordAdmin)
+admin.site.register(PurgeRecord, PurgeRecordAdmin)

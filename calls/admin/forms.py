@@ -1,0 +1,120 @@
+"""The admin's forms: a call with its recording upload, and one transcript message."""
+
+import mimetypes
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from ..models import PhoneCall, TranscriptMessage
+
+VISIBILITIES = [
+    (TranscriptMessage.EXTERNAL, "External"),
+    (TranscriptMessage.INTERNAL, "Internal"),
+]
+
+
+def recording_media_type(upload) -> str | None:
+    """The media type of an uploaded recording, or None when it is not audio."""
+    content_type = (getattr(upload, "content_type", None) or "").split(";")[0].strip().lower()
+    if not content_type or content_type == "application/octet-stream":
+        content_type = (mimetypes.guess_type(upload.name or "")[0] or "").lower()
+    # video/webm and video/ogg are how browsers often label audio-only WebM and Ogg files.
+    if content_type.startswith("audio/") or content_type in ("video/webm", "video/ogg"):
+        return content_type
+    return None
+
+
+class PhoneCallAdminForm(forms.ModelForm):
+    """The call's own fields plus the recording upload and a stale-edit guard."""
+
+    recording_file = forms.FileField(
+        required=False,
+        label="Upload a recording",
+        help_text="An audio file (WAV, MP3, Ogg, WebM…); replaces the current recording.",
+        widget=forms.FileInput(attrs={"accept": "audio/*"}),
+    )
+    clear_recording = forms.BooleanField(required=False, label="Remove the recording")
+    # The version the page was opened at: saving over somebody else's change is refused.
+    loaded_version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+    class Meta:
+        model = PhoneCall
+        fields = (
+            "call_number",
+            "phone_number",
+            "interaction_id",
+            "external_system_call_id",
+            "left_message_flag",
+            "deleted_flag",
+            "recording_format",
+            "recording_url",
+            "call_details_url",
+            "transcript_url",
+        )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["loaded_version"].initial = self.instance.version
+
+    def clean_recording_file(self):
+        upload = self.cleaned_data.get("recording_file")
+        if upload and recording_media_type(upload) is None:
+            raise ValidationError("Upload an audio file (WAV, MP3, Ogg, WebM…).")
+        return upload
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("recording_file") and cleaned.get("clear_recording"):
+            raise ValidationError("Upload a new recording or remove the current one, not both.")
+        loaded = cleaned.get("loaded_version")
+        if self.instance.pk and loaded is not None:
+            current = (
+                PhoneCall.objects.filter(pk=self.instance.pk)
+                .values_list("version", flat=True)
+                .first()
+            )
+            if current is not None and current != loaded:
+                raise ValidationError(
+                    "This call was changed by someone else after you opened it "
+                    f"(version {loaded}, now {current}). Reload the page and make "
+                    "your change again."
+                )
+        return cleaned
+
+
+class TranscriptMessageInlineForm(forms.ModelForm):
+    # Blank (or absent) reads as EXTERNAL, as Oracle reads a null VisibilityCd.
+    visibility_cd = forms.ChoiceField(choices=VISIBILITIES, required=False, label="Visibility")
+
+    class Meta:
+        model = TranscriptMessage
+        fields = (
+            "message_number",
+            "role_cd",
+            "posted_by_display_name",
+            "posted_by_party_id",
+            "message_type_cd",
+            "visibility_cd",
+            "message_content",
+            "deleted_flag",
+        )
+        widgets = {
+            "message_content": forms.Textarea(attrs={"rows": 2, "cols": 48}),
+            "role_cd": forms.TextInput(attrs={"size": 10}),
+            "message_type_cd": forms.TextInput(attrs={"size": 8}),
+            "posted_by_party_id": forms.TextInput(attrs={"size": 10}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            # MessageNumber is set on create only (the contract); disabled inputs aren't posted.
+            self.fields["message_number"].disabled = True
+            current = self.instance.visibility_cd
+            if current and current not in dict(VISIBILITIES):
+                # A value written through the API stays selectable instead of being lost.
+                self.fields["visibility_cd"].choices = [*VISIBILITIES, (current, current)]
+
+    def clean_visibility_cd(self):
+        return self.cleaned_data.get("visibility_cd") or TranscriptMessage.EXTERNAL

@@ -1,0 +1,113 @@
+"""The staff list's filters: django-filter over PhoneCall, with the search and the order."""
+
+import datetime
+
+import django_filters
+from django import forms
+from django.db.models import Q
+
+from ..models import PhoneCall
+from .selectors import SEARCH_MAX_LENGTH, has_internal_messages, phone_call_search
+from .times import day_start
+
+_YES_NO = [("", "Any"), ("true", "Yes"), ("false", "No")]
+
+# Each sort key of the URL names an ordering that ends in the unique id, so pages are stable.
+SORTS = {
+    "-time": ("-creation_date", "-id"),
+    "time": ("creation_date", "id"),
+    "phone": ("phone_number", "id"),
+    "-phone": ("-phone_number", "-id"),
+    "number": ("call_number",),
+    "-number": ("-call_number",),
+}
+DEFAULT_SORT = "-time"
+
+
+def _yes_no(label: str) -> django_filters.BooleanFilter:
+    return django_filters.BooleanFilter(
+        label=label, method="filter_flag", widget=forms.Select(choices=_YES_NO)
+    )
+
+
+class PhoneCallFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        label="Search",
+        method="filter_search",
+        max_length=SEARCH_MAX_LENGTH,
+        widget=forms.TextInput(
+            attrs={
+                "type": "search",
+                "placeholder": "Number, call id or words said",
+                "autocomplete": "off",
+            }
+        ),
+    )
+    date_from = django_filters.DateFilter(
+        label="From", method="filter_date_from", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = django_filters.DateFilter(
+        label="To", method="filter_date_to", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    voicemail = _yes_no("Voicemail")
+    recording = _yes_no("Recording")
+    internal = _yes_no("Internal notes")
+    deleted = django_filters.ChoiceFilter(
+        label="Deleted calls",
+        choices=[("include", "Include"), ("only", "Only deleted")],
+        empty_label="Hide",
+        method="filter_deleted",
+    )
+    sort = django_filters.ChoiceFilter(
+        label="Sort",
+        choices=[(key, key) for key in SORTS],
+        empty_label=None,
+        method="filter_nothing",
+        widget=forms.HiddenInput,
+    )
+
+    class Meta:
+        model = PhoneCall
+        fields: list[str] = []
+
+    _FLAGS = {
+        "voicemail": lambda: Q(left_message_flag=True),
+        "recording": lambda: (
+            ~Q(recording="")
+            | Q(recording_url__istartswith="http://")
+            | Q(recording_url__istartswith="https://")
+        ),
+        "internal": has_internal_messages,
+    }
+
+    @property
+    def sort_key(self) -> str:
+        value = self.form.cleaned_data.get("sort") if self.form.is_valid() else None
+        return value if value in SORTS else DEFAULT_SORT
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        if not self.form.cleaned_data.get("deleted"):
+            queryset = queryset.filter(deleted_flag=False)
+        return queryset.order_by(*SORTS[self.sort_key])
+
+    def filter_search(self, queryset, name, value):
+        return phone_call_search(queryset, value)
+
+    def filter_date_from(self, queryset, name, value: datetime.date):
+        return queryset.filter(creation_date__gte=day_start(value))
+
+    def filter_date_to(self, queryset, name, value: datetime.date):
+        return queryset.filter(creation_date__lt=day_start(value + datetime.timedelta(days=1)))
+
+    def filter_flag(self, queryset, name, value):
+        if value is None:
+            return queryset
+        condition = self._FLAGS[name]()
+        return queryset.filter(condition) if value else queryset.exclude(condition)
+
+    def filter_deleted(self, queryset, name, value):
+        return queryset.filter(deleted_flag=True) if value == "only" else queryset
+
+    def filter_nothing(self, queryset, name, value):
+        return queryset  # applied in filter_queryset, after every filter

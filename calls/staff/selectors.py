@@ -1,0 +1,201 @@
+"""Reads of the staff pages: search, the page of rows, the chart counts, one call.
+
+The list never counts over a join: the search and the filters on messages are semi-joins
+(``IN``/``EXISTS``), so the total is a ``COUNT`` of the filtered call table.
+The page itself is a deferred join: the ``OFFSET`` walks only the ids (an index scan of
+``call_creation_idx`` for the default order), and the per-row message count, a correlated
+subquery on ``message_call_order_idx``, is computed for the page's rows only.
+
+On PostgreSQL the transcript search is served by a GIN index on exactly
+``to_tsvector('english'::regconfig, COALESCE(message_content, ''))`` when the schema has
+one; without it every search reads and parses every message.
+"""
+
+import datetime
+import hashlib
+import re
+
+from django.core.cache import cache
+from django.core.paginator import Page, Paginator
+from django.db import connection
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce, TruncDate
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.functional import cached_property
+
+from ..models import PhoneCall, TranscriptMessage
+from .times import day_start, display_zone
+
+PAGE_SIZE = 50
+SEARCH_MAX_LENGTH = 200
+_PHONE_PUNCTUATION = re.compile(r"[\s().\-/]")
+
+
+def visible_messages() -> QuerySet[TranscriptMessage]:
+    return TranscriptMessage.objects.filter(deleted_flag=False)
+
+
+def phone_call_search(queryset: QuerySet[PhoneCall], text: str) -> QuerySet[PhoneCall]:
+    """Calls whose number, call number, external id or transcript text matches ``text``.
+
+    PostgreSQL matches the transcript with full-text search (English stemming, web-search
+    syntax: quotes, ``or``, ``-word``); other databases fall back to a substring match.
+    The user's text is always a bound parameter.
+    """
+    text = text.strip()[:SEARCH_MAX_LENGTH]
+    if not text:
+        return queryset
+    condition = (
+        Q(phone_number__icontains=text)
+        | Q(call_number__icontains=text)
+        | Q(external_system_call_id__icontains=text)
+    )
+    digits = _PHONE_PUNCTUATION.sub("", text)
+    if digits and digits != text:
+        # "415 555-0101" finds "+14155550101".
+        condition |= Q(phone_number__icontains=digits)
+    messages = visible_messages()
+    if connection.vendor == "postgresql":
+        from django.contrib.postgres.search import SearchQuery, SearchVector
+
+        messages = messages.annotate(
+            document=SearchVector("message_content", config="english")
+        ).filter(document=SearchQuery(text, config="english", search_type="websearch"))
+    else:
+        messages = messages.filter(message_content__icontains=text)
+    # One IN over a UNION, not "call matches OR EXISTS(message matches)": under an OR the
+    # database cannot semi-join, and probes the messages once per call (measured: minutes
+    # on 300k calls); the UNION is a hashed semi-join and uses a full-text index if any.
+    matching = (
+        PhoneCall.objects.filter(condition)
+        .order_by()
+        .values("id")
+        .union(messages.order_by().values("call_id"))
+    )
+    return queryset.filter(pk__in=matching)
+
+
+def has_internal_messages() -> Exists:
+    # EXISTS, not IN: negated (internal=false) it is an anti-join; NOT IN is not.
+    return Exists(
+        visible_messages().filter(call=OuterRef("pk"), visibility_cd=TranscriptMessage.INTERNAL)
+    )
+
+
+def message_count() -> Coalesce:
+    counted = (
+        visible_messages()
+        .filter(call=OuterRef("pk"))
+        .order_by()
+        .values("call")
+        .annotate(n=Count("*"))
+        .values("n")
+    )
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
+# The list counts at most this many calls (200 pages of 50; past them staff filter or sort):
+# counting rows costs more than the page itself, 33 ms for 100,000 of a million-call table.
+# Past it the list says "10,000+".
+COUNT_CAP = 10_000
+
+
+class CappedPaginator(Paginator):
+    """A paginator whose count stops at ``COUNT_CAP`` (then ``capped`` is true)."""
+
+    @cached_property
+    def _counted(self) -> int:
+        # LIMIT inside, COUNT outside: the database stops reading one row past the cap.
+        return self.object_list.order_by()[: COUNT_CAP + 1].count()
+
+    @cached_property
+    def count(self) -> int:
+        return min(self._counted, COUNT_CAP)
+
+    @cached_property
+    def capped(self) -> bool:
+        return self._counted > COUNT_CAP
+
+
+def phone_call_page(
+    filtered: QuerySet[PhoneCall], page_number, *, per_page: int = PAGE_SIZE
+) -> tuple[Page, list[PhoneCall]]:
+    """The requested page (clamped to the existing ones) and its rows, in order.
+
+    Two queries: the (capped) count of the filtered calls, then the page rows joined to the
+    page's ids taken with ``LIMIT``/``OFFSET`` in a subquery.
+    """
+    paginator = CappedPaginator(filtered.only("id"), per_page)
+    page = paginator.get_page(page_number)
+    if not paginator.count:
+        return page, []
+    rows = list(
+        PhoneCall.objects.filter(id__in=page.object_list.values("id"))
+        .annotate(message_count=message_count())
+        .order_by(*filtered.query.order_by)
+    )
+    return page, rows
+
+
+# The chart reads every call of its 30 days (24 ms at a million calls, where the rest of
+# the page costs about 45 ms), so its counts are kept this long; the list is always current.
+CHART_CACHE_SECONDS = 60
+
+
+def calls_per_day(
+    filtered: QuerySet[PhoneCall], *, days: int = 30, now: datetime.datetime | None = None
+) -> list[tuple[datetime.date, int]]:
+    """Calls per calendar day (in the display zone) over the last ``days`` days, oldest first.
+
+    The counts come from the cache when the same selection was counted in the last
+    ``CHART_CACHE_SECONDS``: the key is the SQL of the count, filters and days included.
+    """
+    zone = display_zone()
+    today = (now or timezone.now()).astimezone(zone).date()
+    first = today - datetime.timedelta(days=days - 1)
+    rows = (
+        filtered.order_by()
+        .filter(creation_date__gte=day_start(first))
+        .annotate(day=TruncDate("creation_date", tzinfo=zone))
+        .values("day")
+        .annotate(n=Count("id"))
+        .values_list("day", "n")
+    )
+    sql, params = rows.query.sql_with_params()
+    key = "calls-per-day:" + hashlib.sha256(f"{first}:{sql}:{params!r}".encode()).hexdigest()
+    counts = cache.get(key)
+    if counts is None:
+        counts = dict(rows)
+        cache.set(key, counts, CHART_CACHE_SECONDS)
+    return [
+        (first + datetime.timedelta(i), counts.get(first + datetime.timedelta(i), 0))
+        for i in range(days)
+    ]
+
+
+def phone_call_get(call_id: int) -> PhoneCall:
+    return get_object_or_404(PhoneCall, pk=call_id)
+
+
+def transcript_rows(call: PhoneCall, fields: tuple[str, ...]) -> QuerySet:
+    """The call's visible messages in transcript order as tuples of ``fields``."""
+    return visible_messages().filter(call=call).order_by("id").values_list(*fields)
+
+
+def transcript_messages(call: PhoneCall) -> QuerySet[TranscriptMessage]:
+    """The call's visible messages in transcript order, with only the columns pages show."""
+    return (
+        visible_messages()
+        .filter(call=call)
+        .order_by("id")
+        .only(
+            "id",
+            "call_id",
+            "message_content",
+            "posted_by_display_name",
+            "role_cd",
+            "visibility_cd",
+            "creation_date",
+        )
+    )

@@ -1,0 +1,45 @@
+"""The transcript as plain text, for the download: the same times as the pages show."""
+
+import re
+from collections.abc import Iterable, Iterator
+
+from django.conf import settings
+
+from ..models import PhoneCall, TranscriptMessage
+from .times import format_display
+
+
+def speaker(message: TranscriptMessage) -> str:
+    return message.posted_by_display_name or "Unknown speaker"
+
+
+def transcript_lines(call: PhoneCall, messages: Iterable[TranscriptMessage]) -> Iterator[str]:
+    yield f"Call {call.call_number}\n"
+    yield f"Phone number: {call.phone_number or '-'}\n"
+    if call.external_system_call_id:
+        yield f"External call id: {call.external_system_call_id}\n"
+    yield f"Time: {format_display(call.creation_date)}\n"
+    yield f"Times are in {settings.CALLBOOK_DISPLAY_TIME_ZONE}.\n\n"
+    count = 0
+    for message in messages:
+        count += 1
+        tags = ", ".join(
+            t
+            for t in (
+                message.role_cd,
+                "internal" if message.visibility_cd == TranscriptMessage.INTERNAL else None,
+            )
+            if t
+        )
+        head = f"[{format_display(message.creation_date)}] {speaker(message)}"
+        if tags:
+            head += f" ({tags})"
+        body = (message.message_content or "").replace("\r\n", "\n").replace("\r", "\n")
+        yield head + ":\n" + "".join(f"    {line}\n" for line in body.split("\n")) + "\n"
+    if not count:
+        yield "No transcript messages.\n"
+
+
+def transcript_filename(call: PhoneCall) -> str:
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "_", call.call_number).strip("._") or f"call-{call.pk}"
+    return f"transcript-{stem}.txt"

@@ -1,0 +1,128 @@
+"""The staff pages: the call list, a call, its recording and its transcript as text.
+
+Thin views: the filter set and ``calls.selectors`` do the reading, templates the drawing.
+Every page needs a login and the ``calls.view_phonecall`` permission (403 without it).
+"""
+
+from functools import wraps
+
+from django.contrib.auth.decorators import login_required, permission_required
+from django.http import Http404, StreamingHttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET, require_http_methods
+
+from ..audit import access_record
+from ..models import PhoneCall, TranscriptMessage
+from . import selectors, transcript
+from .chart import calls_chart
+from .external_links import web_url
+from .filters import DEFAULT_SORT, PhoneCallFilterSet
+from .recording import recording_media_type, recording_response
+from .text import transcript_filename, transcript_lines
+
+VIEW_PERMISSION = "calls.view_phonecall"
+
+# Column → (ascending key, descending key, the direction a first click sorts in).
+SORTABLE = {
+    "time": ("time", "-time", "-time"),
+    "phone": ("phone", "-phone", "phone"),
+    "number": ("number", "-number", "number"),
+}
+
+
+def staff_required(view):
+    """Anonymous users go to the login page; signed-in users without the permission get 403."""
+    checked = permission_required(VIEW_PERMISSION, raise_exception=True)(view)
+    return wraps(view)(login_required(checked))
+
+
+def _sort_headers(current: str) -> dict[str, dict[str, str | None]]:
+    headers = {}
+    for column, (ascending, descending, first) in SORTABLE.items():
+        if current == ascending:
+            state, next_key = "ascending", descending
+        elif current == descending:
+            state, next_key = "descending", ascending
+        else:
+            state, next_key = None, first
+        headers[column] = {"state": state, "sort": None if next_key == DEFAULT_SORT else next_key}
+    return headers
+
+
+@require_GET
+@staff_required
+def call_list(request):
+    filterset = PhoneCallFilterSet(request.GET, queryset=PhoneCall.objects.all())
+    filtered = filterset.qs
+    page, rows = selectors.phone_call_page(filtered, request.GET.get("page"))
+    context = {
+        "filter": filterset,
+        "page": page,
+        "calls": rows,
+        "chart": calls_chart(selectors.calls_per_day(filtered)),
+        "sort": _sort_headers(filterset.sort_key),
+        "filtered": any(v for k, v in request.GET.items() if k not in {"page", "sort"}),
+    }
+    return render(request, "calls/call_list.html", context)
+
+
+@require_GET
+@staff_required
+def call_detail(request, call_id: int):
+    call = selectors.phone_call_get(call_id)
+    rows = list(selectors.transcript_rows(call, transcript.FIELDS))
+    visibility = transcript.FIELDS.index("visibility_cd")
+    media_type = recording_media_type(call)
+    context = {
+        "call": call,
+        "message_count": len(rows),
+        "conversation": transcript.conversation_html(rows),
+        "internal_count": sum(1 for row in rows if row[visibility] == TranscriptMessage.INTERNAL),
+        "has_stored_recording": bool(call.recording),
+        "recording_playable": bool(call.recording) and media_type is not None,
+        "recording_media_type": media_type,
+        "external_recording_url": None if call.recording else web_url(call.recording_url),
+    }
+    if rows:
+        access_record(request=request, call=call, kind="transcript_view", channel="ui")
+    return render(request, "calls/call_detail.html", context)
+
+
+def _starts_playback(request) -> bool:
+    """A request for the recording from its start: a play or a download, not a seek."""
+    if request.method == "HEAD":
+        return False
+    byte_range = request.headers.get("Range", "").replace(" ", "").lower()
+    return byte_range in ("", "bytes=0-") or byte_range.startswith("bytes=0-")
+
+
+@require_http_methods(["GET", "HEAD"])
+@staff_required
+def call_recording(request, call_id: int):
+    call = selectors.phone_call_get(call_id)
+    if not call.recording:
+        raise Http404("This call has no stored recording.")
+    try:
+        response = recording_response(request, call)
+    except FileNotFoundError:
+        raise Http404("The recording is missing from storage.") from None
+    # Seeking sends a range request per jump: only a request from the start is recorded.
+    if response.status_code in (200, 206) and _starts_playback(request):
+        kind = "recording_play" if recording_media_type(call) else "recording_download"
+        access_record(request=request, call=call, kind=kind, channel="ui")
+    return response
+
+
+@require_GET
+@staff_required
+def transcript_download(request, call_id: int):
+    call = selectors.phone_call_get(call_id)
+    access_record(request=request, call=call, kind="transcript_download", channel="ui")
+    lines = transcript_lines(call, selectors.transcript_messages(call).iterator(chunk_size=1000))
+    response = StreamingHttpResponse(
+        (line.encode("utf-8") for line in lines), content_type="text/plain; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{transcript_filename(call)}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -49,3 +49,7 @@ bench: $(DEV_STAMP)
 
 bench-quick: $(DEV_STAMP)
 	$(PY) -m bench.run --quick $(BENCH_ARGS)
+
+# docs/openapi.json, the committed OpenAPI document (a test fails when it is stale).
+openapi: $(DEV_STAMP)
+	$(PY) manage.py write_openapi docs/openapi.json

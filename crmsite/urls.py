@@ -8,7 +8,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
     path("crmRestApi/resources/", include("calls.oracle.urls")),
-    path("api/schema/", include("calls.oracle.openapi")),
+    path("api/schema/", include("calls.oracle.openapi.views")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("", include("calls.staff.urls")),
 ]

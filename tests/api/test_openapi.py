@@ -7,6 +7,9 @@ enclosures answer 200 and not only 404.
 """
 
 import base64
+import io
+import json
+from pathlib import Path
 
 import pytest
 import schemathesis
@@ -14,6 +17,7 @@ import yaml
 from django.core import signals
 from django.core.files.base import ContentFile
 from django.core.handlers.wsgi import WSGIHandler
+from django.core.management import call_command
 from django.db import close_old_connections
 from django.urls import resolve
 from hypothesis import HealthCheck, settings
@@ -29,10 +33,12 @@ from schemathesis.specs.openapi.checks import (
 from calls.models import PhoneCall, TranscriptMessage
 from calls.oracle.links import ROOT_PATH
 from calls.oracle.openapi import PATHS, openapi_document
+from calls.oracle.openapi.document import as_json
 from calls.oracle.urls import urlpatterns
 from tests.factories import PhoneCallFactory, TranscriptMessageFactory
 
 SCHEMA_URL = "/api/schema/"
+COMMITTED = Path(__file__).resolve().parents[2] / "docs" / "openapi.json"
 PASSWORD = "correct-horse-battery"  # UserFactory's
 SEED_NUMBER = "OPENAPI-SEED"
 CHECKS = [
@@ -95,6 +101,24 @@ def test_the_yaml_form_is_the_same_document(client):
 
     assert response["Content-Type"] == "application/yaml; charset=utf-8"
     assert yaml.safe_load(response.content) == json_form
+
+
+def test_the_committed_document_is_the_one_the_code_builds():
+    """docs/openapi.json is reviewed as the contract: it must be what /api/schema/ serves."""
+    committed = COMMITTED.read_text(encoding="utf-8")
+
+    assert json.loads(committed) == openapi_document(), (
+        "docs/openapi.json differs from the code: run `make openapi` and commit it"
+    )
+    assert committed == as_json(), "docs/openapi.json is not as generated: run `make openapi`"
+
+
+def test_write_openapi_writes_the_served_document(tmp_path, client):
+    output = tmp_path / "openapi.json"
+
+    call_command("write_openapi", str(output), stdout=io.StringIO())
+
+    assert json.loads(output.read_text(encoding="utf-8")) == client.get(SCHEMA_URL).json()
 
 
 def test_every_route_of_the_api_is_in_the_schema_with_its_methods(client):

@@ -1,0 +1,95 @@
+"""The document: each named route with its operations, and the components they refer to.
+
+Also its two serialised forms: the JSON committed as ``docs/openapi.json`` (``make openapi``
+rewrites it; a test fails when code and file differ, so a contract change shows in review)
+and the YAML served with ``?format=yaml``.
+"""
+
+import functools
+import json
+
+import yaml
+
+from ..attributes import CHILD_NAME
+from ..links import ROOT_PATH
+from .fixed import SECURITY_SCHEMES, fixed_schemas
+from .operations import route_operations
+from .parameters import parameters, response_headers
+from .refs import parameter_refs
+from .responses import error_responses
+from .schemas import attribute_schemas
+
+# Each named route of ``urls.py``: its path below the server URL, and its tag.
+CALL = "/phoneCalls/{CallId}"
+MESSAGE = f"{CALL}/child/{CHILD_NAME}/{{MessageId}}"
+PATHS = {
+    "batch": ("/", "batch"),
+    "describe": ("/describe", "describe"),
+    "calls-describe": ("/phoneCalls/describe", "describe"),
+    "calls": ("/phoneCalls", "phoneCalls"),
+    "call": (CALL, "phoneCalls"),
+    "messages": (f"{CALL}/child/{CHILD_NAME}", CHILD_NAME),
+    "message": (MESSAGE, CHILD_NAME),
+    "call-recording": (f"{CALL}/enclosure/CallRecording", "enclosures"),
+    "message-content": (f"{MESSAGE}/enclosure/MessageContent", "enclosures"),
+}
+
+
+@functools.cache
+def openapi_document() -> dict:
+    """The whole document, built once per process."""
+    from ..urls import urlpatterns  # urls imports the views; the views never import this
+
+    paths = {}
+    for pattern in urlpatterns:
+        template, tag = PATHS[pattern.name]
+        # DRF adds HEAD to a GET route's actions on its first request; HEAD is implied.
+        methods = set(pattern.callback.actions) - {"head"}
+        operations = route_operations(pattern.name)
+        documented = {m for m in operations if m in methods or m == "post" and "patch" in methods}
+        if methods - documented:
+            raise ValueError(f"route {pattern.name}: {sorted(methods - documented)} undocumented")
+        paths[template] = {
+            method: {
+                "operationId": f"{pattern.name}-{method}",
+                "tags": [tag],
+                **operations[method],
+                "parameters": [
+                    *operations[method].get("parameters", []),
+                    *parameter_refs("RestFrameworkVersion", "MetadataContext"),
+                ],
+            }
+            for method in sorted(documented)
+        }
+    return {
+        "openapi": "3.0.3",
+        "info": {
+            "title": "Callbook phoneCalls (Oracle Fusion ADF REST)",
+            "version": ROOT_PATH.rsplit("/", 1)[-1],
+            "description": "Oracle Fusion CX's phoneCalls resource and its TranscriptMessage "
+            "child. The REST-Framework-Version header (1-9, default 1) selects the dialect; "
+            f"`{ROOT_PATH.rsplit('/', 1)[0]}/latest` is an alias of the release path.",
+        },
+        "servers": [{"url": ROOT_PATH}],
+        "security": [{"basicAuth": []}, {"bearerAuth": []}, {"tokenAuth": []}, {"sessionAuth": []}],
+        "tags": [{"name": name} for name in dict.fromkeys(tag for _, tag in PATHS.values())],
+        "paths": paths,
+        "components": {
+            "schemas": {**attribute_schemas(), **fixed_schemas()},
+            "parameters": parameters(),
+            "headers": response_headers(),
+            "responses": error_responses(),
+            "securitySchemes": SECURITY_SCHEMES,
+        },
+    }
+
+
+def as_json() -> str:
+    """The text of ``docs/openapi.json``: indented, in the document's own key order."""
+    return json.dumps(openapi_document(), indent=2, ensure_ascii=False) + "\n"
+
+
+@functools.cache
+def as_yaml() -> str:
+    """The YAML form, by PyYAML; built once, as the document is."""
+    return yaml.safe_dump(openapi_document(), sort_keys=False, allow_unicode=True)

@@ -1,0 +1,199 @@
+"""The operations of each route: parameters, request bodies and responses per method."""
+
+from .. import media
+from .parameters import header
+from .refs import ITEM_TYPES, content, parameter_refs, ref, schema
+from .responses import error_responses, errors, ok
+
+SHAPE = ["fields", "onlyData", "links"]
+PAGE = ["limit", "offset", "q", "orderBy", "totalResults", "finder"]
+
+
+def _body(name: str, types=ITEM_TYPES) -> dict:
+    return {"required": True, "content": content(types, schema(name))}
+
+
+def _resource_operations(call: bool, item: bool) -> dict:
+    """GET/POST of a collection or GET/PATCH/DELETE of an item, of calls or messages."""
+    name = "PhoneCall" if call else "TranscriptMessage"
+    what = "phone call" if call else "transcript message"
+    ids = ["CallId"] if call else ["CallId", "MessageId"]
+    shape = SHAPE + (["expand"] if call else [])
+    if not item:
+        ids = ids[:1] if not call else []
+        return {
+            "get": {
+                "summary": f"List {what}s",
+                "parameters": parameter_refs(*ids, *PAGE, *shape),
+                "responses": {
+                    "200": ok(
+                        f"A page of {what}s.",
+                        (media.COLLECTION, media.JSON),
+                        schema(f"{name}Collection"),
+                    ),
+                    **errors(*([] if call else [404])),
+                },
+            },
+            "post": {
+                "summary": f"Create a {what}" + (" (or upsert it)" if call else ""),
+                "parameters": parameter_refs(*ids, *(["UpsertMode"] if call else [])),
+                "requestBody": _body(f"{name}Create"),
+                "responses": {
+                    "201": ok(
+                        f"The created {what}, with any nested messages.",
+                        ITEM_TYPES,
+                        schema(name),
+                        etag=True,
+                        location=True,
+                    ),
+                    **(
+                        {
+                            "200": ok(
+                                "Upsert-Mode: true updated the matching call.",
+                                ITEM_TYPES,
+                                schema(name),
+                                etag=True,
+                                location=True,
+                            )
+                        }
+                        if call
+                        else {}
+                    ),
+                    **errors(415, *([503] if call else [404])),
+                },
+            },
+        }
+    update = {
+        "parameters": parameter_refs(*ids, "IfMatch"),
+        "requestBody": _body(f"{name}Update"),
+        "responses": {
+            "200": ok(f"The full {what} after the update.", ITEM_TYPES, schema(name), etag=True),
+            **errors(404, 412, 415, *([503] if call else [])),
+        },
+    }
+    return {
+        "get": {
+            "summary": f"Get a {what}",
+            "parameters": parameter_refs(*ids, *shape, "IfNoneMatch"),
+            "responses": {
+                "200": ok(f"The {what}.", ITEM_TYPES, schema(f"{name}Shaped"), etag=True),
+                "304": {
+                    "description": "If-None-Match names the current ETag.",
+                    "headers": {"ETag": ref("headers", "ETag")},
+                },
+                **errors(404),
+            },
+        },
+        "patch": {"summary": f"Update a {what} (only the attributes sent)", **update},
+        "post": {
+            "summary": f"Update a {what} through X-HTTP-Method-Override: PATCH",
+            **update,
+            "parameters": [
+                *update["parameters"],
+                header(
+                    "X-HTTP-Method-Override",
+                    {"type": "string", "enum": ["PATCH"]},
+                    "A POST carrying it acts as PATCH (GET and DELETE work too).",
+                    required=True,
+                ),
+            ],
+            "responses": {**update["responses"], **errors(404, 405)},
+        },
+        "delete": {
+            "summary": f"Delete a {what}" + (" and its messages" if call else ""),
+            "parameters": parameter_refs(*ids, "IfMatch"),
+            "responses": {"204": ok("Deleted.", (), None), **errors(404, 412)},
+        },
+    }
+
+
+def _enclosure_operations(name: str, ids: list[str]) -> dict:
+    octets = {"type": "string", "format": "binary"}
+    ranged = {"Accept-Ranges": {"schema": {"type": "string", "enum": ["bytes"]}}}
+    return {
+        "get": {
+            "summary": f"Read {name} as raw bytes",
+            "parameters": parameter_refs(*ids, "Range"),
+            "responses": {
+                "200": {
+                    "description": "The bytes.",
+                    "headers": ranged,
+                    "content": content((media.OCTETS,), octets),
+                },
+                "206": {
+                    "description": "The requested range.",
+                    "headers": {
+                        **ranged,
+                        "Content-Range": {"schema": {"type": "string"}, "required": True},
+                    },
+                    "content": content((media.OCTETS,), octets),
+                },
+                "416": {
+                    "description": "The range is not satisfiable; empty body.",
+                    "headers": {
+                        "Content-Range": {"schema": {"type": "string"}, "example": "bytes */1024"}
+                    },
+                    "content": content((media.OCTETS,), {"type": "string", "maxLength": 0}),
+                },
+                **errors(404),
+            },
+        },
+        "put": {
+            "summary": f"Replace {name} with the raw body",
+            "parameters": parameter_refs(*ids),
+            "requestBody": {"required": True, "content": content((media.OCTETS,), octets)},
+            "responses": {
+                "204": ok("Stored.", (), None),
+                **errors(404, *([503] if name == "CallRecording" else [])),
+            },
+        },
+        "delete": {
+            "summary": f"Clear {name}",
+            "parameters": parameter_refs(*ids),
+            "responses": {"204": ok("Cleared.", (), None), **errors(404)},
+        },
+    }
+
+
+def route_operations(route: str) -> dict:
+    """The operations of a named route of ``urls.py``, by HTTP method."""
+    describe = {
+        "get": {
+            "summary": "Describe the resources: attributes, finders, actions, children",
+            "responses": {
+                "200": ok("The metadata.", (media.DESCRIPTION, media.JSON), schema("Describe")),
+                **errors(),
+            },
+        }
+    }
+    batch_types = (media.BATCH, media.JSON)
+    return {
+        "batch": {
+            "post": {
+                "summary": "Run a batch of parts in one transaction, all or nothing",
+                "requestBody": _body("BatchRequest", (media.BATCH,)),
+                "responses": {
+                    "200": ok("Every part's result.", batch_types, schema("BatchResult")),
+                    "400": {
+                        **error_responses()["BadRequest"],
+                        "content": {
+                            **error_responses()["BadRequest"]["content"],
+                            media.BATCH: {"schema": schema("BatchResult")},
+                            media.JSON: {
+                                "schema": {"anyOf": [schema("BatchResult"), schema("Error")]}
+                            },
+                        },
+                    },
+                    **{k: v for k, v in errors(415).items() if k != "400"},
+                },
+            }
+        },
+        "describe": describe,
+        "calls-describe": describe,
+        "calls": _resource_operations(call=True, item=False),
+        "call": _resource_operations(call=True, item=True),
+        "messages": _resource_operations(call=False, item=False),
+        "message": _resource_operations(call=False, item=True),
+        "call-recording": _enclosure_operations("CallRecording", ["CallId"]),
+        "message-content": _enclosure_operations("MessageContent", ["CallId", "MessageId"]),
+    }[route]

@@ -26,13 +26,28 @@ run: $(RUN_STAMP)
 	$(PY) manage.py ensure_admin
 	$(PY) manage.py runserver 127.0.0.1:8000
 
+# pytest-xdist: one worker per core (each with its own test database); PYTEST_WORKERS=0
+# runs the suite in one process.
+PYTEST_WORKERS ?= auto
+
 test: $(DEV_STAMP)
 	$(PY) manage.py check
 	$(PY) manage.py makemigrations --check --dry-run
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
+# The development checks .ci/run makes before the tests (README, Development checks).
 lint: $(DEV_STAMP)
+	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/ruff check .
+
+typecheck: $(DEV_STAMP)
+	$(VENV)/bin/mypy
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+
+eslint: node_modules/.package-lock.json
+	npx eslint
 
 # Production: gunicorn on GUNICORN_BIND with WEB_CONCURRENCY (or GUNICORN_WORKERS) workers,
 # after migrations, the cache table and static files (see README, Deployment).

@@ -11,7 +11,15 @@ from collections.abc import Callable, Iterator
 from django.http import HttpResponse, StreamingHttpResponse
 
 CHUNK_SIZE = 64 * 1024
-_RANGE = re.compile(r"^\s*bytes\s*=\s*(\d*)\s*-\s*(\d*)\s*$", re.IGNORECASE)
+_RANGE = re.compile(r"^\s*bytes\s*=\s*([0-9]*)\s*-\s*([0-9]*)\s*$", re.IGNORECASE | re.ASCII)
+# More digits than this is past the end of any file; int() of thousands of digits raises.
+_MAX_DIGITS = 18
+
+
+def _position(digits: str) -> int:
+    """A byte position of the header; an absurdly long one reads as "beyond any file"."""
+    digits = digits.lstrip("0") or "0"
+    return int(digits) if len(digits) <= _MAX_DIGITS else 10**_MAX_DIGITS
 
 
 class RangeNotSatisfiable(Exception):
@@ -34,12 +42,12 @@ def parse_range(header: str | None, size: int) -> tuple[int, int] | None:
     if not first and not last:
         return None
     if not first:  # a suffix: the last N bytes
-        suffix = int(last)
+        suffix = _position(last)
         if suffix == 0 or size == 0:
             raise RangeNotSatisfiable
         return max(size - suffix, 0), size - 1
-    start = int(first)
-    end = int(last) if last else size - 1
+    start = _position(first)
+    end = _position(last) if last else size - 1
     if last and end < start:
         return None
     if start >= size:

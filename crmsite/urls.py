@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from calls.health import healthz
@@ -9,6 +10,19 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("crmRestApi/resources/", include("calls.oracle.urls")),
     path("api/schema/", include("calls.oracle.openapi.views")),
-    path("accounts/", include("django.contrib.auth.urls")),
+    # django.contrib.auth.urls without the password-reset pages: there is no mail set up, so
+    # they could only send mail nobody reads (or spam someone); an admin resets passwords.
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "accounts/password_change/",
+        auth_views.PasswordChangeView.as_view(),
+        name="password_change",
+    ),
+    path(
+        "accounts/password_change/done/",
+        auth_views.PasswordChangeDoneView.as_view(),
+        name="password_change_done",
+    ),
     path("", include("calls.staff.urls")),
 ]

@@ -12,7 +12,7 @@ from django.http import QueryDict
 
 from calls import services
 
-from . import operations
+from . import media, operations
 from .errors import OracleError, as_oracle_error, bad_request, error_body
 
 OPERATIONS = {"get", "create", "update", "replace", "delete", "upsert"}
@@ -54,6 +54,9 @@ def _route(path: str):
 
 
 def _run(ctx: operations.Context, part: dict) -> operations.Outcome:
+    for key in ("id", "path", "operation"):
+        if isinstance(part.get(key), str) and media.has_surrogate(part[key]):
+            raise bad_request(f"{key} holds a lone UTF-16 surrogate.", key)
     operation = part.get("operation")
     if operation not in OPERATIONS:
         raise bad_request(f"operation must be one of {', '.join(sorted(OPERATIONS))}.", "operation")
@@ -135,7 +138,12 @@ def run_batch(ctx: operations.Context, body) -> tuple[int, dict]:
 
 
 def _echo(part: dict) -> dict:
-    return {key: part.get(key) for key in ("id", "path", "operation")}
+    """The part's own id, path and operation; a lone surrogate (refused) echoed as "?"."""
+    echo = {key: part.get(key) for key in ("id", "path", "operation")}
+    return {
+        key: value.encode("utf-8", "replace").decode() if isinstance(value, str) else value
+        for key, value in echo.items()
+    }
 
 
 def _result(part: dict, outcome: operations.Outcome) -> dict:

@@ -1,5 +1,8 @@
 """Media types of the ADF REST dialect: which the API reads, which it answers with."""
 
+import re
+
+from rest_framework.exceptions import ParseError
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.parsers import JSONParser
 from rest_framework.renderers import JSONRenderer
@@ -13,15 +16,56 @@ BATCH = "application/vnd.oracle.adf.batch+json"
 OCTETS = "application/octet-stream"
 
 
-class ItemJSONParser(JSONParser):
+# A lone UTF-16 surrogate (``"\\ud800"`` in JSON) cannot be encoded as UTF-8. In a value the
+# serializers name the attribute (and batch.py checks a part's own strings); in a key, the
+# error that names the unknown attribute would raise while rendering, so keys are checked here.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def has_surrogate(text: str) -> bool:
+    return not text.isascii() and _SURROGATE.search(text) is not None
+
+
+def _has_surrogate_key(data) -> bool:
+    """Whether any object key holds a surrogate (iterative: the depth is the client's)."""
+    stack = [data]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, dict):
+            if any(has_surrogate(key) for key in value):
+                return True
+            stack.extend(v for v in value.values() if isinstance(v, (dict, list)))
+        elif isinstance(value, list):
+            stack.extend(v for v in value if isinstance(v, (dict, list)))
+    return False
+
+
+class StrictJSONParser(JSONParser):
+    """DRF's JSON parser, refusing (400) bodies nested too deep to parse and surrogate keys."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        try:
+            data = super().parse(stream, media_type, parser_context)
+        except RecursionError:
+            raise ParseError("JSON parse error - the body is nested too deeply.") from None
+        if _has_surrogate_key(data):
+            raise ParseError("JSON parse error - a key holds a lone UTF-16 surrogate.")
+        return data
+
+
+class PlainJSONParser(StrictJSONParser):
+    media_type = JSON
+
+
+class ItemJSONParser(StrictJSONParser):
     media_type = ITEM
 
 
-class BatchJSONParser(JSONParser):
+class BatchJSONParser(StrictJSONParser):
     media_type = BATCH
 
 
-BODY_PARSERS = [JSONParser, ItemJSONParser]
+BODY_PARSERS = [PlainJSONParser, ItemJSONParser]
 
 
 def _accepted(request) -> list[str]:

@@ -129,10 +129,9 @@ def get_call_object(call_id) -> PhoneCall:
 
 
 def _is_int64(value) -> bool:
-    try:
-        return -(2**63) <= int(value) < 2**63
-    except (TypeError, ValueError):
-        return False
+    """Plain ASCII digits only: ``int()`` also reads "+7", " 7", "0_7" and "٧" as 7."""
+    text = str(value)
+    return text.isascii() and text.isdigit() and int(text) < 2**63
 
 
 def _render_call(ctx: Context, call: PhoneCall, shape=None, messages=None, echo=False) -> dict:

@@ -98,6 +98,8 @@ class PhoneCallFilterSet(django_filters.FilterSet):
         return queryset.filter(creation_date__gte=day_start(value))
 
     def filter_date_to(self, queryset, name, value: datetime.date):
+        if value == datetime.date.max:  # inclusive, and no day follows it: no upper bound
+            return queryset
         return queryset.filter(creation_date__lt=day_start(value + datetime.timedelta(days=1)))
 
     def filter_flag(self, queryset, name, value):

@@ -77,3 +77,18 @@ def test_pages_carry_a_strict_content_security_policy(viewer_client):  # noqa: F
     assert "unsafe-inline" not in policy
     html = response.content.decode()
     assert "<script>" not in html and " style=" not in html and "<style" not in html
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/accounts/password_reset/",
+        "/accounts/password_reset/done/",
+        "/accounts/reset/MQ/set-password/",
+        "/accounts/reset/done/",
+    ],
+)
+def test_the_password_reset_pages_are_not_mounted(client, db, url):
+    """There is no mail set up: an open reset form only lets anyone send mail (issue 11, 8)."""
+    assert client.get(url).status_code == 404
+    assert client.post(url, {"email": "a@example.com"}).status_code == 404

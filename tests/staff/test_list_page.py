@@ -263,3 +263,13 @@ def test_the_chart_counts_are_kept_a_minute_per_selection(viewer_client):  # noq
     assert viewer_client.get(LIST, {"q": "+14155550999"}).context["chart"].total == 1
     cache.clear()  # the minute is over
     assert viewer_client.get(LIST).context["chart"].total == 2
+
+
+@pytest.mark.parametrize("url", ["/", "/calls/export.csv"])
+def test_the_last_representable_date_as_date_to_is_not_a_500(viewer_client, url):
+    """``date_to`` is inclusive: the day after 9999-12-31 does not exist (issue 11, point 6)."""
+    call = PhoneCallFactory()
+    response = viewer_client.get(url, {"date_to": "9999-12-31"})
+    assert response.status_code == 200
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    assert call.call_number.encode() in body

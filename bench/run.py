@@ -145,7 +145,7 @@ def create_fixture(media: Path, sizes: Sizes) -> Fixture:
     from django.db import connection
     from rest_framework.authtoken.models import Token
 
-    from bench.data import load
+    from calls.sql.scale_data import load
 
     password = secrets.token_urlsafe(16)
     user = get_user_model().objects.create_user(USERNAME, password=password)
@@ -175,8 +175,8 @@ def grow_to(total_calls: int, messages: int, end: datetime) -> tuple[int, int] |
     """Load calls until the table holds ``total_calls``; returns the range of loaded ids."""
     from django.db import connection
 
-    from bench.data import load
     from calls.models import PhoneCall
+    from calls.sql.scale_data import load
 
     missing = total_calls - PhoneCall.objects.count()
     if missing <= 0:
@@ -293,7 +293,7 @@ class Scenarios:
     def __init__(self, fixture: Fixture, calls: int, ranges: list, end: datetime):
         self.f = fixture
         self.calls = calls
-        self.ranges = [r for r in ranges if r]  # ids of calls bench.data loaded
+        self.ranges = [r for r in ranges if r]  # ids of calls calls.sql.scale_data loaded
         self.end = end
         self.rng = random.Random(42)
         basic = base64.b64encode(f"{USERNAME}:{fixture.password}".encode()).decode()
@@ -306,7 +306,7 @@ class Scenarios:
         return self.rng.randint(first, last)
 
     def all(self) -> dict:
-        from bench.data import call_number, phone_number
+        from calls.sql.scale_data import call_number, phone_number
 
         end = self.end
         window = (
@@ -399,7 +399,7 @@ def run_scenarios(
 
 def database_limit(url: str, sizes: Sizes) -> L.Result:
     """One process inserting a call and 20 messages per transaction with the driver alone."""
-    from bench.data import (
+    from calls.sql.scale_data import (
         CALL_COLUMNS,
         CALL_TABLE,
         MESSAGE_COLUMNS,

@@ -6,6 +6,7 @@ Recording bytes go to storage before the transaction and are removed again if it
 replaced or deleted recordings are removed only after the commit.
 """
 
+import logging
 from collections.abc import Iterable, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -14,11 +15,14 @@ from typing import Any
 
 from django.core.files.base import ContentFile, File
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
-from . import history, inserts
-from .models import PhoneCall, TranscriptMessage
+from .models import AccessRecord, PhoneCall, TranscriptMessage
+from .sql import history, inserts
+from .sql.deletes import delete_rows
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -393,8 +397,7 @@ def _delete_messages_with_history(call: PhoneCall, now) -> None:
     messages deleted with one DELETE that sends no signals (none else listens to them).
     """
     history.record(TranscriptMessage, "call", [call.pk], history.DELETED, now, user_of=call)
-    queryset = TranscriptMessage.objects.filter(call=call)
-    queryset._raw_delete(queryset.db)
+    delete_rows(TranscriptMessage.objects.filter(call=call))
 
 
 def phone_call_delete(*, call: PhoneCall, expected_version: set[int] | None = None) -> None:
@@ -552,3 +555,79 @@ def phone_call_admin_save(
         )
         raise
     return call
+
+
+# Retention (``manage.py purge_calls``). A purge is a deletion for privacy's sake, so it also
+# deletes the change history of what it removes: a transcript's old versions would otherwise
+# keep its words. Each function takes the calls of one batch as a queryset of the purge's
+# condition and re-reads them under their row locks, so a call changed meanwhile is judged
+# again (a call restored from DeletedFlag is left alone).
+
+PURGER = Actor("purge_calls")
+
+
+def _delete_files_quietly(storage, names: list[str]) -> None:
+    for name in names:
+        try:
+            storage.delete(name)
+        except Exception:
+            # The row no longer names the file: ``sweep_recordings`` finds it later.
+            logger.exception("purge: could not delete recording %s", name)
+
+
+def _touch_purged(ids: list[int], now) -> None:
+    # A purge changes the call: its ETag and LastUpdateDate move, so syncing clients see it.
+    PhoneCall.objects.filter(id__in=ids).update(
+        version=F("version") + 1,
+        last_updated_by=PURGER.username,
+        last_update_date=now,
+        last_update_login=PURGER.login,
+    )
+
+
+def _purge_messages(call_ids: list[int]) -> int:
+    # Nothing refers to a message, and the history rows that per-row signals would write
+    # are exactly what the purge removes next.
+    count = delete_rows(TranscriptMessage.objects.filter(call_id__in=call_ids))
+    TranscriptMessage.history.filter(call_id__in=call_ids).delete()
+    return count
+
+
+def purge_recordings(calls: QuerySet[PhoneCall], *, now) -> int:
+    """Clear the recordings of ``calls``; their files are deleted after the commit."""
+    storage = PhoneCall._meta.get_field("recording").storage
+    with transaction.atomic():
+        rows = list(calls.select_for_update().exclude(recording="").values_list("id", "recording"))
+        ids = [pk for pk, _ in rows]
+        PhoneCall.objects.filter(id__in=ids).update(recording="")
+        _touch_purged(ids, now)
+        names = [name for _, name in rows]
+        transaction.on_commit(lambda: _delete_files_quietly(storage, names))
+    return len(ids)
+
+
+def purge_transcripts(calls: QuerySet[PhoneCall], *, now) -> tuple[int, int]:
+    """Delete the messages of ``calls`` and their history: (calls, messages) purged."""
+    with transaction.atomic():
+        ids = list(calls.select_for_update().values_list("id", flat=True))
+        deleted = _purge_messages(ids)
+        _touch_purged(ids, now)
+    return len(ids), deleted
+
+
+def purge_calls(calls: QuerySet[PhoneCall]) -> int:
+    """Delete ``calls`` with their messages and history; recordings go after the commit."""
+    storage = PhoneCall._meta.get_field("recording").storage
+    with transaction.atomic():
+        rows = list(calls.select_for_update().values_list("id", "recording"))
+        ids = [pk for pk, _ in rows]
+        _purge_messages(ids)
+        # What refers to a call, handled here so the DELETE needs no per-row signals (whose
+        # history rows the purge would only delete again); test_purge checks this list
+        # against the models.
+        AccessRecord.objects.filter(call_id__in=ids).update(call=None)
+        delete_rows(PhoneCall.objects.filter(id__in=ids))
+        PhoneCall.history.filter(id__in=ids).delete()
+        names = [name for _, name in rows if name]
+        transaction.on_commit(lambda: _delete_files_quietly(storage, names))
+    return len(ids)

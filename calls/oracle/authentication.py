@@ -31,7 +31,7 @@ class BasicAuthentication(authentication.BasicAuthentication):
         if result is not None:
             # Basic has no session: a keyed digest of the credential names the login.
             header = authentication.get_authorization_header(request).decode("latin-1")
-            request._basic_login = _digest("basic-login", header)
+            request.callbook_basic_login = _digest("basic-login", header)
         return result
 
     def authenticate_credentials(self, userid, password, request=None):
@@ -90,8 +90,8 @@ class TokenAuthentication(authentication.TokenAuthentication):
 
 def login_id(request) -> str | None:
     """A 32-character id of the login behind a request: never the session key or token."""
-    if getattr(request, "_basic_login", None):
-        return request._basic_login[:32]
+    if getattr(request, "callbook_basic_login", None):
+        return request.callbook_basic_login[:32]
     auth = request.auth
     if auth is not None and hasattr(auth, "key"):
         return _digest("login-id", "token:" + auth.key)[:32]

@@ -174,7 +174,7 @@ def test_the_loaded_permissions_are_djangos_own():
     from django.contrib.auth.backends import ModelBackend
     from django.contrib.auth.models import Group
 
-    from calls.oracle.permissions import load_permissions
+    from calls.sql.permissions import load_permissions
 
     readers, auditors = Group.objects.create(name="readers"), Group.objects.create(name="x")
     readers.permissions.set(

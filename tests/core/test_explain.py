@@ -1,7 +1,7 @@
 """Every ``q`` filter and ``orderBy`` the integrations use is served by an index (PostgreSQL).
 
 The querysets are built by the API's own code (``parse_q``, ``parse_order``) from the
-requests the clients send, loaded with a few thousand generated rows (``bench.data``) and
+requests the clients send, loaded with a few thousand generated rows (``calls.sql.scale_data``) and
 ``ANALYZE``d, then ``EXPLAIN``ed with ``enable_seqscan = off``.
 
 What this proves, and what not: with sequential scans priced out, the plan names our index
@@ -19,11 +19,11 @@ import pytest
 from django.db import connection
 from django.http import QueryDict
 
-from bench.data import call_number, interaction_id, load, phone_number
 from calls.models import PhoneCall, TranscriptMessage
 from calls.oracle.attributes import CALL_BY_NAME, CHILD_NAME, MESSAGE_BY_NAME
 from calls.oracle.query import parse_q
 from calls.oracle.shaping import parse_order
+from calls.sql.scale_data import call_number, interaction_id, load, phone_number
 
 pytestmark = [
     pytest.mark.django_db,

@@ -8,8 +8,9 @@ from django.contrib import admin
 from django.utils import timezone
 from simple_history.admin import SimpleHistoryAdmin
 
-from calls import history, services
+from calls import services
 from calls.models import PhoneCall, TranscriptMessage
+from calls.sql import history
 from tests.factories import PhoneCallFactory, TranscriptMessageFactory, UserFactory
 
 API = "/crmRestApi/resources/11.13.18.05/phoneCalls"

@@ -7,8 +7,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from calls import inserts
 from calls.models import PhoneCall, TranscriptMessage
+from calls.sql import inserts
 from tests.factories import PhoneCallFactory
 
 pytestmark = pytest.mark.django_db

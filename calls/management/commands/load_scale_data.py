@@ -1,7 +1,7 @@
 """``manage.py load_scale_data --calls 1000000 --messages 10``: bulk test data for load tests.
 
 Appends generated calls and messages after the existing rows with ``COPY`` on PostgreSQL
-(large ``executemany`` batches on SQLite); see ``bench.data``. Never run it on real data:
+(large ``executemany`` batches on SQLite); see ``calls.sql.scale_data``. Never run it on real data:
 the rows are made up and written without history.
 """
 
@@ -19,7 +19,7 @@ class Command(BaseCommand):
         parser.add_argument("--no-progress", action="store_true")
 
     def handle(self, *args, calls, messages, database, no_progress, **options):
-        from bench.data import load
+        from calls.sql.scale_data import load
 
         plan = load(connections[database], calls=calls, messages=messages, progress=not no_progress)
         self.stdout.write(

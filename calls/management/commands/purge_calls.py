@@ -11,31 +11,16 @@ A purge is a deletion for privacy's sake, so it also deletes the change history 
 removes: a transcript's old versions would otherwise keep its words.
 """
 
-import logging
 import sys
 from datetime import timedelta
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 from tqdm import tqdm
 
-from calls.models import AccessRecord, PhoneCall, PurgeRecord, TranscriptMessage
-
-logger = logging.getLogger(__name__)
-
-PURGER = "purge_calls"
-
-
-def _delete_files(storage, names: list[str]) -> None:
-    for name in names:
-        try:
-            storage.delete(name)
-        except Exception:
-            # The row no longer names the file; an operator can sweep the bucket later.
-            logger.exception("purge_calls: could not delete recording %s", name)
+from calls import services
+from calls.models import PhoneCall, PurgeRecord, TranscriptMessage
 
 
 class Command(BaseCommand):
@@ -109,7 +94,6 @@ class Command(BaseCommand):
         progress = options["progress"]
         self.show_progress = sys.stderr.isatty() if progress is None else progress
         self.now = timezone.now()
-        self.storage = PhoneCall._meta.get_field("recording").storage
 
         record = PurgeRecord.objects.create(
             started_at=self.now,
@@ -169,15 +153,6 @@ class Command(BaseCommand):
                 yield ids
                 bar.update(len(ids))
 
-    def _touch(self, ids: list[int]) -> None:
-        # A purge changes the call: its ETag and LastUpdateDate move, so syncing clients see it.
-        PhoneCall.objects.filter(id__in=ids).update(
-            version=F("version") + 1,
-            last_updated_by=PURGER,
-            last_update_date=self.now,
-            last_update_login=None,
-        )
-
     def _recordings(self, cutoff) -> int:
         calls = PhoneCall.objects.filter(creation_date__lt=cutoff).exclude(recording="")
         total = calls.count()
@@ -185,19 +160,7 @@ class Command(BaseCommand):
             return total
         done = 0
         for ids in self._batches(calls, total, "recordings"):
-            with transaction.atomic():
-                rows = list(
-                    PhoneCall.objects.select_for_update()
-                    .filter(id__in=ids)
-                    .exclude(recording="")
-                    .values_list("id", "recording")
-                )
-                names = [name for _, name in rows]
-                ids = [pk for pk, _ in rows]
-                PhoneCall.objects.filter(id__in=ids).update(recording="")
-                self._touch(ids)
-                transaction.on_commit(lambda names=names: _delete_files(self.storage, names))
-            done += len(ids)
+            done += services.purge_recordings(calls.filter(id__in=ids), now=self.now)
         return done
 
     def _transcripts(self, cutoff) -> tuple[int, int]:
@@ -210,23 +173,9 @@ class Command(BaseCommand):
             return total, messages
         done = deleted = 0
         for ids in self._batches(calls, total, "transcripts"):
-            with transaction.atomic():
-                ids = list(
-                    calls.select_for_update().filter(id__in=ids).values_list("id", flat=True)
-                )
-                deleted += self._delete_messages(ids)
-                self._touch(ids)
-            done += len(ids)
+            purged, messages = services.purge_transcripts(calls.filter(id__in=ids), now=self.now)
+            done, deleted = done + purged, deleted + messages
         return done, deleted
-
-    @staticmethod
-    def _delete_messages(call_ids: list[int]) -> int:
-        messages = TranscriptMessage.objects.filter(call_id__in=call_ids)
-        # One DELETE without per-row signals: nothing refers to a message, and the
-        # history rows a signal would write are exactly what the purge removes next.
-        count = messages._raw_delete(messages.db)
-        TranscriptMessage.history.filter(call_id__in=call_ids).delete()
-        return count
 
     def _deleted_calls(self, cutoff) -> int:
         calls = PhoneCall.objects.filter(deleted_flag=True, last_update_date__lt=cutoff)
@@ -235,21 +184,5 @@ class Command(BaseCommand):
             return total
         done = 0
         for ids in self._batches(calls, total, "deleted calls"):
-            with transaction.atomic():
-                # Re-checked under the lock: a call restored meanwhile is left alone.
-                rows = list(
-                    calls.select_for_update().filter(id__in=ids).values_list("id", "recording")
-                )
-                ids = [pk for pk, _ in rows]
-                names = [name for _, name in rows if name]
-                self._delete_messages(ids)
-                # What refers to a call, handled here so the DELETE needs no per-row signals
-                # (whose history rows the purge would only delete again); test_purge checks
-                # this list against the models.
-                AccessRecord.objects.filter(call_id__in=ids).update(call=None)
-                batch = PhoneCall.objects.filter(id__in=ids)
-                batch._raw_delete(batch.db)
-                PhoneCall.history.filter(id__in=ids).delete()
-                transaction.on_commit(lambda names=names: _delete_files(self.storage, names))
-            done += len(ids)
+            done += services.purge_calls(calls.filter(id__in=ids))
         return done

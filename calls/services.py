@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.core.files.base import ContentFile, File
 from django.db import IntegrityError, transaction
@@ -33,16 +33,25 @@ class Actor:
     login: str | None = None
 
 
-class DuplicateNumber(Exception):
+class ServiceError(Exception):
+    """A write refused for a reason the caller can act on; nothing was written.
+
+    Errors name model fields; each dialect (the Oracle API, the import) says them in its own
+    words.
+    """
+
+
+class DuplicateNumber(ServiceError):
     """A call or message number that must be unique is already taken."""
 
-    def __init__(self, attribute: str, value: str):
-        super().__init__(f"{attribute} {value!r} already exists")
-        self.attribute = attribute
+    def __init__(self, model: type[PhoneCall | TranscriptMessage], field: str, value: str):
+        super().__init__(f"{model.__name__}.{field} {value!r} already exists")
+        self.model = model
+        self.field = field
         self.value = value
 
 
-class MissingValue(Exception):
+class MissingValue(ServiceError):
     """A value the database needs on create was not given."""
 
     def __init__(self, field: str):
@@ -50,7 +59,7 @@ class MissingValue(Exception):
         self.field = field
 
 
-class VersionMismatch(Exception):
+class VersionMismatch(ServiceError):
     """The caller's expected version (its ETag) is not the current one."""
 
     def __init__(self, current: int):
@@ -58,17 +67,26 @@ class VersionMismatch(Exception):
         self.current = current
 
 
-class StorageUnavailable(Exception):
+class StorageUnavailable(ServiceError):
     """The recording could not be written to storage; nothing else was written."""
 
 
-class MessageNotFound(Exception):
-    """An upsert named a MessageId that is not a message of the call."""
+class MessageNotFound(ServiceError):
+    """An upsert named a message id that is not a message of the call."""
 
     def __init__(self, index: int, message_id: int):
-        super().__init__(f"MessageId {message_id} is not a message of this call")
+        super().__init__(f"message {message_id} is not a message of this call")
         self.index = index
         self.message_id = message_id
+
+
+class Written(NamedTuple):
+    """What a write of a call made: the call, and the messages it created or changed (in
+    the order they were given)."""
+
+    call: PhoneCall
+    messages: list[TranscriptMessage]
+    created: bool
 
 
 def _stamp_created(values: dict[str, Any], actor: Actor, now) -> dict[str, Any]:
@@ -216,17 +234,17 @@ def _update_messages(call: PhoneCall, rows: list[TranscriptMessage], fields, now
 def _raise_duplicate(call_number: str | None, message_numbers: Sequence[str]) -> None:
     """After an IntegrityError: name the number that is taken, if one is."""
     if call_number is not None and PhoneCall.objects.filter(call_number=call_number).exists():
-        raise DuplicateNumber("CallNumber", call_number)
+        raise DuplicateNumber(PhoneCall, "call_number", call_number)
     taken = (
         TranscriptMessage.objects.filter(message_number__in=message_numbers)
         .values_list("message_number", flat=True)
         .first()
     )
     if taken:
-        raise DuplicateNumber("MessageNumber", taken)
+        raise DuplicateNumber(TranscriptMessage, "message_number", taken)
     duplicates = {n for n in message_numbers if message_numbers.count(n) > 1}
     if duplicates:
-        raise DuplicateNumber("MessageNumber", sorted(duplicates)[0])
+        raise DuplicateNumber(TranscriptMessage, "message_number", sorted(duplicates)[0])
 
 
 def _given_numbers(messages: Sequence[dict[str, Any]]) -> list[str]:
@@ -239,7 +257,7 @@ def phone_call_create(
     values: dict[str, Any],
     messages: Sequence[dict[str, Any]] = (),
     recording: bytes | File | None = None,
-) -> PhoneCall:
+) -> Written:
     """Create a call and its messages (in the order given) in one transaction."""
     if values.get("interaction_id") is None:
         raise MissingValue("interaction_id")
@@ -251,13 +269,11 @@ def phone_call_create(
                 call.recording.name = stored.name
             inserts.insert(PhoneCall, [call])
             history.record(PhoneCall, "id", [call.pk], history.CREATED, now, user_of=call)
-            call.created_messages = _insert_messages(
-                call, _message_rows(call, messages, actor, now), now
-            )
+            rows = _insert_messages(call, _message_rows(call, messages, actor, now), now)
     except IntegrityError:
         _raise_duplicate(values.get("call_number"), _given_numbers(messages))
         raise
-    return call
+    return Written(call, rows, created=True)
 
 
 def _apply(instance, values: dict[str, Any]) -> list[str]:
@@ -315,13 +331,14 @@ def phone_call_update(
     recording: bytes | File | None = None,
     clear_recording: bool = False,
     expected_version: set[int] | None = None,
-) -> PhoneCall:
+) -> Written:
     """Change the attributes given (a PATCH), and upsert nested messages if any.
 
     ``expected_version``: the versions the caller's If-Match accepts (None: any).
     """
     now = timezone.now()
     old_recording = call.recording.name
+    rows: list[TranscriptMessage] = []
     try:
         with _StoredRecording(call, recording) as stored, transaction.atomic():
             _bump_call(call, actor, now, expected_version)
@@ -334,11 +351,11 @@ def phone_call_update(
                 _delete_file_on_commit(call.recording.storage, old_recording)
             call.save(update_fields=fields)
             if messages:
-                call.created_messages = _upsert_messages(call, messages, actor, now)
+                rows = _upsert_messages(call, messages, actor, now)
     except IntegrityError:
         _raise_duplicate(None, _given_numbers(messages or ()))
         raise
-    return call
+    return Written(call, rows, created=False)
 
 
 def phone_call_upsert(
@@ -349,12 +366,11 @@ def phone_call_upsert(
     messages: Sequence[dict[str, Any]] = (),
     recording: bytes | File | None = None,
     attempts: int = 5,
-) -> tuple[PhoneCall, bool]:
+) -> Written:
     """Update the call matching ``call_id``, else ``call_number``; create it if none does.
 
     The database's unique constraint decides races: a concurrent creator of the same
     CallNumber makes our insert fail, and the retry then finds and updates its row.
-    Returns the call and whether it was created.
     """
     call_number = values.get("call_number")
     for attempt in range(attempts):
@@ -368,23 +384,19 @@ def phone_call_upsert(
                 )
             if match is not None:
                 update = {k: v for k, v in values.items() if k != "call_number"}
-                call = phone_call_update(
+                return phone_call_update(
                     actor=actor,
                     call=match,
                     values=update,
                     messages=messages,
                     recording=recording,
                 )
-                return call, False
         try:
-            return (
-                phone_call_create(
-                    actor=actor, values=values, messages=messages, recording=recording
-                ),
-                True,
+            return phone_call_create(
+                actor=actor, values=values, messages=messages, recording=recording
             )
         except DuplicateNumber as duplicate:
-            if duplicate.attribute != "CallNumber" or attempt == attempts - 1:
+            if duplicate.model is not PhoneCall or attempt == attempts - 1:
                 raise
     raise AssertionError("unreachable")
 
@@ -416,7 +428,7 @@ def phone_call_set_recording(
     """Replace the recording with ``content``, or clear it when ``content`` is None."""
     return phone_call_update(
         actor=actor, call=call, values={}, recording=content, clear_recording=content is None
-    )
+    ).call
 
 
 def message_create(*, actor: Actor, call: PhoneCall, values: dict[str, Any]) -> TranscriptMessage:

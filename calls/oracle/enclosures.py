@@ -18,7 +18,7 @@ from calls.ranges import ranged_response
 from . import media
 from .authentication import actor
 from .errors import bad_request, not_found
-from .operations import Outcome, get_call_object, get_message_object, service_errors
+from .operations import Outcome, get_call_object, get_message_object
 from .views import OracleViewSet
 
 SPOOL_IN_MEMORY = 1024 * 1024
@@ -61,21 +61,13 @@ class CallRecordingViewSet(OracleViewSet):
         call = get_call_object(call_id)
         body = _spooled_body(request)
         with body:
-            service_errors(
-                lambda: services.phone_call_set_recording(
-                    actor=actor(request), call=call, content=body
-                )
-            )
+            services.phone_call_set_recording(actor=actor(request), call=call, content=body)
         return self.respond_empty()
 
     def destroy(self, request, call_id):
         call = get_call_object(call_id)
         if call.recording:
-            service_errors(
-                lambda: services.phone_call_set_recording(
-                    actor=actor(request), call=call, content=None
-                )
-            )
+            services.phone_call_set_recording(actor=actor(request), call=call, content=None)
         return self.respond_empty()
 
     def respond_empty(self):
@@ -114,8 +106,6 @@ class MessageContentViewSet(CallRecordingViewSet):
         return self.respond_empty()
 
     def _set(self, request, message, text):
-        service_errors(
-            lambda: services.message_update(
-                actor=actor(request), message=message, values={"message_content": text}
-            )
+        services.message_update(
+            actor=actor(request), message=message, values={"message_content": text}
         )

@@ -14,7 +14,12 @@ from django.conf import settings
 from django.http import Http404, HttpResponse
 from rest_framework import exceptions
 
+from calls import services
+from calls.models import PhoneCall, TranscriptMessage
+
 from . import media
+from .attributes import CALL_ATTRIBUTES, CHILD_NAME, MESSAGE_ATTRIBUTES
+from .links import etag
 from .versions import default_version, errors_as_json
 
 logger = logging.getLogger(__name__)
@@ -105,10 +110,54 @@ def render_error(request, error: OracleError) -> HttpResponse:
     return response
 
 
+_NAMES = {
+    PhoneCall: {a.field: a.name for a in CALL_ATTRIBUTES},
+    TranscriptMessage: {a.field: a.name for a in MESSAGE_ATTRIBUTES},
+}
+
+
+def _name(model, field: str) -> str:
+    return _NAMES[model].get(field, field)
+
+
+def _from_service(exc: services.ServiceError) -> OracleError:
+    """A refused write, in the attribute names of the contract."""
+    match exc:
+        case services.DuplicateNumber(model=model, field=field, value=value):
+            return bad_request(f"{_name(model, field)} {value} already exists.", code="duplicate")
+        case services.MessageNotFound(index=index, message_id=message_id):
+            return bad_request(
+                f"MessageId {message_id} is not a message of this call.",
+                f"/{CHILD_NAME}/{index}/MessageId",
+                code="not_found",
+            )
+        case services.MissingValue(field=field):
+            name = _name(PhoneCall, field)
+            return bad_request(f"{name} is required.", f"/{name}", code="required")
+        case services.StorageUnavailable():
+            return OracleError(
+                503,
+                [Problem("The recording could not be stored; try again later.", "unavailable")],
+                {"Retry-After": "30"},
+            )
+        case services.VersionMismatch(current=current):
+            return OracleError(
+                412,
+                [Problem("The resource was changed by another request.", "precondition_failed")],
+                {"ETag": etag(current)},
+            )
+    raise TypeError(f"no Oracle error for {exc!r}")
+
+
 def as_oracle_error(exc: Exception) -> OracleError:
     """Any exception as the error the client sees; unexpected ones are logged, not shown."""
     if isinstance(exc, OracleError):
         return exc
+    if isinstance(exc, services.ServiceError):
+        return _from_service(exc)
+    if isinstance(exc, PhoneCall.DoesNotExist | TranscriptMessage.DoesNotExist):
+        # Found by the request, then deleted by another before the write took its lock.
+        return not_found("The resource was deleted by another request.")
     if isinstance(exc, exceptions.APIException):
         return _from_drf(exc)
     if isinstance(exc, Http404):

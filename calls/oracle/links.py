@@ -1,4 +1,7 @@
-"""Absolute hrefs and the ``{"rel", "href", "name", "kind"}`` links of the ADF dialect."""
+"""Absolute hrefs, the ``{"rel", "href", "name", "kind"}`` links of the ADF dialect, and the
+ETags that carry an item's change indicator."""
+
+from django.utils.http import parse_etags, quote_etag
 
 RESOURCE_VERSION = "11.13.18.05"
 ROOT_PATH = f"/crmRestApi/resources/{RESOURCE_VERSION}"
@@ -37,4 +40,24 @@ def change_indicator(version: int) -> str:
 
 
 def etag(version: int) -> str:
-    return f'"{change_indicator(version)}"'
+    return quote_etag(change_indicator(version))
+
+
+def if_match_versions(header: str) -> set[int] | None:
+    """The versions an ``If-Match`` accepts: None for ``*``, else those its tags name.
+
+    Weak tags count (the change indicator is the only validator), and so does a bare
+    number: some clients send the change indicator without the quotes of an ETag.
+    """
+    tokens = [token.strip() for token in header.split(",")]
+    if "*" in tokens:
+        return None
+    tags = parse_etags(", ".join(t if t.endswith('"') else quote_etag(t) for t in tokens if t))
+    values = (tag.removeprefix("W/").strip('"') for tag in tags)
+    return {int(v) for v in values if v.isascii() and v.isdigit()}
+
+
+def if_none_match_hits(header: str, current: str) -> bool:
+    """Whether ``If-None-Match`` names the ETag ``current`` (weak comparison) or ``*``."""
+    tags = parse_etags(header)
+    return "*" in tags or current in {tag.removeprefix("W/") for tag in tags}

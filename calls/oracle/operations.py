@@ -2,7 +2,7 @@
 
 The views and the batch endpoint both call these functions, so a batch part behaves
 exactly like the request it stands for. Each returns an ``Outcome``; failures raise
-``OracleError``.
+``OracleError`` or the services' errors, which ``errors.as_oracle_error`` translates.
 """
 
 from dataclasses import dataclass, field
@@ -14,16 +14,14 @@ from calls.audit import access_record_many
 from calls.models import PhoneCall, TranscriptMessage
 
 from . import links as L
-from .attributes import CALL_ATTRIBUTES, CALL_BY_NAME, CHILD_NAME, MESSAGE_BY_NAME
+from .attributes import CALL_BY_NAME, CHILD_NAME, MESSAGE_BY_NAME
 from .authentication import actor
-from .errors import OracleError, Problem, bad_request, not_found
+from .errors import bad_request, not_found
 from .query import QueryError, parse_q
 from .rendering import FULL, Renderer
 from .serializers import CallSerializer, MessageSerializer
 from .shaping import parse_finder, parse_order, parse_page, parse_shape
 from .versions import q_uses_expressions
-
-FIELD_TO_NAME = {a.field: a.name for a in CALL_ATTRIBUTES}
 
 
 @dataclass
@@ -170,69 +168,27 @@ def _split_call_values(values: dict):
     return values, messages, recording
 
 
-def service_errors(call):
-    """Run a service call, turning its domain errors into 400s naming the attribute."""
-    try:
-        return call()
-    except services.DuplicateNumber as duplicate:
-        raise bad_request(
-            f"{duplicate.attribute} {duplicate.value} already exists.",
-            code="duplicate",
-        ) from None
-    except services.MessageNotFound as missing:
-        raise bad_request(
-            f"MessageId {missing.message_id} is not a message of this call.",
-            f"/{CHILD_NAME}/{missing.index}/MessageId",
-            code="not_found",
-        ) from None
-    except services.MissingValue as missing:
-        name = FIELD_TO_NAME.get(missing.field, missing.field)
-        raise bad_request(f"{name} is required.", f"/{name}", code="required") from None
-    except services.StorageUnavailable:
-        raise OracleError(
-            503,
-            [Problem("The recording could not be stored; try again later.", "unavailable")],
-            {"Retry-After": "30"},
-        ) from None
-    except (PhoneCall.DoesNotExist, TranscriptMessage.DoesNotExist):
-        raise not_found("The resource was deleted by another request.") from None
-    except services.VersionMismatch as mismatch:
-        raise OracleError(
-            412,
-            [Problem("The resource was changed by another request.", "precondition_failed")],
-            {"ETag": L.etag(mismatch.current)},
-        ) from None
-
-
 def create_call(ctx: Context, data, *, upsert: bool) -> Outcome:
     values = _validated(CallSerializer, data, upsert=upsert)
     values, messages, recording = _split_call_values(values)
     who = actor(ctx.request)
     if upsert:
-        call_id = values.pop("id", None)
-        call, created = service_errors(
-            lambda: services.phone_call_upsert(
-                actor=who,
-                call_id=call_id,
-                values=values,
-                messages=messages,
-                recording=recording,
-            )
+        written = services.phone_call_upsert(
+            actor=who,
+            call_id=values.pop("id", None),
+            values=values,
+            messages=messages,
+            recording=recording,
         )
     else:
-        call = service_errors(
-            lambda: services.phone_call_create(
-                actor=who,
-                values=values,
-                messages=messages,
-                recording=recording,
-            )
+        written = services.phone_call_create(
+            actor=who, values=values, messages=messages, recording=recording
         )
-        created = True
-    nested = getattr(call, "created_messages", None) if data.get(CHILD_NAME) else None
+    call = written.call
+    nested = written.messages if data.get(CHILD_NAME) else None
     body = _render_call(ctx, call, messages=nested, echo=True)
     return Outcome(
-        201 if created else 200,
+        201 if written.created else 200,
         body,
         location=L.call_url(ctx.root, call.id),
         etag=L.etag(call.version),
@@ -243,17 +199,15 @@ def update_call(ctx: Context, call_id, data, *, if_match=None) -> Outcome:
     call = get_call_object(call_id)
     values = _validated(CallSerializer, data, update=True, context={"call_id": call.id})
     values, messages, recording = _split_call_values(values)
-    call = service_errors(
-        lambda: services.phone_call_update(
-            actor=actor(ctx.request),
-            call=call,
-            values=values,
-            messages=messages,
-            recording=recording,
-            expected_version=_expected(if_match),
-        )
+    written = services.phone_call_update(
+        actor=actor(ctx.request),
+        call=call,
+        values=values,
+        messages=messages,
+        recording=recording,
+        expected_version=_expected(if_match),
     )
-    nested = getattr(call, "created_messages", None) if messages else None
+    nested = written.messages if messages else None
     return Outcome(
         200, _render_call(ctx, call, messages=nested, echo=True), etag=L.etag(call.version)
     )
@@ -261,21 +215,16 @@ def update_call(ctx: Context, call_id, data, *, if_match=None) -> Outcome:
 
 def delete_call(ctx: Context, call_id, *, if_match=None) -> Outcome:
     call = get_call_object(call_id)
-    service_errors(
-        lambda: services.phone_call_delete(call=call, expected_version=_expected(if_match))
-    )
+    services.phone_call_delete(call=call, expected_version=_expected(if_match))
     return Outcome(204)
 
 
-def _expected(if_match):
-    """``If-Match``: None (no condition), ``"*"`` (any version) or the version it names."""
+def _expected(if_match: str | None) -> set[int] | None:
+    """``If-Match``: None (no condition or ``*``), else the versions it names (maybe none)."""
     if if_match is None:
         return None
-    values = [v.strip().removeprefix("W/").strip('"') for v in if_match.split(",")]
-    if "*" in values:
-        return None
-    versions = {int(v) for v in values if v.isascii() and v.isdigit()}
-    return versions or {-1}
+    versions = L.if_match_versions(if_match)
+    return None if versions is None else versions or {-1}
 
 
 # Messages
@@ -328,9 +277,7 @@ def get_message(ctx: Context, call_id, message_id) -> Outcome:
 def create_message(ctx: Context, call_id, data) -> Outcome:
     call = get_call_object(call_id)
     values = _validated(MessageSerializer, data, context={"call_id": call.id})
-    message = service_errors(
-        lambda: services.message_create(actor=actor(ctx.request), call=call, values=values)
-    )
+    message = services.message_create(actor=actor(ctx.request), call=call, values=values)
     return Outcome(
         201,
         _message_renderer(ctx).message(message, call),
@@ -343,13 +290,11 @@ def update_message(ctx: Context, call_id, message_id, data, *, if_match=None) ->
     call = get_call_object(call_id)
     message = get_message_object(call, message_id)
     values = _validated(MessageSerializer, data, update=True, context={"call_id": call.id})
-    message = service_errors(
-        lambda: services.message_update(
-            actor=actor(ctx.request),
-            message=message,
-            values=values,
-            expected_version=_expected(if_match),
-        )
+    message = services.message_update(
+        actor=actor(ctx.request),
+        message=message,
+        values=values,
+        expected_version=_expected(if_match),
     )
     return Outcome(200, _message_renderer(ctx).message(message, call), etag=L.etag(message.version))
 
@@ -357,9 +302,7 @@ def update_message(ctx: Context, call_id, message_id, data, *, if_match=None) ->
 def delete_message(ctx: Context, call_id, message_id, *, if_match=None) -> Outcome:
     call = get_call_object(call_id)
     message = get_message_object(call, message_id)
-    service_errors(
-        lambda: services.message_delete(
-            actor=actor(ctx.request), message=message, expected_version=_expected(if_match)
-        )
+    services.message_delete(
+        actor=actor(ctx.request), message=message, expected_version=_expected(if_match)
     )
     return Outcome(204)

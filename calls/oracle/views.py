@@ -16,7 +16,7 @@ from . import media, operations
 from .batch import run_batch
 from .describe import describe_resources
 from .errors import bad_request
-from .links import root_url
+from .links import if_none_match_hits, root_url
 from .versions import HEADER, FrameworkVersionError, requested_version
 
 METHOD_OVERRIDES = {"PATCH", "DELETE", "GET"}
@@ -80,13 +80,11 @@ class OracleViewSet(ViewSet):
     def conditional_get(self, outcome: operations.Outcome) -> HttpResponse:
         """``If-None-Match`` naming the current ETag: 304 without a body."""
         if_none_match = self.request.headers.get("If-None-Match")
-        if if_none_match and outcome.etag:
-            tags = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
-            if outcome.etag in tags or "*" in tags:
-                response = HttpResponse(status=304)
-                response["ETag"] = outcome.etag
-                del response["Content-Type"]
-                return response
+        if if_none_match and outcome.etag and if_none_match_hits(if_none_match, outcome.etag):
+            response = HttpResponse(status=304)
+            response["ETag"] = outcome.etag
+            del response["Content-Type"]
+            return response
         return self.respond(outcome)
 
     @property

@@ -22,7 +22,7 @@ pytestmark = pytest.mark.django_db
 def test_creating_a_call_records_its_first_version():
     call = services.phone_call_create(
         actor=ACTOR, values={"interaction_id": 7, "phone_number": "+14155550100"}
-    )
+    ).call
     (row,) = call.history.all()
     assert row.history_type == "+"
     assert row.phone_number == "+14155550100"
@@ -31,7 +31,7 @@ def test_creating_a_call_records_its_first_version():
 def test_updating_a_call_records_what_changed():
     call = services.phone_call_create(
         actor=ACTOR, values={"interaction_id": 7, "phone_number": "+14155550100"}
-    )
+    ).call
     services.phone_call_update(actor=ACTOR, call=call, values={"phone_number": "+14155550199"})
     newest, oldest = call.history.all()[:2]
     assert newest.history_type == "~"
@@ -55,7 +55,7 @@ def test_changing_and_deleting_a_message_is_recorded():
 
 
 def test_deleting_a_call_is_recorded_and_its_history_stays():
-    call = services.phone_call_create(actor=ACTOR, values={"interaction_id": 7})
+    call = services.phone_call_create(actor=ACTOR, values={"interaction_id": 7}).call
     call_id = call.id
     services.phone_call_delete(call=call)
     assert [h.history_type for h in PhoneCall.history.filter(id=call_id)] == ["-", "+"]
@@ -110,7 +110,7 @@ def test_the_call_admin_is_a_history_admin():
 
 
 def test_the_admin_shows_a_calls_history(admin_client):
-    call = services.phone_call_create(actor=ACTOR, values={"interaction_id": 7})
+    call = services.phone_call_create(actor=ACTOR, values={"interaction_id": 7}).call
     services.phone_call_update(actor=ACTOR, call=call, values={"phone_number": "+1415"})
     response = admin_client.get(f"/admin/calls/phonecall/{call.pk}/history/")
     assert response.status_code == 200

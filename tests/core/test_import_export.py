@@ -150,8 +150,8 @@ def test_rejected_lines_are_reported_with_their_reason_and_leave_nothing(db, tmp
     assert reasons[2].startswith("invalid JSON")
     assert reasons[3].startswith("PhoneNumber: ")
     assert "TranscriptMessage[1].Shouting" in reasons[5]
-    assert reasons[6] == "MessageNumber IMP-1-M1 already exists"
-    assert "interaction_id is required" in reasons[7]
+    assert reasons[6] == "MessageNumber IMP-1-M1 already exists."
+    assert reasons[7] == "InteractionId is required."
     assert "line 3: PhoneNumber: " in err
     assert list(PhoneCall.objects.values_list("call_number", flat=True)) == ["IMP-1"]
     assert list(TranscriptMessage.objects.values_list("message_number", flat=True)) == ["IMP-1-M1"]

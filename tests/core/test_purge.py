@@ -29,7 +29,7 @@ def make_call(
         values={"interaction_id": 1, "deleted_flag": deleted},
         messages=[{"message_content": f"words {i}"} for i in range(messages)],
         recording=recording,
-    )
+    ).call
     past = timezone.now() - timedelta(days=age_days)
     updated = timezone.now() - timedelta(
         days=updated_days if updated_days is not None else age_days

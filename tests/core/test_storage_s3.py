@@ -70,7 +70,7 @@ def keys(s3_client, bucket) -> list[str]:
 def create(recording=AUDIO, **values):
     return services.phone_call_create(
         actor=ACTOR, values={"interaction_id": 1, **values}, recording=recording
-    )
+    ).call
 
 
 def test_recordings_go_to_the_s3_storage_the_settings_name(bucket):

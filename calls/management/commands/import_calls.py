@@ -25,6 +25,7 @@ from tqdm import tqdm
 
 from calls import services
 from calls.oracle.attributes import CALL_ATTRIBUTES, CHILD_NAME, MESSAGE_ATTRIBUTES
+from calls.oracle.errors import as_oracle_error
 from calls.oracle.serializers import CallSerializer
 
 # Attributes a client may not send (ids, who-columns, the message's InteractionId), plus the
@@ -92,16 +93,14 @@ def import_line(item, actor: services.Actor) -> bool:
     if not values.get("call_number"):
         raise Rejected("CallNumber: required to import (calls are matched by it)")
     try:
-        _, created = services.phone_call_upsert(
+        written = services.phone_call_upsert(
             actor=actor, call_id=None, values=values, messages=messages, recording=recording
         )
-    except services.DuplicateNumber as duplicate:
-        raise Rejected(f"{duplicate.attribute} {duplicate.value} already exists") from None
-    except services.MissingValue as missing:
-        raise Rejected(f"{missing.field} is required") from None
-    except services.MessageNotFound as missing:
-        raise Rejected(str(missing)) from None
-    return created
+    except services.ServiceError as error:
+        # In the contract's words, as the API would answer the same item.
+        problems = as_oracle_error(error).problems
+        raise Rejected("; ".join(p.detail for p in problems)) from None
+    return written.created
 
 
 class Command(BaseCommand):

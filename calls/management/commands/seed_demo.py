@@ -20,7 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from calls.models import PhoneCall, TranscriptMessage
-from calls.services import Actor, DuplicateNumber, phone_call_create
+from calls.services import Actor, DuplicateNumber, Written, phone_call_create
 
 SAMPLE_RATE = 8000
 ACTOR = Actor("seed_demo")
@@ -374,7 +374,7 @@ class Command(BaseCommand):
                 continue
             demo = demo_call(index)
             try:
-                call = phone_call_create(
+                written = phone_call_create(
                     actor=ACTOR,
                     values=demo["values"],
                     messages=demo["messages"],
@@ -387,7 +387,7 @@ class Command(BaseCommand):
                 hour=hour, minute=minute, second=second, microsecond=0
             )
             started = min(started, today - timedelta(minutes=10))
-            self._backdate(call, started)
+            self._backdate(written, started)
             created += 1
         self.stdout.write(
             f"Demo data: created {created} call(s); "
@@ -395,14 +395,14 @@ class Command(BaseCommand):
         )
 
     @staticmethod
-    def _backdate(call: PhoneCall, started) -> None:
+    def _backdate(written: Written, started) -> None:
         # Demo history: the services stamp "now"; the per-day views need a spread of days.
         with transaction.atomic():
             ended = started + timedelta(minutes=4)
-            PhoneCall.objects.filter(pk=call.pk).update(
+            PhoneCall.objects.filter(pk=written.call.pk).update(
                 creation_date=started, last_update_date=ended
             )
-            for offset, message in enumerate(call.created_messages):
+            for offset, message in enumerate(written.messages):
                 stamp = started + timedelta(seconds=20 * offset)
                 TranscriptMessage.objects.filter(pk=message.pk).update(
                     creation_date=stamp, last_update_date=stamp

@@ -12,6 +12,9 @@ BOOLEAN = "boolean"
 DATETIME = "datetime"
 BYTES = "byte"
 
+# The range of an INTEGER attribute (Oracle NUMBER(18) keys; the database's bigint).
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+
 
 @dataclass(frozen=True)
 class Attribute:

@@ -14,7 +14,7 @@ from calls.audit import access_record_many
 from calls.models import PhoneCall, TranscriptMessage
 
 from . import links as L
-from .attributes import CALL_BY_NAME, CHILD_NAME, MESSAGE_BY_NAME
+from .attributes import CALL_BY_NAME, CHILD_NAME, INT64_MAX, MESSAGE_BY_NAME
 from .authentication import actor
 from .errors import bad_request, not_found
 from .query import QueryError, parse_q
@@ -129,7 +129,7 @@ def get_call_object(call_id) -> PhoneCall:
 def _is_int64(value) -> bool:
     """Plain ASCII digits only: ``int()`` also reads "+7", " 7", "0_7" and "٧" as 7."""
     text = str(value)
-    return text.isascii() and text.isdigit() and int(text) < 2**63
+    return text.isascii() and text.isdigit() and int(text) <= INT64_MAX
 
 
 def _render_call(ctx: Context, call: PhoneCall, shape=None, messages=None, echo=False) -> dict:

@@ -35,14 +35,21 @@ from django.db.models.lookups import (
 from lark import Lark, Token, Transformer, Tree
 from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedInput, VisitError
 
-from calls.oracle.attributes import BOOLEAN, DATETIME, INTEGER, STRING, Attribute
+from calls.oracle.attributes import (
+    BOOLEAN,
+    DATETIME,
+    INT64_MAX,
+    INT64_MIN,
+    INTEGER,
+    STRING,
+    Attribute,
+)
 
 __all__ = ["QueryError", "parse_q"]
 
 MAX_LENGTH = 4000  # characters of q
 MAX_DEPTH = 32  # nested parentheses / NOTs
 MAX_VALUES = 500  # literal values in one q: keeps every backend under its parameter limit
-INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 
 _NO_CHILDREN: Mapping[str, tuple[str, Mapping[str, Attribute]]] = MappingProxyType({})
 

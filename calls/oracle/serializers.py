@@ -16,13 +16,14 @@ from .attributes import (
     BYTES,
     CALL_ATTRIBUTES,
     CHILD_NAME,
+    INT64_MAX,
+    INT64_MIN,
     INTEGER,
     MESSAGE_ATTRIBUTES,
     STRING,
     Attribute,
 )
 
-INT64 = (-(2**63), 2**63 - 1)
 # The public unique ids: NOT NULL, generated when left out; null or "" is refused.
 PUBLIC_IDS = {"CallNumber", "MessageNumber"}
 # Clients send back what they read: these keys are ignored, not refused.
@@ -69,7 +70,7 @@ class StrictIntegerField(serializers.Field):
     def to_internal_value(self, data):
         if isinstance(data, bool) or not isinstance(data, int):
             self.fail("invalid")
-        if not INT64[0] <= data <= INT64[1]:
+        if not INT64_MIN <= data <= INT64_MAX:
             self.fail("range")
         return data
 

@@ -3,12 +3,11 @@ limit, offset, totalResults, orderBy and finder (contract ยง7). Unknown names โ
 
 from dataclasses import dataclass
 
-from .attributes import CHILD_NAME, Attribute
+from .attributes import CHILD_NAME, INT64_MAX, INT64_MIN, Attribute
 from .errors import bad_request
 
 DEFAULT_LIMIT = 25
 MAX_LIMIT = 500
-MAX_INT64 = 2**63 - 1
 LINK_RELS = {"self", "canonical", "child", "parent", "enclosure"}
 
 
@@ -104,7 +103,7 @@ def _non_negative(params, name: str, default: int) -> int:
 def parse_page(params) -> Page:
     limit = _non_negative(params, "limit", DEFAULT_LIMIT)
     offset = _non_negative(params, "offset", 0)
-    if offset > MAX_INT64:  # the database cannot bind it
+    if offset > INT64_MAX:  # the database cannot bind it
         raise bad_request("offset must be a 64-bit integer.")
     return Page(min(limit, MAX_LIMIT), offset, _flag(params, "totalResults"))
 
@@ -139,6 +138,6 @@ def parse_finder(params, key: Attribute) -> int | None:
         raise bad_request(f"finder PrimaryKey takes {key.name}.", key.name)
     value = value.strip()
     digits = value.removeprefix("-")
-    if not (digits.isascii() and digits.isdigit()) or not -(2**63) <= int(value) < 2**63:
+    if not (digits.isascii() and digits.isdigit()) or not INT64_MIN <= int(value) <= INT64_MAX:
         raise bad_request(f"finder: {key.name} must be an integer.", key.name)
     return int(value)

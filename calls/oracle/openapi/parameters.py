@@ -1,7 +1,6 @@
 """The reusable parameters (path ids, query options, request headers) and response headers."""
 
-from ..attributes import CHILD_NAME
-from ..serializers import INT64
+from ..attributes import CHILD_NAME, INT64_MAX, INT64_MIN
 from ..shaping import DEFAULT_LIMIT, LINK_RELS, MAX_LIMIT
 from ..versions import HEADER as VERSION_HEADER
 from ..versions import SUPPORTED
@@ -28,7 +27,7 @@ def header(name: str, body: dict, description: str, *, required: bool = False) -
 
 
 def parameters() -> dict:
-    int64 = {"type": "integer", "format": "int64", "minimum": INT64[0], "maximum": INT64[1]}
+    int64 = {"type": "integer", "format": "int64", "minimum": INT64_MIN, "maximum": INT64_MAX}
     flag = {"type": "boolean"}
     return {
         "CallId": {"name": "CallId", "in": "path", "required": True, "schema": int64},

@@ -13,12 +13,14 @@ from ..attributes import (
     CALL_ATTRIBUTES,
     CHILD_NAME,
     DATETIME,
+    INT64_MAX,
+    INT64_MIN,
     INTEGER,
     MESSAGE_ATTRIBUTES,
     STRING,
     Attribute,
 )
-from ..serializers import IGNORED_KEYS, INT64, PUBLIC_IDS
+from ..serializers import IGNORED_KEYS, PUBLIC_IDS
 from .refs import schema
 
 
@@ -32,7 +34,7 @@ def _model_field(model, path: str):
 def _property(attribute: Attribute, *, nullable: bool, read_only: bool = False) -> dict:
     prop = {
         STRING: {"type": "string"},
-        INTEGER: {"type": "integer", "format": "int64", "minimum": INT64[0], "maximum": INT64[1]},
+        INTEGER: {"type": "integer", "format": "int64", "minimum": INT64_MIN, "maximum": INT64_MAX},
         BOOLEAN: {"type": "boolean"},
         DATETIME: {"type": "string", "format": "date-time"},
         BYTES: {"type": "string", "format": "byte"},
@@ -127,7 +129,7 @@ def _collection(item: str) -> dict:
 
 def attribute_schemas() -> dict:
     """Items, shaped items, request bodies and collections of calls and messages."""
-    key = {"type": "integer", "format": "int64", "minimum": INT64[0], "maximum": INT64[1]}
+    key = {"type": "integer", "format": "int64", "minimum": INT64_MIN, "maximum": INT64_MAX}
     message_id = {
         **key,
         "title": "Message ID",

@@ -1,4 +1,5 @@
-"""Who is on the other end: the client address, and the login lockout of django-axes.
+"""Who is on the other end: the client address, the login lockout of django-axes, and the
+count of failed HTTP Basic logins per address.
 
 Throttles (DRF's ``NUM_PROXIES``), login lockouts and the access audit all name a client by
 the same address: ``REMOTE_ADDR``, or behind ``CALLBOOK_TRUSTED_PROXIES`` reverse proxies the
@@ -6,7 +7,10 @@ entry of ``X-Forwarded-For`` that the outermost trusted proxy appended.
 """
 
 from axes.backends import AxesStandaloneBackend
+from axes.handlers.proxy import AxesProxyHandler
+from axes.helpers import get_credentials
 from django.conf import settings
+from django.core.cache import cache
 
 
 def client_address(request) -> str | None:
@@ -35,3 +39,45 @@ class LoginLockoutBackend(AxesStandaloneBackend):
         if request is None:
             return None
         return super().authenticate(request, username=username, password=password, **kwargs)
+
+
+def login_locked_out(request, username: str) -> bool:
+    """Whether django-axes refuses this username from this address (locked out, or a
+    blacklisted address): the same answer its backend gives, asked without a password."""
+    if not settings.AXES_ENABLED:
+        return False
+    return not AxesProxyHandler.is_allowed(request, get_credentials(username=username))
+
+
+# Failed HTTP Basic logins per address, whatever the username. django-axes counts per address
+# and username, so an address trying a new username each time is never locked out, and each
+# try costs a password hash (ModelBackend hashes for unknown users too). This count lives in
+# CACHES["default"], shared by every app server, and is read before anything is hashed.
+def _failures_key(address: str | None) -> str:
+    return f"callbook:basic-failures:{address or '-'}"
+
+
+def basic_failures_exceeded(request) -> bool:
+    limit = settings.CALLBOOK_BASIC_FAILURES_PER_ADDRESS
+    return cache.get(_failures_key(client_address(request)), 0) >= limit
+
+
+def basic_failure_recorded(request) -> bool:
+    """Count a failed Basic login of the request's address; True when it reaches the limit.
+
+    Each failure keeps the count for another cool-off period (``AXES_COOLOFF_TIME``), so it
+    ends one cool-off after the last counted failure. Attempts refused for being over the
+    limit are not counted: they cost nothing, and the address is let in again on time.
+    """
+    key = _failures_key(client_address(request))
+    timeout = settings.AXES_COOLOFF_TIME.total_seconds()
+    # add + incr are atomic on memcached, Redis and locmem (the database cache's incr is a
+    # read then a write, so two concurrent failures may count once). The database cache's
+    # incr also resets the timeout to the default, hence the touch.
+    cache.add(key, 0, timeout)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, count := 1, timeout)
+    cache.touch(key, timeout)
+    return count >= settings.CALLBOOK_BASIC_FAILURES_PER_ADDRESS

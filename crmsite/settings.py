@@ -239,7 +239,8 @@ CONTENT_SECURITY_POLICY = {
         "script-src": ["'self'"],
         "style-src": ["'self'"],
         "img-src": ["'self'", "data:"],
-        "media-src": ["'self'", "https:", "http:"],
+        # Recordings play from our own view only; an integrator's RecordingURL is a link.
+        "media-src": ["'self'"],
         "object-src": ["'none'"],
         "base-uri": ["'none'"],
         "frame-ancestors": ["'none'"],
@@ -307,6 +308,10 @@ AXES_LOCKOUT_PARAMETERS = [["ip_address", "username"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_CLIENT_IP_CALLABLE = "calls.security.client_address"
 AXES_HTTP_RESPONSE_CODE = 429
+# Failed HTTP Basic logins from one address, whatever the usernames, before that address gets
+# 429 for every Basic login until a cool-off (AXES_COOLOFF_TIME) has passed since its last
+# failure. Checked before any password is hashed (calls/security.py).
+CALLBOOK_BASIC_FAILURES_PER_ADDRESS = envint("CALLBOOK_BASIC_FAILURES_PER_ADDRESS", 30, minimum=1)
 
 # Recordings: local files under MEDIA_ROOT, or S3-compatible object storage.
 STORAGE_BACKEND = os.environ.get("STORAGE_BACKEND", "local").strip().lower()

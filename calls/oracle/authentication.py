@@ -6,6 +6,7 @@ from django.core.cache.backends.locmem import LocMemCache
 from django.utils.crypto import constant_time_compare, salted_hmac
 from rest_framework import authentication, exceptions
 
+from calls.security import basic_failure_recorded, basic_failures_exceeded, login_locked_out
 from calls.services import Actor
 
 # Verified Basic credentials of this process, keyed by an HMAC of username and password
@@ -17,6 +18,13 @@ _verified = LocMemCache("callbook-basic-credentials", {"OPTIONS": {"MAX_ENTRIES"
 
 def _digest(purpose: str, value: str) -> str:
     return salted_hmac(f"callbook.{purpose}", value, algorithm="sha256").hexdigest()
+
+
+def _too_many_failures() -> exceptions.Throttled:
+    return exceptions.Throttled(
+        wait=settings.AXES_COOLOFF_TIME.total_seconds(),
+        detail="Too many failed logins; try again later.",
+    )
 
 
 class BasicAuthentication(authentication.BasicAuthentication):
@@ -35,6 +43,11 @@ class BasicAuthentication(authentication.BasicAuthentication):
         return result
 
     def authenticate_credentials(self, userid, password, request=None):
+        # Refusals first, before the remembered credentials and before any hash: a locked
+        # out client must not tell the right password from a wrong one by the answer, nor
+        # make the server hash passwords for it.
+        if basic_failures_exceeded(request) or login_locked_out(request, userid):
+            raise _too_many_failures()
         ttl = settings.CALLBOOK_BASIC_AUTH_CACHE_SECONDS
         key = _digest("basic-credential", f"{userid}\x00{password}")
         if ttl:
@@ -44,12 +57,11 @@ class BasicAuthentication(authentication.BasicAuthentication):
         try:
             user, auth = super().authenticate_credentials(userid, password, request)
         except exceptions.AuthenticationFailed:
-            # django-axes marks the request when the address and username are locked out.
-            if getattr(request, "axes_locked_out", False):
-                raise exceptions.Throttled(
-                    wait=settings.AXES_COOLOFF_TIME.total_seconds(),
-                    detail="Too many failed logins; try again later.",
-                ) from None
+            # The failure that reaches a limit is refused as a lockout already, as
+            # django-axes does (it marks the request when this pair is now locked out).
+            over_limit = basic_failure_recorded(request)
+            if over_limit or getattr(request, "axes_locked_out", False):
+                raise _too_many_failures() from None
             raise
         if ttl:
             _verified.set(key, (user.pk, _digest("password", user.password)), ttl)

@@ -7,6 +7,7 @@ format), answers with the Oracle media types, and echoes the contract's response
 import json
 
 from django.http import HttpResponse
+from django.utils.cache import add_never_cache_headers
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.viewsets import ViewSet
 
@@ -52,6 +53,9 @@ class OracleViewSet(ViewSet):
         context = request.headers.get("Metadata-Context")
         if context is not None:
             response["Metadata-Context"] = context
+        # Calls are personal data: no browser or proxy keeps a copy. Revalidation goes by
+        # the ETag (If-None-Match, If-Match), which no-store leaves as it is.
+        add_never_cache_headers(response)
         return response
 
     @property

@@ -44,7 +44,8 @@ def recording_response(request, call: PhoneCall) -> HttpResponse:
         content_type=media_type or "application/octet-stream",
         headers={
             "ETag": etag,
-            "Cache-Control": "private, max-age=3600",
+            # Like every staff answer (the ETag still serves If-Range when a download resumes).
+            "Cache-Control": "private, no-store",
             "X-Content-Type-Options": "nosniff",
             "Content-Disposition": f'{disposition}; filename="{_filename(call, media_type)}"',
         },

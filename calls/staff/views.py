@@ -9,6 +9,7 @@ from functools import wraps
 from django.contrib.auth.decorators import login_required, permission_required
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import render
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from ..audit import access_record
@@ -31,9 +32,13 @@ SORTABLE = {
 
 
 def staff_required(view):
-    """Anonymous users go to the login page; signed-in users without the permission get 403."""
+    """Anonymous users go to the login page; signed-in users without the permission get 403.
+
+    Every answer is ``Cache-Control: no-store``: the pages show customers' numbers and words,
+    and must not stay in a shared browser's cache (or its back button) after a logout.
+    """
     checked = permission_required(VIEW_PERMISSION, raise_exception=True)(view)
-    return wraps(view)(login_required(checked))
+    return wraps(view)(never_cache(login_required(checked)))
 
 
 def _sort_headers(current: str) -> dict[str, dict[str, str | None]]:

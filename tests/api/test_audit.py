@@ -48,8 +48,9 @@ def test_an_expanded_page_records_every_call_in_one_insert(api, calls, django_as
     for _ in range(calls):
         PhoneCallFactory(messages=2)
     api.get(CALLS)  # warm the credential cache
-    # user, page of calls, prefetch of messages, one INSERT of the access records
-    with django_assert_num_queries(4):
+    # the lockout check (django-axes), user, page of calls, prefetch of messages, one INSERT
+    # of the access records
+    with django_assert_num_queries(5):
         api.get(CALLS, {"expand": "TranscriptMessage"})
     assert AccessRecord.objects.count() == calls
 

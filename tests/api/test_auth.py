@@ -3,6 +3,7 @@
 import base64
 
 import pytest
+from django.conf import settings as django_settings
 from django.contrib.auth.models import Permission
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
@@ -162,8 +163,10 @@ def test_a_user_with_permissions_through_a_group_and_directly_costs_one_permissi
     user.groups.add(group)
     client = basic_client(user.username)
     assert client.get(CALLS).status_code == 200  # verifies and remembers the credential
-    # 1. the user (remembered Basic credential), 2. the permissions, 3. the page of calls
-    with django_assert_num_queries(3):
+    # 1. django-axes' failures of this address and username (a lockout holds for remembered
+    # credentials too), 2. the user (remembered Basic credential), 3. the permissions,
+    # 4. the page of calls
+    with django_assert_num_queries(4):
         assert client.get(CALLS).status_code == 200
     assert client.post(CALLS, {"InteractionId": 1}, format="json").status_code == 201
     assert client.delete(f"{CALLS}/{PhoneCall.objects.get().id}").status_code == 403
@@ -196,3 +199,123 @@ def test_the_loaded_permissions_are_djangos_own():
         "auth.view_group",
         "calls.view_accessrecord",
     }
+
+
+def _counting_hasher(monkeypatch) -> list:
+    """Counts the password hashes computed: verify (a known user) and encode (an unknown one,
+    which ModelBackend still hashes to take the same time)."""
+    from django.contrib.auth.hashers import MD5PasswordHasher
+
+    hashed = []
+    for name in ("verify", "encode"):
+        original = getattr(MD5PasswordHasher, name)
+
+        def counted(self, *args, _original=original):
+            hashed.append(1)
+            return _original(self, *args)
+
+        monkeypatch.setattr(MD5PasswordHasher, name, counted)
+    return hashed
+
+
+class TestALockoutOverBasic:
+    """A username and address pair that django-axes locked out gets 429 whatever it sends."""
+
+    ADDRESS = "192.0.2.30"
+
+    @pytest.fixture
+    def locked(self, settings, api_user):
+        settings.AXES_FAILURE_LIMIT = 3
+        wrong = basic_client(api_user.username, "wrong")
+        for _ in range(3):
+            wrong.get(CALLS, REMOTE_ADDR=self.ADDRESS)
+        return api_user
+
+    def test_the_right_password_is_a_429_without_a_hash(self, locked, monkeypatch):
+        hashed = _counting_hasher(monkeypatch)
+        response = basic_client(locked.username).get(
+            CALLS, REMOTE_ADDR=self.ADDRESS, HTTP_REST_FRAMEWORK_VERSION="4"
+        )
+        assert response.status_code == 429
+        assert int(response["Retry-After"]) > 0
+        assert response.json()["title"] == "Too Many Requests"
+        assert hashed == []
+
+    def test_a_remembered_credential_is_a_429(self, settings, api_user):
+        settings.AXES_FAILURE_LIMIT = 3
+        right = basic_client(api_user.username)
+        assert right.get(CALLS, REMOTE_ADDR=self.ADDRESS).status_code == 200  # remembered
+        wrong = basic_client(api_user.username, "wrong")
+        for _ in range(3):
+            wrong.get(CALLS, REMOTE_ADDR=self.ADDRESS)
+        response = right.get(CALLS, REMOTE_ADDR=self.ADDRESS)
+        assert response.status_code == 429
+        assert int(response["Retry-After"]) > 0
+
+    def test_the_pair_from_another_address_still_logs_in(self, locked):
+        response = basic_client(locked.username).get(CALLS, REMOTE_ADDR="192.0.2.31")
+        assert response.status_code == 200
+
+
+class TestFailuresPerAddress:
+    """Failed Basic logins are counted per address, whatever the username, and past the
+    limit the address gets 429 before any password is hashed."""
+
+    ADDRESS = "198.51.100.7"
+
+    @pytest.fixture
+    def limit(self, settings):
+        settings.CALLBOOK_BASIC_FAILURES_PER_ADDRESS = 5
+        return 5
+
+    def fail(self, times, address=ADDRESS):
+        return [
+            basic_client(f"random-{address}-{n}", "guess").get(CALLS, REMOTE_ADDR=address)
+            for n in range(times)
+        ]
+
+    def test_random_usernames_from_one_address_end_in_429_without_a_hash(self, limit, monkeypatch):
+        assert [r.status_code for r in self.fail(limit)] == [401] * (limit - 1) + [429]
+        hashed = _counting_hasher(monkeypatch)
+        response = basic_client("yet-another", "guess").get(
+            CALLS, REMOTE_ADDR=self.ADDRESS, HTTP_REST_FRAMEWORK_VERSION="4"
+        )
+        assert response.status_code == 429
+        assert int(response["Retry-After"]) > 0
+        assert response.json()["title"] == "Too Many Requests"
+        assert hashed == []
+
+    def test_the_right_password_from_that_address_is_a_429_too(self, limit, api, api_user):
+        assert api.get(CALLS, REMOTE_ADDR=self.ADDRESS).status_code == 200  # remembered
+        self.fail(limit)
+        assert api.get(CALLS, REMOTE_ADDR=self.ADDRESS).status_code == 429
+
+    def test_another_address_is_unaffected(self, limit, api_user):
+        self.fail(limit)
+        assert self.fail(1)[0].status_code == 429
+        assert self.fail(1, address="198.51.100.8")[0].status_code == 401
+        response = basic_client(api_user.username).get(CALLS, REMOTE_ADDR="198.51.100.8")
+        assert response.status_code == 200
+
+    def test_successes_neither_count_nor_forgive_failures(self, limit, api_user):
+        self.fail(limit - 1)
+        right = basic_client(api_user.username)
+        for _ in range(3):
+            assert right.get(CALLS, REMOTE_ADDR=self.ADDRESS).status_code == 200
+        # One account's right password must not reset the count of guesses at others.
+        assert self.fail(1)[0].status_code == 429
+
+    def test_the_count_ends_one_cool_off_after_the_last_failure(self, limit, monkeypatch):
+        import time
+
+        from django.core.cache.backends import locmem
+
+        self.fail(limit)
+        assert self.fail(1)[0].status_code == 429
+        later = time.time() + django_settings.AXES_COOLOFF_TIME.total_seconds() + 1
+        monkeypatch.setattr(locmem, "time", type("Clock", (), {"time": lambda: later}))
+        assert self.fail(1)[0].status_code == 401
+
+
+def test_the_failures_per_address_default_to_30():
+    assert django_settings.CALLBOOK_BASIC_FAILURES_PER_ADDRESS == 30

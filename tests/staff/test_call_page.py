@@ -108,7 +108,23 @@ def test_web_urls_are_links_that_leak_nothing(viewer_client):  # noqa: F811
 
     assert '<a href="https://crm.example/t?id=1&amp;x=2" rel="noopener noreferrer"' in html
     assert '<a href="http://pbx.example/calls/9" rel="noopener noreferrer"' in html
-    assert 'src="https://pbx.example/r/9.mp3"' in html
+    assert '<a href="https://pbx.example/r/9.mp3" rel="noopener noreferrer"' in html
+
+
+def test_an_external_recording_is_a_link_that_no_browser_fetches_by_itself(viewer_client):  # noqa: F811
+    # Every staff browser opening the call would otherwise tell the integrator's server who
+    # looks at which call, and when; only a recording Callbook stores itself is played.
+    url = "https://pbx.example/r/9.mp3"
+    call = PhoneCallFactory(recording_url=url)
+
+    response = viewer_client.get(detail(call))
+    html = response.content.decode()
+
+    assert "<audio" not in html and "<source" not in html
+    assert f'src="{url}"' not in html
+    assert f'<a href="{url}" rel="noopener noreferrer" target="_blank">' in html
+    assert "media-src 'self';" in response["Content-Security-Policy"] + ";"
+    assert "https:" not in response["Content-Security-Policy"]
 
 
 def test_a_stored_audio_recording_plays_from_our_own_view(viewer_client):  # noqa: F811

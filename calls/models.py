@@ -184,6 +184,9 @@ class AccessRecord(models.Model):
         indexes = [
             # The admin's list: newest first, and its date hierarchy.
             models.Index(fields=["accessed_at", "id"], name="access_accessed_idx"),
+            # calls.audit.access_record_once: "has this user a record of this kind for this
+            # call since …", asked on every recording range request.
+            models.Index(fields=["call", "user", "kind", "accessed_at"], name="access_recent_idx"),
         ]
 
     def __str__(self) -> str:

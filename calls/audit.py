@@ -3,8 +3,16 @@
 The staff pages and the API call ``access_record`` from their recording and transcript
 views, once per access. It costs one INSERT and no other query: the user and the call are
 already on the request and in the view.
+
+Responses a client may ask for many times per access (a player's range requests, the
+admin's change page) go through ``access_record_served``: every one that serves bytes is
+audited, whatever its ``Range``, but one user's reads of one call make one record per
+``CALLBOOK_ACCESS_AUDIT_WINDOW_SECONDS``. That is still one statement per request.
 """
 
+from datetime import timedelta
+
+from django.conf import settings
 from django.db import connections, router
 
 from .models import AccessRecord, PhoneCall
@@ -45,6 +53,56 @@ def access_record(*, request, call: PhoneCall, kind: str, channel: str) -> Acces
     record = _record(request, call, kind, channel)
     record.save(force_insert=True)
     return record
+
+
+def access_record_once(*, request, call: PhoneCall, kind: str, channel: str) -> bool:
+    """``access_record``, unless the user has a record of ``kind`` for ``call`` already,
+    no older than ``CALLBOOK_ACCESS_AUDIT_WINDOW_SECONDS``; whether it wrote one.
+
+    One ``INSERT … SELECT … WHERE NOT EXISTS``, so deduping costs no query of its own and
+    the check and the write cannot be split by another request of the same player (two
+    racing requests may still both insert on some databases: a record too many, never one
+    too few). Anonymous reads (none today: every caller needs a login) are never merged.
+    """
+    record = _record(request, call, kind, channel)
+    window = settings.CALLBOOK_ACCESS_AUDIT_WINDOW_SECONDS
+    if not window or record.user_id is None:
+        record.save(force_insert=True)
+        return True
+    connection = connections[router.db_for_write(AccessRecord)]
+    quote = connection.ops.quote_name
+    meta = AccessRecord._meta
+    fields = [f for f in meta.concrete_fields if not f.primary_key]
+    columns = ", ".join(quote(f.column) for f in fields)
+    placeholders = ", ".join(["%s"] * len(fields))
+    same = " AND ".join(
+        f"{quote(meta.get_field(name).column)} {op} %s"
+        for name, op in (("user", "="), ("call", "="), ("kind", "="), ("accessed_at", ">="))
+    )
+    table = quote(meta.db_table)
+    sql = (
+        f"INSERT INTO {table} ({columns}) "
+        f"SELECT {placeholders}{connection.features.bare_select_suffix} "
+        f"WHERE NOT EXISTS (SELECT 1 FROM {table} WHERE {same})"
+    )
+    accessed_at = meta.get_field("accessed_at")
+    since = record.accessed_at - timedelta(seconds=window)
+    params = [f.get_db_prep_save(getattr(record, f.attname), connection) for f in fields]
+    params += [record.user_id, call.pk, kind, accessed_at.get_db_prep_value(since, connection)]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount == 1
+
+
+def access_record_served(*, request, response, call: PhoneCall, kind: str, channel: str) -> None:
+    """Audit ``response`` if it serves the content: any 200 or 206 but to HEAD.
+
+    Whatever the ``Range`` (a suffix, ``bytes=00-``, an ``If-Range`` that sends it all): a
+    rule on the header would be a way around the audit. The window keeps a player's many
+    range requests of one playback to one record.
+    """
+    if request.method != "HEAD" and response.status_code in (200, 206):
+        access_record_once(request=request, call=call, kind=kind, channel=channel)
 
 
 def access_record_many(*, request, calls, kind: str, channel: str) -> None:

@@ -9,6 +9,7 @@ so ``import_calls`` (and any Oracle client) reads it back.
 
 import csv
 import json
+import re
 from collections.abc import Iterable, Iterator
 from datetime import UTC
 
@@ -20,8 +21,14 @@ from .oracle.shaping import Shape
 CSV_ATTRIBUTES = tuple(a for a in CALL_ATTRIBUTES if a.inline)
 CSV_HEADER = tuple(a.name for a in CSV_ATTRIBUTES)
 ITEM_SHAPE = Shape(expand=True, only_data=True)
-# Spreadsheets run a cell starting with these as a formula; a leading quote keeps it text.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# Formula injection (OWASP "CSV Injection"): a spreadsheet runs a cell that starts with
+# one of = + - @ tab CR as a formula. A leading ' keeps it text. Blanks and quotes before
+# the character are skipped too: some spreadsheets trim them on import.
+_FORMULA_START = re.compile(r'^[ "]*[=+\-@\t\r]')
+# A spreadsheet that splits at ";" (another locale's separator) or at "," while it reads the
+# quoting otherwise starts a new cell after any separator or line break inside this one:
+# each such cell gets its ' too, right after the separator.
+_FORMULA_INSIDE = re.compile(r'(?<=[,;\r\n])(?=[ "]*[=+\-@\t\r])')
 
 
 def _cell(attribute, value) -> str:
@@ -39,16 +46,18 @@ def csv_row(call: PhoneCall) -> list[str]:
 
 
 def safe_for_spreadsheets(row: list[str]) -> list[str]:
-    """Neutralise formula injection: ``=HYPERLINK(…)`` in a phone number stays text."""
-    return [
-        "'" + cell if cell.startswith(_FORMULA_START) and not _is_number(cell) else cell
-        for cell in row
-    ]
+    """Neutralise formula injection: ``=HYPERLINK(…)`` in a phone number stays text.
+
+    OWASP's rule, without exceptions: "+14155550100" becomes "'+14155550100" (a
+    spreadsheet shows it as the text +14155550100; unprefixed it would read a number
+    and drop the +), and "a;=1" becomes "a;'=1".
+    """
+    return [_safe_cell(cell) for cell in row]
 
 
-def _is_number(cell: str) -> bool:
-    # "+14155550100" and "-5" are values, not formulas.
-    return cell[1:].isdigit() if cell[:1] in "+-" else False
+def _safe_cell(cell: str) -> str:
+    cell = _FORMULA_INSIDE.sub("'", cell)
+    return "'" + cell if _FORMULA_START.match(cell) else cell
 
 
 class _Echo:
@@ -58,12 +67,16 @@ class _Echo:
         return value
 
 
-def csv_lines(calls: Iterable[PhoneCall], *, for_spreadsheets: bool = False) -> Iterator[str]:
-    writer = csv.writer(_Echo())
+def csv_lines(calls: Iterable[PhoneCall]) -> Iterator[str]:
+    """The header, then a row per call: every cell quoted and safe for spreadsheets.
+
+    Quoting every cell keeps a separator inside a value from splitting it for a reader
+    that honours the quotes; ``safe_for_spreadsheets`` is for the readers that do not.
+    """
+    writer = csv.writer(_Echo(), quoting=csv.QUOTE_ALL)
     yield writer.writerow(CSV_HEADER)
     for call in calls:
-        row = csv_row(call)
-        yield writer.writerow(safe_for_spreadsheets(row) if for_spreadsheets else row)
+        yield writer.writerow(safe_for_spreadsheets(csv_row(call)))
 
 
 def jsonl_lines(calls: Iterable[PhoneCall]) -> Iterator[str]:

@@ -140,8 +140,10 @@ class TranscriptMessage(WhoColumns):
 class AccessRecord(models.Model):
     """One play or download of a recording, or one view or download of a transcript.
 
-    Written by ``calls.audit.access_record`` from the staff pages and the API, one row per
-    access, and never changed afterwards (the admin shows it read-only). The user and the
+    Written by ``calls.audit`` from the staff pages, the admin and the API, one row per
+    access (a user's repeated reads of one call's recording or transcript within
+    ``CALLBOOK_ACCESS_AUDIT_WINDOW_SECONDS`` are one access), and never changed afterwards
+    (the admin shows it read-only). The user and the
     call are kept as copies too (``username``, ``call_number``), so the record still says
     who and what after either is deleted.
     """
@@ -184,6 +186,9 @@ class AccessRecord(models.Model):
         indexes = [
             # The admin's list: newest first, and its date hierarchy.
             models.Index(fields=["accessed_at", "id"], name="access_accessed_idx"),
+            # calls.audit.access_record_once: "has this user a record of this kind for this
+            # call since …", asked on every recording range request.
+            models.Index(fields=["call", "user", "kind", "accessed_at"], name="access_recent_idx"),
         ]
 
     def __str__(self) -> str:

@@ -337,6 +337,13 @@ if STORAGE_BACKEND == "s3":
 elif STORAGE_BACKEND != "local":
     raise ImproperlyConfigured(f"STORAGE_BACKEND must be local or s3, not {STORAGE_BACKEND!r}")
 
+# Seconds in which one user's repeated reads of one call's recording or transcript (a
+# player's range requests, seeks, reloads) make one access record, not hundreds; 0 records
+# every response.
+CALLBOOK_ACCESS_AUDIT_WINDOW_SECONDS = envint(
+    "CALLBOOK_ACCESS_AUDIT_WINDOW_SECONDS", 300, minimum=0
+)
+
 # Retention defaults of `manage.py purge_calls` in days; 0 keeps forever.
 CALLBOOK_RETAIN_RECORDINGS_DAYS = envint("CALLBOOK_RETAIN_RECORDINGS_DAYS", 0, minimum=0)
 CALLBOOK_RETAIN_TRANSCRIPTS_DAYS = envint("CALLBOOK_RETAIN_TRANSCRIPTS_DAYS", 0, minimum=0)

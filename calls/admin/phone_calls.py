@@ -15,6 +15,7 @@ from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
 from .. import services
+from ..audit import access_record_served
 from ..models import PhoneCall, TranscriptMessage
 from .forms import PhoneCallAdminForm, TranscriptMessageInlineForm, recording_media_type
 from .renderers import TRANSCRIPT_RENDERER
@@ -94,6 +95,16 @@ class PhoneCallAdmin(SimpleHistoryAdmin):
             .get_queryset(request)
             .annotate(message_count=Coalesce(Subquery(counts, output_field=IntegerField()), 0))
         )
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        response = super().render_change_form(request, context, add, change, form_url, obj)
+        # The transcript is inline on the page, so opening it is reading the transcript.
+        # message_count is get_queryset()'s annotation: no query to know there is one.
+        if obj is not None and obj.pk and getattr(obj, "message_count", 1):
+            access_record_served(
+                request=request, response=response, call=obj, kind="transcript_view", channel="ui"
+            )
+        return response
 
     def get_fieldsets(self, request, obj=None):
         recording = ["recording_player", "recording_file"]

@@ -11,7 +11,7 @@ from django.core.files import File
 from django.http import HttpResponse
 
 from calls import services
-from calls.audit import access_record
+from calls.audit import access_record_served
 from calls.models import TranscriptMessage
 from calls.ranges import ranged_response
 
@@ -54,8 +54,11 @@ class CallRecordingViewSet(OracleViewSet):
         if not call.recording:
             raise not_found(f"Phone call {call.id} has no CallRecording.")
         storage, name = call.recording.storage, call.recording.name
-        access_record(request=request, call=call, kind="recording_download", channel="api")
-        return ranged_octets(request, lambda: storage.open(name, "rb"), storage.size(name))
+        response = ranged_octets(request, lambda: storage.open(name, "rb"), storage.size(name))
+        access_record_served(
+            request=request, response=response, call=call, kind="recording_download", channel="api"
+        )
+        return response
 
     def replace(self, request, call_id):
         call = get_call_object(call_id)
@@ -86,9 +89,16 @@ class MessageContentViewSet(CallRecordingViewSet):
         message = self._message(call_id, message_id)
         if message.message_content is None:
             raise not_found(f"Message {message.id} has no MessageContent.")
-        access_record(request=request, call=message.call, kind="transcript_view", channel="api")
         raw = message.message_content.encode("utf-8")
-        return ranged_octets(request, lambda: io.BytesIO(raw), len(raw))
+        response = ranged_octets(request, lambda: io.BytesIO(raw), len(raw))
+        access_record_served(
+            request=request,
+            response=response,
+            call=message.call,
+            kind="transcript_view",
+            channel="api",
+        )
+        return response
 
     def replace(self, request, call_id, message_id):
         message = self._message(call_id, message_id)

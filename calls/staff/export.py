@@ -25,7 +25,7 @@ def call_list_csv(request):
     filterset = PhoneCallFilterSet(request.GET, queryset=PhoneCall.objects.all())
     calls = filterset.qs.iterator(chunk_size=CHUNK_SIZE)
     response = StreamingHttpResponse(
-        (line.encode("utf-8") for line in csv_lines(calls, for_spreadsheets=True)),
+        (line.encode("utf-8") for line in csv_lines(calls)),
         content_type="text/csv; charset=utf-8",
     )
     stamp = timezone.now().strftime("%Y%m%d-%H%M%S")

@@ -12,7 +12,7 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from ..audit import access_record
+from ..audit import access_record, access_record_served
 from ..models import PhoneCall, TranscriptMessage
 from . import selectors, transcript
 from .chart import calls_chart
@@ -93,14 +93,6 @@ def call_detail(request, call_id: int):
     return render(request, "calls/call_detail.html", context)
 
 
-def _starts_playback(request) -> bool:
-    """A request for the recording from its start: a play or a download, not a seek."""
-    if request.method == "HEAD":
-        return False
-    byte_range = request.headers.get("Range", "").replace(" ", "").lower()
-    return byte_range in ("", "bytes=0-") or byte_range.startswith("bytes=0-")
-
-
 @require_http_methods(["GET", "HEAD"])
 @staff_required
 def call_recording(request, call_id: int):
@@ -111,10 +103,8 @@ def call_recording(request, call_id: int):
         response = recording_response(request, call)
     except FileNotFoundError:
         raise Http404("The recording is missing from storage.") from None
-    # Seeking sends a range request per jump: only a request from the start is recorded.
-    if response.status_code in (200, 206) and _starts_playback(request):
-        kind = "recording_play" if recording_media_type(call) else "recording_download"
-        access_record(request=request, call=call, kind=kind, channel="ui")
+    kind = "recording_play" if recording_media_type(call) else "recording_download"
+    access_record_served(request=request, response=response, call=call, kind=kind, channel="ui")
     return response
 
 

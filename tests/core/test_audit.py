@@ -1,13 +1,16 @@
 """The audit of access: one row per play, download or view, shown read-only in the admin."""
 
+from datetime import timedelta
+
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.db import connection
 from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from rest_framework.request import Request
 
-from calls.audit import access_record
+from calls.audit import access_record, access_record_once
 from calls.models import AccessRecord
 from calls.services import phone_call_delete
 from tests.factories import PhoneCallFactory, UserFactory
@@ -149,3 +152,61 @@ def test_the_access_record_list_costs_the_same_for_2_and_40_rows(admin_client, r
 def test_the_admin_lists_purge_records_read_only(admin_client):
     assert admin_client.get("/admin/calls/purgerecord/").status_code == 200
     assert admin_client.get("/admin/calls/purgerecord/add/").status_code == 403
+
+
+def _once(user, call, kind="recording_play", channel="ui", **meta):
+    return access_record_once(request=_request(user, **meta), call=call, kind=kind, channel=channel)
+
+
+def test_a_deduped_access_is_one_statement_whether_it_writes_or_merges(
+    django_assert_num_queries,
+):
+    user, call = UserFactory(username="agent7"), PhoneCallFactory()
+    # 1: INSERT … SELECT … WHERE NOT EXISTS (the check and the write in one).
+    with django_assert_num_queries(1):
+        assert _once(user, call, REMOTE_ADDR="198.51.100.7", HTTP_USER_AGENT="Firefox/140")
+    with django_assert_num_queries(1):
+        assert not _once(user, call)
+    record = AccessRecord.objects.get()
+    assert (record.user_id, record.username, record.call_id) == (user.pk, "agent7", call.pk)
+    assert (record.call_number, record.kind, record.channel) == (
+        call.call_number,
+        "recording_play",
+        "ui",
+    )
+    assert (record.remote_address, record.user_agent) == ("198.51.100.7", "Firefox/140")
+
+
+def test_another_user_call_or_kind_is_its_own_record():
+    user, call = UserFactory(), PhoneCallFactory()
+    assert _once(user, call)
+    assert _once(UserFactory(), call)
+    assert _once(user, PhoneCallFactory())
+    assert _once(user, call, kind="transcript_view")
+    assert not _once(user, call, channel="api")  # the same reader of the same thing
+    assert AccessRecord.objects.count() == 4
+
+
+def test_a_record_older_than_the_window_does_not_merge(settings):
+    user, call = UserFactory(), PhoneCallFactory()
+    _once(user, call)
+    window = settings.CALLBOOK_ACCESS_AUDIT_WINDOW_SECONDS
+    AccessRecord.objects.update(accessed_at=timezone.now() - timedelta(seconds=window - 5))
+    assert not _once(user, call)
+    AccessRecord.objects.update(accessed_at=timezone.now() - timedelta(seconds=window + 1))
+    assert _once(user, call)
+    assert AccessRecord.objects.count() == 2
+
+
+def test_a_window_of_zero_and_anonymous_reads_are_never_merged(settings):
+    call = PhoneCallFactory()
+    assert _once(AnonymousUser(), call) and _once(AnonymousUser(), call)
+    settings.CALLBOOK_ACCESS_AUDIT_WINDOW_SECONDS = 0
+    user = UserFactory()
+    assert _once(user, call) and _once(user, call)
+    assert AccessRecord.objects.count() == 4
+
+
+def test_an_unknown_kind_is_refused_by_the_deduped_record_too():
+    with pytest.raises(ValueError):
+        _once(UserFactory(), PhoneCallFactory(), kind="recording_stream")

@@ -72,3 +72,9 @@ def test_a_bad_debug_value_is_refused():
     assert result.returncode != 0
     assert "ImproperlyConfigured" in result.stderr
     assert "DJANGO_DEBUG" in result.stderr
+
+
+def test_a_negative_access_audit_window_is_refused():
+    result = load_settings(CALLBOOK_ACCESS_AUDIT_WINDOW_SECONDS="-1")
+    assert result.returncode != 0
+    assert "CALLBOOK_ACCESS_AUDIT_WINDOW_SECONDS" in result.stderr

@@ -1,11 +1,14 @@
 """Staff pages put plays, downloads and transcript views on the access record."""
 
+import datetime
+
 import pytest
 from django.core.files.base import ContentFile
+from django.db.models import F
 from django.urls import reverse
 
 from calls.models import AccessRecord
-from tests.factories import PhoneCallFactory, wav_bytes
+from tests.factories import PhoneCallFactory, UserFactory, grant_view, wav_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -43,12 +46,74 @@ def test_downloading_the_transcript_is_recorded(viewer_client):  # noqa: F811
     assert records() == [("transcript_download", "ui", "support")]
 
 
-def test_playing_records_once_and_seeking_does_not(viewer_client):  # noqa: F811
+def age_records(settings):
+    """Move every record back to just before the dedupe window, as if minutes had passed."""
+    window = datetime.timedelta(seconds=settings.CALLBOOK_ACCESS_AUDIT_WINDOW_SECONDS + 1)
+    AccessRecord.objects.update(accessed_at=F("accessed_at") - window)
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        # A suffix longer than the file: all of it, with 206.
+        pytest.param({"HTTP_RANGE": "bytes=-999999999"}, id="long-suffix"),
+        pytest.param({"HTTP_RANGE": "bytes=00-"}, id="leading-zero"),
+        pytest.param({"HTTP_RANGE": "bytes=\t0-"}, id="tab"),
+        pytest.param({"HTTP_RANGE": "bytes=4000-"}, id="seek"),
+        # Another unit is ignored: the whole file goes out with 200.
+        pytest.param({"HTTP_RANGE": "items=0-"}, id="other-unit"),
+        # A stale If-Range sends the whole file whatever the Range says.
+        pytest.param({"HTTP_RANGE": "bytes=4000-", "HTTP_IF_RANGE": '"stale"'}, id="if-range"),
+    ],
+)
+def test_every_range_that_serves_bytes_is_recorded(viewer_client, headers):  # noqa: F811
+    call = with_recording()
+    response = viewer_client.get(recording(call), **headers)
+    assert response.status_code in (200, 206)
+    assert b"".join(response.streaming_content)
+    assert records() == [("recording_play", "ui", "support")]
+
+
+def test_ten_range_requests_of_one_playback_make_one_record(viewer_client):  # noqa: F811
+    call = with_recording()
+    for start in [0] * 5 + [4000, 9000, 0, 12000, 0]:
+        response = viewer_client.get(recording(call), HTTP_RANGE=f"bytes={start}-")
+        assert response.status_code == 206
+    assert records() == [("recording_play", "ui", "support")]
+
+
+def test_a_request_after_the_window_is_a_new_record(viewer_client, settings):  # noqa: F811
     call = with_recording()
     viewer_client.get(recording(call), HTTP_RANGE="bytes=0-")
+    age_records(settings)
     viewer_client.get(recording(call), HTTP_RANGE="bytes=4000-")
-    viewer_client.get(recording(call), HTTP_RANGE="bytes=9000-9999")
-    assert records() == [("recording_play", "ui", "support")]
+    assert records() == [("recording_play", "ui", "support")] * 2
+
+
+def test_a_window_of_zero_records_every_response(viewer_client, settings):  # noqa: F811
+    settings.CALLBOOK_ACCESS_AUDIT_WINDOW_SECONDS = 0
+    call = with_recording()
+    for _ in range(3):
+        viewer_client.get(recording(call), HTTP_RANGE="bytes=0-")
+    assert records() == [("recording_play", "ui", "support")] * 3
+
+
+def test_each_user_and_each_call_has_its_own_record(client, viewer):  # noqa: F811
+    first, second = with_recording(), with_recording()
+    other = grant_view(UserFactory(username="other"))
+    for user in (viewer, other):
+        client.force_login(user)
+        for call in (first, second, first):
+            client.get(recording(call), HTTP_RANGE="bytes=0-")
+    assert sorted(AccessRecord.objects.values_list("username", "call_id")) == sorted(
+        [("support", first.id), ("support", second.id), ("other", first.id), ("other", second.id)]
+    )
+
+
+def test_an_unsatisfiable_range_serves_nothing_and_is_not_recorded(viewer_client):  # noqa: F811
+    call = with_recording()
+    assert viewer_client.get(recording(call), HTTP_RANGE="bytes=99999999-").status_code == 416
+    assert records() == []
 
 
 def test_a_recording_that_is_not_audio_is_recorded_as_a_download(viewer_client):  # noqa: F811

@@ -44,7 +44,8 @@ def test_the_export_streams_a_csv_attachment_with_the_header(viewer_client):  # 
     values = dict(zip(header, row, strict=True))
     assert values["CallId"] == str(call.id)
     assert values["CallNumber"] == call.call_number
-    assert values["PhoneNumber"] == "+14155550100"
+    # OWASP's leading quote even before a number: a spreadsheet shows the text +1415….
+    assert values["PhoneNumber"] == "'+14155550100"
     assert values["LeftMessageFlag"] == "true"
     assert values["RecordingURL"] == ""
 
@@ -73,7 +74,17 @@ def test_cells_that_spreadsheets_would_run_as_formulas_stay_text(viewer_client):
 
     values = dict(zip(header, row, strict=True))
     assert values["ExternalSystemCallId"] == '\'=HYPERLINK("http://x","a, b")'
-    assert values["PhoneNumber"].startswith("+1415")  # a number, not a formula
+    assert values["PhoneNumber"].startswith("'+1415")  # a + starts a formula too
+
+
+@pytest.mark.parametrize("delimiter", [",", ";"])
+def test_no_cell_starts_a_formula_read_with_either_separator(viewer_client, delimiter):  # noqa: F811
+    PhoneCallFactory(external_system_call_id="a;=1+1", phone_number="b,@SUM(A1)")
+    PhoneCallFactory(external_system_call_id='x";-2', phone_number="+1\n=3")
+    body = b"".join(viewer_client.get(EXPORT).streaming_content).decode("utf-8")
+    rows = csv.reader(io.StringIO(body, newline=""), delimiter=delimiter)
+    starts = [field.lstrip(' "')[:1] for row in rows for field in row]
+    assert not set(starts) & set("=+-@\t\r")
 
 
 @pytest.mark.parametrize("calls", [1, 30])

@@ -3,7 +3,8 @@
 JSON Lines: one item per line in exactly the shape of
 ``GET …/phoneCalls?expand=TranscriptMessage&onlyData=true`` (framework version 1: the
 messages as an array), rendered by the API's own ``Renderer``, so ``import_calls`` (and
-any Oracle client) reads it back. CSV: the call's columns (``calls.exports``).
+any Oracle client) reads it back. CSV: the call's columns (``calls.exports``), every cell
+quoted and made safe for spreadsheets, like the staff export: it is not read back.
 
 Memory stays constant: calls are read in chunks with ``.iterator(chunk_size=…)`` and each
 chunk's messages come with one prefetch query.

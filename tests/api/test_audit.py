@@ -137,8 +137,9 @@ def test_an_enclosure_read_costs_the_same_queries_recorded_or_merged(
     call = _recorded()
     url = f"{CALLS}/{call.id}/enclosure/CallRecording"
     api.get(CALLS)  # warm the credential cache
-    # user, the call, and one INSERT … WHERE NOT EXISTS (it writes, then merges).
+    # the lockout check, user, the call, and one INSERT … WHERE NOT EXISTS (it writes, then
+    # merges).
     for _ in range(2):
-        with django_assert_num_queries(3):
+        with django_assert_num_queries(4):
             api.get(url, HTTP_RANGE="bytes=0-99")
     assert AccessRecord.objects.count() == 1

@@ -1,5 +1,7 @@
 """The reusable parameters (path ids, query options, request headers) and response headers."""
 
+from typing import Any
+
 from ..attributes import CHILD_NAME
 from ..serializers import INT64
 from ..shaping import DEFAULT_LIMIT, LINK_RELS, MAX_LIMIT
@@ -7,7 +9,7 @@ from ..versions import HEADER as VERSION_HEADER
 from ..versions import SUPPORTED
 
 
-def _query(name: str, body: dict, description: str) -> dict:
+def _query(name: str, body: dict[str, Any], description: str) -> dict[str, Any]:
     return {
         "name": name,
         "in": "query",
@@ -17,7 +19,9 @@ def _query(name: str, body: dict, description: str) -> dict:
     }
 
 
-def header(name: str, body: dict, description: str, *, required: bool = False) -> dict:
+def header(
+    name: str, body: dict[str, Any], description: str, *, required: bool = False
+) -> dict[str, Any]:
     return {
         "name": name,
         "in": "header",
@@ -27,7 +31,7 @@ def header(name: str, body: dict, description: str, *, required: bool = False) -
     }
 
 
-def parameters() -> dict:
+def parameters() -> dict[str, Any]:
     int64 = {"type": "integer", "format": "int64", "minimum": INT64[0], "maximum": INT64[1]}
     flag = {"type": "boolean"}
     return {
@@ -101,7 +105,7 @@ def parameters() -> dict:
     }
 
 
-def response_headers() -> dict:
+def response_headers() -> dict[str, Any]:
     return {
         "RestFrameworkVersion": {
             "description": "The framework version in effect.",

@@ -66,6 +66,10 @@ class PhoneCall(WhoColumns):
     # Who changed what and when (django-simple-history); the admin shows it.
     history = HistoricalRecords()
 
+    # Not a column: the messages ``services`` just wrote, set on the call that
+    # ``phone_call_create`` or ``phone_call_upsert`` returns (the API echoes them).
+    created_messages: "list[TranscriptMessage]"
+
     class Meta:
         ordering = ["id"]
         indexes = [

@@ -10,7 +10,7 @@ import logging
 
 from django.core.files.storage import default_storage
 from django.db import connection
-from django.http import JsonResponse
+from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
@@ -35,8 +35,8 @@ CHECKS = {"database": _database, "storage": _storage}
 
 @never_cache
 @require_safe
-def healthz(request):
-    failed = []
+def healthz(request: HttpRequest) -> JsonResponse:
+    failed: list[str] = []
     for name, check in CHECKS.items():
         try:
             check()

@@ -6,14 +6,19 @@ the same address: ``REMOTE_ADDR``, or behind ``CALLBOOK_TRUSTED_PROXIES`` revers
 entry of ``X-Forwarded-For`` that the outermost trusted proxy appended.
 """
 
+from typing import Any
+
 from axes.backends import AxesStandaloneBackend
 from axes.handlers.proxy import AxesProxyHandler
 from axes.helpers import get_credentials
 from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.cache import cache
+from django.http import HttpRequest
+from rest_framework.request import Request
 
 
-def client_address(request) -> str | None:
+def client_address(request: HttpRequest | Request) -> str | None:
     """The client's IP address, counted the way DRF's throttles count it."""
     meta = request.META
     remote = meta.get("REMOTE_ADDR") or None
@@ -35,7 +40,13 @@ class LoginLockoutBackend(AxesStandaloneBackend):
     management command, the test client's ``login()``), where there is no address to lock.
     """
 
-    def authenticate(self, request, username=None, password=None, **kwargs):
+    def authenticate(
+        self,
+        request: HttpRequest | None,
+        username: str | None = None,
+        password: str | None = None,
+        **kwargs: Any,
+    ) -> AbstractBaseUser | None:
         if request is None:
             return None
         return super().authenticate(request, username=username, password=password, **kwargs)

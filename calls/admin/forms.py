@@ -1,9 +1,11 @@
 """The admin's forms: a call with its recording upload, and one transcript message."""
 
 import mimetypes
+from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 
 from ..models import PhoneCall, TranscriptMessage
 
@@ -13,7 +15,7 @@ VISIBILITIES = [
 ]
 
 
-def recording_media_type(upload) -> str | None:
+def recording_media_type(upload: UploadedFile) -> str | None:
     """The media type of an uploaded recording, or None when it is not audio."""
     content_type = (getattr(upload, "content_type", None) or "").split(";")[0].strip().lower()
     if not content_type or content_type == "application/octet-stream":
@@ -52,19 +54,20 @@ class PhoneCallAdminForm(forms.ModelForm):
             "transcript_url",
         )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             self.fields["loaded_version"].initial = self.instance.version
 
-    def clean_recording_file(self):
+    def clean_recording_file(self) -> UploadedFile | None:
         upload = self.cleaned_data.get("recording_file")
         if upload and recording_media_type(upload) is None:
             raise ValidationError("Upload an audio file (WAV, MP3, Ogg, WebM…).")
         return upload
 
-    def clean(self):
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()  # ModelForm's: returns cleaned_data, the stubs allow None
+        cleaned = self.cleaned_data
         if cleaned.get("recording_file") and cleaned.get("clear_recording"):
             raise ValidationError("Upload a new recording or remove the current one, not both.")
         loaded = cleaned.get("loaded_version")
@@ -106,15 +109,17 @@ class TranscriptMessageInlineForm(forms.ModelForm):
             "posted_by_party_id": forms.TextInput(attrs={"size": 10}),
         }
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             # MessageNumber is set on create only (the contract); disabled inputs aren't posted.
             self.fields["message_number"].disabled = True
             current = self.instance.visibility_cd
+            visibility = self.fields["visibility_cd"]
             if current and current not in dict(VISIBILITIES):
                 # A value written through the API stays selectable instead of being lost.
-                self.fields["visibility_cd"].choices = [*VISIBILITIES, (current, current)]
+                assert isinstance(visibility, forms.ChoiceField)  # declared above
+                visibility.choices = [*VISIBILITIES, (current, current)]
 
-    def clean_visibility_cd(self):
+    def clean_visibility_cd(self) -> str:
         return self.cleaned_data.get("visibility_cd") or TranscriptMessage.EXTERNAL

@@ -5,18 +5,20 @@ staff with the view permission read and search them.
 """
 
 from django.contrib import admin
+from django.db.models import Model
+from django.http import HttpRequest
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
     show_full_result_count = False
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
 

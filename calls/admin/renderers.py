@@ -1,6 +1,10 @@
 """How the admin draws the transcript inline: its widgets rendered in Python."""
 
+from collections.abc import Mapping
+from typing import Any
+
 from django.forms.renderers import DjangoTemplates
+from django.http import HttpRequest
 from django.utils.html import conditional_escape
 
 
@@ -24,7 +28,7 @@ class TranscriptInlineRenderer(DjangoTemplates):
     _ERRORS = {"django/forms/errors/list/default.html", "django/forms/errors/list/ul.html"}
 
     @staticmethod
-    def _attrs(attrs) -> str:
+    def _attrs(attrs: Mapping[str, Any]) -> str:
         return "".join(
             f" {conditional_escape(name)}"
             + ("" if value is True else f'="{conditional_escape(_text(value))}"')
@@ -32,11 +36,13 @@ class TranscriptInlineRenderer(DjangoTemplates):
             if value is not False
         )
 
-    def render(self, template_name, context, request=None):
+    def render(
+        self, template_name: str, context: dict[str, Any], request: HttpRequest | None = None
+    ) -> str:
         if template_name in self._ERRORS and not context.get("errors"):
             return ""
-        widget = context.get("widget")
         if template_name in self._INPUTS:
+            widget = context["widget"]
             value = widget["value"]
             shown = "" if value is None else f' value="{conditional_escape(_text(value))}"'
             return (
@@ -45,6 +51,7 @@ class TranscriptInlineRenderer(DjangoTemplates):
                 f"{self._attrs(widget['attrs'])}>"
             )
         if template_name == "django/forms/widgets/textarea.html":
+            widget = context["widget"]
             value = widget["value"]
             return (
                 f'<textarea name="{conditional_escape(widget["name"])}"'
@@ -54,7 +61,7 @@ class TranscriptInlineRenderer(DjangoTemplates):
         return super().render(template_name, context, request)
 
 
-def _text(value) -> str:
+def _text(value: object) -> str:
     # The templates' |stringformat:'s', which keeps a safe string safe.
     return value if isinstance(value, str) else str(value)
 

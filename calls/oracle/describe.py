@@ -1,5 +1,7 @@
 """``describe``: the resource's metadata, generated from the attribute table."""
 
+from typing import Any
+
 from . import links as L
 from .attributes import (
     CALL_ATTRIBUTES,
@@ -16,8 +18,8 @@ _ITEM_TYPES = ["application/json", "application/vnd.oracle.adf.resourceitem+json
 _COLLECTION_TYPES = ["application/json", "application/vnd.oracle.adf.resourcecollection+json"]
 
 
-def _attribute(attribute: Attribute) -> dict:
-    described = {
+def _attribute(attribute: Attribute) -> dict[str, Any]:
+    described: dict[str, Any] = {
         "name": attribute.name,
         "type": _TYPES.get(attribute.type, attribute.type),
         "updatable": attribute.updatable,
@@ -36,8 +38,14 @@ def _attribute(attribute: Attribute) -> dict:
     return described
 
 
-def _resource(title, attributes, key: Attribute, url: str, children: dict | None = None) -> dict:
-    described = {
+def _resource(
+    title: str,
+    attributes: tuple[Attribute, ...],
+    key: Attribute,
+    url: str,
+    children: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    described: dict[str, Any] = {
         "discrColumnType": False,
         "title": title,
         "titlePlural": title,
@@ -82,7 +90,7 @@ def _resource(title, attributes, key: Attribute, url: str, children: dict | None
     return described
 
 
-def describe_resources(root: str) -> dict:
+def describe_resources(root: str) -> dict[str, Any]:
     calls = L.calls_url(root)
     message_template = f"{calls}/{{CallId}}/child/{CHILD_NAME}"
     child = _resource(

@@ -1,14 +1,18 @@
 """Absolute hrefs, the ``{"rel", "href", "name", "kind"}`` links of the ADF dialect, and the
 ETags that carry an item's change indicator."""
 
+from typing import Any
+
+from django.http import HttpRequest
 from django.utils.http import parse_etags, quote_etag
+from rest_framework.request import Request
 
 RESOURCE_VERSION = "11.13.18.05"
 ROOT_PATH = f"/crmRestApi/resources/{RESOURCE_VERSION}"
 CALLS = "phoneCalls"
 
 
-def root_url(request) -> str:
+def root_url(request: HttpRequest | Request) -> str:
     return request.build_absolute_uri(ROOT_PATH)
 
 
@@ -28,8 +32,10 @@ def message_url(root: str, call_id: int, message_id: int) -> str:
     return f"{messages_url(root, call_id)}/{message_id}"
 
 
-def link(rel: str, href: str, name: str, kind: str, properties: dict | None = None) -> dict:
-    entry = {"rel": rel, "href": href, "name": name, "kind": kind}
+def link(
+    rel: str, href: str, name: str, kind: str, properties: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    entry: dict[str, Any] = {"rel": rel, "href": href, "name": name, "kind": kind}
     if properties is not None:
         entry["properties"] = properties
     return entry

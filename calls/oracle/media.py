@@ -1,11 +1,15 @@
 """Media types of the ADF REST dialect: which the API reads, which it answers with."""
 
 import re
+from collections.abc import Iterable, Mapping
+from typing import IO, Any
 
+from django.http import HttpRequest
 from rest_framework.exceptions import ParseError
 from rest_framework.negotiation import BaseContentNegotiation
-from rest_framework.parsers import JSONParser
-from rest_framework.renderers import JSONRenderer
+from rest_framework.parsers import BaseParser, JSONParser
+from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.request import Request
 
 JSON = "application/json"
 ITEM = "application/vnd.oracle.adf.resourceitem+json"
@@ -26,9 +30,9 @@ def has_surrogate(text: str) -> bool:
     return not text.isascii() and _SURROGATE.search(text) is not None
 
 
-def _has_surrogate_key(data) -> bool:
+def _has_surrogate_key(data: object) -> bool:
     """Whether any object key holds a surrogate (iterative: the depth is the client's)."""
-    stack = [data]
+    stack: list[object] = [data]
     while stack:
         value = stack.pop()
         if isinstance(value, dict):
@@ -43,7 +47,13 @@ def _has_surrogate_key(data) -> bool:
 class StrictJSONParser(JSONParser):
     """DRF's JSON parser, refusing (400) bodies nested too deep to parse and surrogate keys."""
 
-    def parse(self, stream, media_type=None, parser_context=None):
+    # Any JSON value: a top-level array parses too, though the stubs say dict.
+    def parse(
+        self,
+        stream: IO[Any],
+        media_type: str | None = None,
+        parser_context: Mapping[str, Any] | None = None,
+    ) -> Any:
         try:
             data = super().parse(stream, media_type, parser_context)
         except RecursionError:
@@ -68,12 +78,12 @@ class BatchJSONParser(StrictJSONParser):
 BODY_PARSERS = [PlainJSONParser, ItemJSONParser]
 
 
-def _accepted(request) -> list[str]:
+def _accepted(request: HttpRequest | Request) -> list[str]:
     accept = request.headers.get("Accept", "")
     return [part.split(";")[0].strip().lower() for part in accept.split(",") if part.strip()]
 
 
-def response_type(request, oracle_type: str) -> str:
+def response_type(request: HttpRequest | Request, oracle_type: str) -> str:
     """The Oracle media type, unless the client accepts plain JSON and not the Oracle type."""
     accepted = _accepted(request)
     if JSON in accepted and oracle_type not in accepted:
@@ -88,12 +98,14 @@ class OracleNegotiation(BaseContentNegotiation):
     the parser for the body (DRF answers 415 when none fits).
     """
 
-    def select_parser(self, request, parsers):
+    def select_parser(self, request: Request, parsers: Iterable[BaseParser]) -> BaseParser | None:
         content_type = request.content_type.split(";")[0].strip().lower()
         for parser in parsers:
             if parser.media_type == content_type:
                 return parser
         return None
 
-    def select_renderer(self, request, renderers, format_suffix=None):
+    def select_renderer(
+        self, request: Request, renderers: Iterable[BaseRenderer], format_suffix: str | None = None
+    ) -> tuple[BaseRenderer, str]:
         return JSONRenderer(), JSON

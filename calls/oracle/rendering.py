@@ -5,8 +5,14 @@ serializer machinery per row, so a page of 500 items with their messages stays c
 """
 
 import base64
-from datetime import UTC
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
 from functools import lru_cache
+from typing import Any, TypeAlias
+
+from django.db.models import Model
+
+from calls.models import PhoneCall, TranscriptMessage
 
 from . import links as L
 from .attributes import (
@@ -15,47 +21,61 @@ from .attributes import (
     CHILD_NAME,
     DATETIME,
     MESSAGE_ATTRIBUTES,
+    Attribute,
 )
 from .shaping import Shape
 from .versions import expands_as_collection, links_in_context
 
 
 @lru_cache(maxsize=4096)
-def _timestamp(value):
+def _timestamp(value: datetime | None) -> str | None:
     # Cached: the messages written by one request share their who-column timestamps.
     if value is None:
         return None
     return value.astimezone(UTC).isoformat(timespec="milliseconds")
 
 
-def _text_as_base64(value):
+def _text_as_base64(value: str | None) -> str | None:
     if value is None:
         return None
     return base64.b64encode(value.encode("utf-8")).decode("ascii")
 
 
+# One rendered attribute: its name, the attname to read, whether from the parent, a converter.
+Step: TypeAlias = tuple[str, str, bool, Callable[[Any], str | None] | None]
+
+
 @lru_cache(maxsize=64)
-def _plan(attributes, fields=None) -> tuple:
+def _plan(
+    attributes: tuple[Attribute, ...], fields: frozenset[str] | None = None
+) -> tuple[Step, ...]:
     """How to read each rendered attribute: ``(name, attname, from_parent, convert)``.
 
     Values are read from the instance's ``__dict__`` (no descriptor calls per column);
     ``call__x`` paths read the parent at hand, sparing the related-object lookup.
     """
-    plan = []
+    plan: list[Step] = []
+    converters: dict[str, Callable[[Any], str | None]] = {
+        DATETIME: _timestamp,
+        BYTES: _text_as_base64,
+    }
     for attribute in attributes:
         if not attribute.inline or (fields is not None and attribute.name not in fields):
             continue
         path = attribute.field.split("__")
-        convert = {DATETIME: _timestamp, BYTES: _text_as_base64}.get(attribute.type)
+        convert = converters.get(attribute.type)
         plan.append((attribute.name, path[-1], len(path) > 1, convert))
     return tuple(plan)
 
 
-def _values(plan, obj, parent) -> dict:
+def _reads_parent(plan: tuple[Step, ...]) -> bool:
+    return any(from_parent for _, _, from_parent, _ in plan)
+
+
+def _values(plan: tuple[Step, ...], obj: Model, parent: Model | None) -> dict[str, Any]:
+    """The plan's values; ``parent`` is needed when it reads the parent (``_reads_parent``)."""
     own = obj.__dict__
-    if parent is None and any(from_parent for _, _, from_parent, _ in plan):
-        parent = obj.call
-    theirs = parent.__dict__ if parent is not None else None
+    theirs = parent.__dict__ if parent is not None else {}
     item = {}
     for name, attname, from_parent, convert in plan:
         value = theirs[attname] if from_parent else own[attname]
@@ -69,7 +89,7 @@ FULL = Shape()
 class Renderer:
     """Renders for one request: its root URL, framework version and shape."""
 
-    def __init__(self, root: str, version: int, shape: Shape = FULL):
+    def __init__(self, root: str, version: int, shape: Shape = FULL) -> None:
         self.root = root
         self.version = version
         self.shape = shape
@@ -78,7 +98,13 @@ class Renderer:
 
     # Items
 
-    def call(self, call, messages=None, *, echo: bool = False) -> dict:
+    def call(
+        self,
+        call: PhoneCall,
+        messages: Iterable[TranscriptMessage] | None = None,
+        *,
+        echo: bool = False,
+    ) -> dict[str, Any]:
         """The call's item; ``messages`` expands the child. ``echo``: the messages a write
         nested, which answer as an array in every version (contract §4, POST)."""
         item = _values(self.call_plan, call, None)
@@ -114,7 +140,9 @@ class Renderer:
             )
         return self._with_links(item, links, str(call.id), call.version)
 
-    def message(self, message, call=None) -> dict:
+    def message(self, message: TranscriptMessage, call: PhoneCall | None = None) -> dict[str, Any]:
+        if call is None and _reads_parent(self.message_plan):
+            call = message.call
         item = _values(self.message_plan, message, call)
         if self.shape.only_data:
             return item
@@ -136,7 +164,9 @@ class Renderer:
             )
         return self._with_links(item, links, str(message.id), message.version)
 
-    def _with_links(self, item: dict, links: list, key: str, version: int) -> dict:
+    def _with_links(
+        self, item: dict[str, Any], links: list[dict[str, Any]], key: str, version: int
+    ) -> dict[str, Any]:
         if self.shape.links is not None:
             links = [entry for entry in links if entry["rel"] in self.shape.links]
         if links_in_context(self.version):
@@ -147,8 +177,18 @@ class Renderer:
 
     # Collections
 
-    def envelope(self, items, url, *, limit, offset, has_more, name, total=None) -> dict:
-        body = {"items": items}
+    def envelope(
+        self,
+        items: list[dict[str, Any]],
+        url: str,
+        *,
+        limit: int,
+        offset: int,
+        has_more: bool,
+        name: str,
+        total: int | None = None,
+    ) -> dict[str, Any]:
+        body: dict[str, Any] = {"items": items}
         if total is not None:
             body["totalResults"] = total
         body.update({"count": len(items), "hasMore": has_more, "limit": limit, "offset": offset})

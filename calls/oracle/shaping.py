@@ -1,6 +1,7 @@
 """The query parameters that shape and page a response: fields, expand, onlyData, links,
 limit, offset, totalResults, orderBy and finder (contract §7). Unknown names → 400."""
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from .attributes import CHILD_NAME, INT64_MAX, INT64_MIN, Attribute
@@ -8,6 +9,9 @@ from .errors import bad_request
 
 DEFAULT_LIMIT = 25
 MAX_LIMIT = 500
+
+# The query parameters: the request's QueryDict, or a batch part's own.
+Params = Mapping[str, str]
 LINK_RELS = {"self", "canonical", "child", "parent", "enclosure"}
 
 
@@ -40,7 +44,7 @@ def _names(raw: str, attributes: dict[str, Attribute], parameter: str) -> list[s
     return names
 
 
-def _flag(params, name: str) -> bool:
+def _flag(params: Params, name: str) -> bool:
     raw = params.get(name)
     if raw is None:
         return False
@@ -50,10 +54,10 @@ def _flag(params, name: str) -> bool:
 
 
 def parse_shape(
-    params, attributes: dict[str, Attribute], child: dict[str, Attribute] | None = None
+    params: Params, attributes: dict[str, Attribute], child: dict[str, Attribute] | None = None
 ) -> Shape:
     only_data = _flag(params, "onlyData")
-    links = None
+    links: frozenset[str] | None = None
     if "links" in params:
         links = frozenset(_split(params["links"]))
         unknown = links - LINK_RELS
@@ -67,7 +71,8 @@ def parse_shape(
                 raise bad_request(f"expand: {name} is not a child of this resource.", name)
             expand = True
 
-    fields = child_fields = None
+    fields: frozenset[str] | None = None
+    child_fields: frozenset[str] | None = None
     if "fields" in params:
         top, *children = params["fields"].split(";")
         names = [n.strip() for n in top.split(",") if n.strip()]
@@ -90,7 +95,7 @@ def _split(raw: str) -> list[str]:
     return [part.strip() for part in raw.split(",") if part.strip()]
 
 
-def _non_negative(params, name: str, default: int) -> int:
+def _non_negative(params: Params, name: str, default: int) -> int:
     raw = params.get(name)
     if raw is None or raw == "":
         return default
@@ -100,7 +105,7 @@ def _non_negative(params, name: str, default: int) -> int:
     return int(raw)
 
 
-def parse_page(params) -> Page:
+def parse_page(params: Params) -> Page:
     limit = _non_negative(params, "limit", DEFAULT_LIMIT)
     offset = _non_negative(params, "offset", 0)
     if offset > INT64_MAX:  # the database cannot bind it
@@ -108,9 +113,9 @@ def parse_page(params) -> Page:
     return Page(min(limit, MAX_LIMIT), offset, _flag(params, "totalResults"))
 
 
-def parse_order(params, attributes: dict[str, Attribute]) -> list[str]:
+def parse_order(params: Params, attributes: dict[str, Attribute]) -> list[str]:
     """``orderBy=CreationDate:desc,CallId`` as ORM ordering, always ending on the key."""
-    ordering = []
+    ordering: list[str] = []
     for clause in _split(params.get("orderBy", "")):
         name, _, direction = clause.partition(":")
         name, direction = name.strip(), direction.strip().lower() or "asc"
@@ -125,7 +130,7 @@ def parse_order(params, attributes: dict[str, Attribute]) -> list[str]:
     return ordering
 
 
-def parse_finder(params, key: Attribute) -> int | None:
+def parse_finder(params: Params, key: Attribute) -> int | None:
     """``finder=PrimaryKey;CallId=123``: the key value, or None without a finder."""
     raw = params.get("finder")
     if raw is None:

@@ -1,11 +1,19 @@
+from typing import TYPE_CHECKING, Any, TypeAlias
+
 from django.urls import re_path
 
 from .enclosures import CallRecordingViewSet, MessageContentViewSet
 from .views import BatchViewSet, DescribeViewSet, PhoneCallViewSet, TranscriptMessageViewSet
 
-COLLECTION = {"get": "list", "post": "create"}
-ITEM = {"get": "retrieve", "patch": "partial_update", "delete": "destroy"}
-ENCLOSURE = {"get": "retrieve", "put": "replace", "delete": "destroy"}
+if TYPE_CHECKING:
+    from rest_framework.decorators import ViewSetAction  # only the stubs define it
+
+# HTTP method → ViewSet action, as ``as_view`` takes them.
+Actions: TypeAlias = "dict[str, str | ViewSetAction[Any]]"
+
+COLLECTION: Actions = {"get": "list", "post": "create"}
+ITEM: Actions = {"get": "retrieve", "patch": "partial_update", "delete": "destroy"}
+ENCLOSURE: Actions = {"get": "retrieve", "put": "replace", "delete": "destroy"}
 
 # Both the release path Oracle's clients use and the "latest" alias.
 VERSION = r"(?:11\.13\.18\.05|latest)"

@@ -5,10 +5,14 @@ format), answers with the Oracle media types, and echoes the contract's response
 """
 
 import json
+from typing import Any
 
-from django.http import HttpResponse
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.utils.cache import add_never_cache_headers
 from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
 from rest_framework.viewsets import ViewSet
 
 from calls.models import PhoneCall, TranscriptMessage
@@ -18,7 +22,13 @@ from .batch import run_batch
 from .describe import describe_resources
 from .errors import bad_request
 from .links import if_none_match_hits, root_url
-from .versions import HEADER, FrameworkVersionError, requested_version
+from .versions import (
+    HEADER,
+    FrameworkVersionError,
+    negotiated_version,
+    remember_version,
+    requested_version,
+)
 
 METHOD_OVERRIDES = {"PATCH", "DELETE", "GET"}
 
@@ -26,28 +36,32 @@ METHOD_OVERRIDES = {"PATCH", "DELETE", "GET"}
 class OracleViewSet(ViewSet):
     parser_classes = media.BODY_PARSERS
     content_negotiation_class = media.OracleNegotiation
-    model = PhoneCall
+    model: type[PhoneCall] | type[TranscriptMessage] = PhoneCall
 
-    def get_queryset(self):
+    def get_queryset(self) -> QuerySet[PhoneCall] | QuerySet[TranscriptMessage]:
         # DjangoModelPermissions reads the model from here.
         return self.model.objects.none()
 
-    def initialize_request(self, request, *args, **kwargs):
+    def initialize_request(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Request:
         override = request.headers.get("X-HTTP-Method-Override", "").upper()
         if request.method == "POST" and override in METHOD_OVERRIDES:
             request.method = override
         return super().initialize_request(request, *args, **kwargs)
 
-    def initial(self, request, *args, **kwargs):
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         try:
-            request.oracle_version = requested_version(request)
+            remember_version(request, requested_version(request))
         except FrameworkVersionError as error:
             raise bad_request(str(error), code="unsupported_version") from None
         super().initial(request, *args, **kwargs)
 
-    def finalize_response(self, request, response, *args, **kwargs):
-        response = super().finalize_response(request, response, *args, **kwargs)
-        version = getattr(request, "oracle_version", None)
+    # The views answer plain HttpResponses: DRF's finalize_response takes (it asserts as much)
+    # and returns any HttpResponseBase, where the stubs say Response.
+    def finalize_response(  # type: ignore[override]
+        self, request: Request, response: HttpResponseBase, *args: Any, **kwargs: Any
+    ) -> HttpResponseBase:
+        response = super().finalize_response(request, response, *args, **kwargs)  # type: ignore[arg-type]
+        version = negotiated_version(request)
         if version is not None:
             response[HEADER] = str(version)
         context = request.headers.get("Metadata-Context")
@@ -60,7 +74,10 @@ class OracleViewSet(ViewSet):
 
     @property
     def context(self) -> operations.Context:
-        return operations.Context(self.request, self.request.oracle_version, root_url(self.request))
+        version = negotiated_version(self.request)
+        if version is None:  # only handlers read the context, and initial() ran before them
+            raise AttributeError("the framework version is not negotiated yet")
+        return operations.Context(self.request, version, root_url(self.request))
 
     def respond(self, outcome: operations.Outcome) -> HttpResponse:
         if outcome.body is None:
@@ -92,7 +109,7 @@ class OracleViewSet(ViewSet):
         return self.respond(outcome)
 
     @property
-    def if_match(self):
+    def if_match(self) -> str | None:
         return self.request.headers.get("If-Match")
 
     def upsert_mode(self) -> bool:
@@ -107,23 +124,23 @@ class OracleViewSet(ViewSet):
 class PhoneCallViewSet(OracleViewSet):
     """``/phoneCalls`` and ``/phoneCalls/{CallId}``."""
 
-    def list(self, request):
+    def list(self, request: Request) -> HttpResponse:
         return self.respond(operations.list_calls(self.context))
 
-    def create(self, request):
+    def create(self, request: Request) -> HttpResponse:
         return self.respond(
             operations.create_call(self.context, request.data, upsert=self.upsert_mode())
         )
 
-    def retrieve(self, request, call_id):
+    def retrieve(self, request: Request, call_id: str) -> HttpResponse:
         return self.conditional_get(operations.get_call(self.context, call_id))
 
-    def partial_update(self, request, call_id):
+    def partial_update(self, request: Request, call_id: str) -> HttpResponse:
         return self.respond(
             operations.update_call(self.context, call_id, request.data, if_match=self.if_match)
         )
 
-    def destroy(self, request, call_id):
+    def destroy(self, request: Request, call_id: str) -> HttpResponse:
         return self.respond(operations.delete_call(self.context, call_id, if_match=self.if_match))
 
 
@@ -132,23 +149,23 @@ class TranscriptMessageViewSet(OracleViewSet):
 
     model = TranscriptMessage
 
-    def list(self, request, call_id):
+    def list(self, request: Request, call_id: str) -> HttpResponse:
         return self.respond(operations.list_messages(self.context, call_id))
 
-    def create(self, request, call_id):
+    def create(self, request: Request, call_id: str) -> HttpResponse:
         return self.respond(operations.create_message(self.context, call_id, request.data))
 
-    def retrieve(self, request, call_id, message_id):
+    def retrieve(self, request: Request, call_id: str, message_id: str) -> HttpResponse:
         return self.conditional_get(operations.get_message(self.context, call_id, message_id))
 
-    def partial_update(self, request, call_id, message_id):
+    def partial_update(self, request: Request, call_id: str, message_id: str) -> HttpResponse:
         return self.respond(
             operations.update_message(
                 self.context, call_id, message_id, request.data, if_match=self.if_match
             )
         )
 
-    def destroy(self, request, call_id, message_id):
+    def destroy(self, request: Request, call_id: str, message_id: str) -> HttpResponse:
         return self.respond(
             operations.delete_message(self.context, call_id, message_id, if_match=self.if_match)
         )
@@ -157,7 +174,7 @@ class TranscriptMessageViewSet(OracleViewSet):
 class DescribeViewSet(OracleViewSet):
     """``/describe`` (the catalog) and ``/phoneCalls/describe``."""
 
-    def retrieve(self, request):
+    def retrieve(self, request: Request) -> HttpResponse:
         body = describe_resources(root_url(request))
         return HttpResponse(
             json.dumps(body, ensure_ascii=False),
@@ -173,7 +190,7 @@ class BatchViewSet(OracleViewSet):
     # (batch.PERMISSIONS), so a reader's batch of gets is allowed here.
     permission_classes = [IsAuthenticated]
 
-    def create(self, request):
+    def create(self, request: Request) -> HttpResponse:
         status, body = run_batch(self.context, request.data)
         return HttpResponse(
             json.dumps(body, ensure_ascii=False, separators=(",", ":")),

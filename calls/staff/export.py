@@ -7,7 +7,7 @@ the same for ten calls or a million. ``manage.py export_calls --format csv`` wri
 same columns.
 """
 
-from django.http import StreamingHttpResponse
+from django.http import HttpRequest, StreamingHttpResponse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
@@ -21,7 +21,7 @@ CHUNK_SIZE = 2_000
 
 @require_GET
 @staff_required
-def call_list_csv(request):
+def call_list_csv(request: HttpRequest) -> StreamingHttpResponse:
     filterset = PhoneCallFilterSet(request.GET, queryset=PhoneCall.objects.all())
     calls = filterset.qs.iterator(chunk_size=CHUNK_SIZE)
     response = StreamingHttpResponse(

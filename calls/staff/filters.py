@@ -1,10 +1,11 @@
 """The staff list's filters: django-filter over PhoneCall, with the search and the order."""
 
 import datetime
+from typing import Any
 
 import django_filters
 from django import forms
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from ..models import PhoneCall
 from .selectors import SEARCH_MAX_LENGTH, has_internal_messages, phone_call_search
@@ -85,31 +86,43 @@ class PhoneCallFilterSet(django_filters.FilterSet):
         value = self.form.cleaned_data.get("sort") if self.form.is_valid() else None
         return value if value in SORTS else DEFAULT_SORT
 
-    def filter_queryset(self, queryset):
+    def filter_queryset(self, queryset: QuerySet[PhoneCall]) -> QuerySet[PhoneCall]:
         queryset = super().filter_queryset(queryset)
         if not self.form.cleaned_data.get("deleted"):
             queryset = queryset.filter(deleted_flag=False)
         return queryset.order_by(*SORTS[self.sort_key])
 
-    def filter_search(self, queryset, name, value):
+    def filter_search(
+        self, queryset: QuerySet[PhoneCall], name: str, value: str
+    ) -> QuerySet[PhoneCall]:
         return phone_call_search(queryset, value)
 
-    def filter_date_from(self, queryset, name, value: datetime.date):
+    def filter_date_from(
+        self, queryset: QuerySet[PhoneCall], name: str, value: datetime.date
+    ) -> QuerySet[PhoneCall]:
         return queryset.filter(creation_date__gte=day_start(value))
 
-    def filter_date_to(self, queryset, name, value: datetime.date):
+    def filter_date_to(
+        self, queryset: QuerySet[PhoneCall], name: str, value: datetime.date
+    ) -> QuerySet[PhoneCall]:
         if value == datetime.date.max:  # inclusive, and no day follows it: no upper bound
             return queryset
         return queryset.filter(creation_date__lt=day_start(value + datetime.timedelta(days=1)))
 
-    def filter_flag(self, queryset, name, value):
+    def filter_flag(
+        self, queryset: QuerySet[PhoneCall], name: str, value: bool | None
+    ) -> QuerySet[PhoneCall]:
         if value is None:
             return queryset
         condition = self._FLAGS[name]()
         return queryset.filter(condition) if value else queryset.exclude(condition)
 
-    def filter_deleted(self, queryset, name, value):
+    def filter_deleted(
+        self, queryset: QuerySet[PhoneCall], name: str, value: str
+    ) -> QuerySet[PhoneCall]:
         return queryset.filter(deleted_flag=True) if value == "only" else queryset
 
-    def filter_nothing(self, queryset, name, value):
+    def filter_nothing(
+        self, queryset: QuerySet[PhoneCall], name: str, value: Any
+    ) -> QuerySet[PhoneCall]:
         return queryset  # applied in filter_queryset, after every filter

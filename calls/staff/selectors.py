@@ -101,8 +101,10 @@ def message_count() -> Coalesce:
 COUNT_CAP = 10_000
 
 
-class CappedPaginator(Paginator):
+class CappedPaginator(Paginator):  # Paginator[...] is not subscriptable at runtime
     """A paginator whose count stops at ``COUNT_CAP`` (then ``capped`` is true)."""
+
+    object_list: QuerySet[PhoneCall]  # a query to count, not any sequence
 
     @cached_property
     def _counted(self) -> int:
@@ -119,8 +121,8 @@ class CappedPaginator(Paginator):
 
 
 def phone_call_page(
-    filtered: QuerySet[PhoneCall], page_number, *, per_page: int = PAGE_SIZE
-) -> tuple[Page, list[PhoneCall]]:
+    filtered: QuerySet[PhoneCall], page_number: str | None, *, per_page: int = PAGE_SIZE
+) -> tuple[Page[PhoneCall], list[PhoneCall]]:
     """The requested page (clamped to the existing ones) and its rows, in order.
 
     Two queries: the (capped) count of the filtered calls, then the page rows joined to the
@@ -130,8 +132,11 @@ def phone_call_page(
     page = paginator.get_page(page_number)
     if not paginator.count:
         return page, []
-    rows = list(
-        PhoneCall.objects.filter(id__in=page.object_list.values("id"))
+    ids = page.object_list  # the page's slice of the query of ids
+    if not isinstance(ids, QuerySet):
+        raise TypeError("a page of a QuerySet is a QuerySet")
+    rows: list[PhoneCall] = list(
+        PhoneCall.objects.filter(id__in=ids.values("id"))
         .annotate(message_count=message_count())
         .order_by(*filtered.query.order_by)
     )

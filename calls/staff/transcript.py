@@ -47,7 +47,7 @@ def role_class(role: str | None) -> str:
 class _Clock:
     """``<time>`` markup for message times; offsets are formatted once per distinct offset."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.zone = display_zone()
         self.offsets: dict[datetime.timedelta | None, str] = {}
 

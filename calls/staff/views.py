@@ -4,10 +4,13 @@ Thin views: the filter set and ``calls.selectors`` do the reading, templates the
 Every page needs a login and the ``calls.view_phonecall`` permission (403 without it).
 """
 
+from collections.abc import Callable
 from functools import wraps
+from typing import ParamSpec
 
 from django.contrib.auth.decorators import login_required, permission_required
-from django.http import Http404, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
@@ -23,6 +26,8 @@ from .text import transcript_filename, transcript_lines
 
 VIEW_PERMISSION = "calls.view_phonecall"
 
+_P = ParamSpec("_P")
+
 # Column → (ascending key, descending key, the direction a first click sorts in).
 SORTABLE = {
     "time": ("time", "-time", "-time"),
@@ -31,7 +36,7 @@ SORTABLE = {
 }
 
 
-def staff_required(view):
+def staff_required(view: Callable[_P, HttpResponseBase]) -> Callable[_P, HttpResponseBase]:
     """Anonymous users go to the login page; signed-in users without the permission get 403.
 
     Every answer is ``Cache-Control: no-store``: the pages show customers' numbers and words,
@@ -42,7 +47,7 @@ def staff_required(view):
 
 
 def _sort_headers(current: str) -> dict[str, dict[str, str | None]]:
-    headers = {}
+    headers: dict[str, dict[str, str | None]] = {}
     for column, (ascending, descending, first) in SORTABLE.items():
         if current == ascending:
             state, next_key = "ascending", descending
@@ -56,7 +61,7 @@ def _sort_headers(current: str) -> dict[str, dict[str, str | None]]:
 
 @require_GET
 @staff_required
-def call_list(request):
+def call_list(request: HttpRequest) -> HttpResponse:
     filterset = PhoneCallFilterSet(request.GET, queryset=PhoneCall.objects.all())
     filtered = filterset.qs
     page, rows = selectors.phone_call_page(filtered, request.GET.get("page"))
@@ -73,7 +78,7 @@ def call_list(request):
 
 @require_GET
 @staff_required
-def call_detail(request, call_id: int):
+def call_detail(request: HttpRequest, call_id: int) -> HttpResponse:
     call = selectors.phone_call_get(call_id)
     rows = list(selectors.transcript_rows(call, transcript.FIELDS))
     visibility = transcript.FIELDS.index("visibility_cd")
@@ -95,7 +100,7 @@ def call_detail(request, call_id: int):
 
 @require_http_methods(["GET", "HEAD"])
 @staff_required
-def call_recording(request, call_id: int):
+def call_recording(request: HttpRequest, call_id: int) -> HttpResponse:
     call = selectors.phone_call_get(call_id)
     if not call.recording:
         raise Http404("This call has no stored recording.")
@@ -110,7 +115,7 @@ def call_recording(request, call_id: int):
 
 @require_GET
 @staff_required
-def transcript_download(request, call_id: int):
+def transcript_download(request: HttpRequest, call_id: int) -> StreamingHttpResponse:
     call = selectors.phone_call_get(call_id)
     access_record(request=request, call=call, kind="transcript_download", channel="ui")
     lines = transcript_lines(call, selectors.transcript_messages(call).iterator(chunk_size=1000))

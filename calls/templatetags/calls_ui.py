@@ -1,9 +1,14 @@
 """Template helpers of the staff pages: display times and safe outbound links."""
 
+import datetime
+from typing import Any
+
 from django import template
 from django.conf import settings
 from django.utils.html import format_html
+from django.utils.safestring import SafeString
 
+from calls.models import PhoneCall
 from calls.staff.external_links import web_url
 from calls.staff.times import format_display, to_display
 
@@ -11,7 +16,7 @@ register = template.Library()
 
 
 @register.filter
-def display_time(value):
+def display_time(value: datetime.datetime | None) -> SafeString | str:
     """A ``<time>`` element in the viewer's zone with the offset (escaped by format_html)."""
     if value is None:
         return ""
@@ -21,12 +26,12 @@ def display_time(value):
 
 
 @register.filter
-def display_time_text(value):
+def display_time_text(value: datetime.datetime | None) -> str:
     return format_display(value)
 
 
 @register.simple_tag
-def outbound_link(url, label=""):
+def outbound_link(url: str | None, label: str = "") -> SafeString | str:
     """A link that leaves Callbook, only for http(s) URLs; anything else is shown as text."""
     safe = web_url(url)
     if safe is None:
@@ -39,7 +44,8 @@ def outbound_link(url, label=""):
 
 
 @register.filter
-def thousands(value):
+def thousands(value: Any) -> Any:
+    """``12345`` as ``12,345``; whatever the template passes that is no integer, unchanged."""
     try:
         return f"{int(value):,}"
     except (TypeError, ValueError):
@@ -47,11 +53,11 @@ def thousands(value):
 
 
 @register.filter
-def playable_recording(call):
+def playable_recording(call: PhoneCall) -> bool:
     """A stored recording, or an external one at an http(s) address."""
     return bool(call.recording) or web_url(call.recording_url) is not None
 
 
 @register.simple_tag
-def display_zone_name():
+def display_zone_name() -> str:
     return settings.CALLBOOK_DISPLAY_TIME_ZONE

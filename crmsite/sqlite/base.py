@@ -13,8 +13,10 @@ from django.utils.functional import cached_property
 
 
 class DatabaseFeatures(features.DatabaseFeatures):
+    # Django 5.2 declares a plain class attribute here; a cached_property overrides it at run
+    # time (and is writeable), but mypy takes it for a read-only property.
     @cached_property
-    def max_query_params(self):
+    def max_query_params(self) -> int:  # type: ignore[override]
         self.connection.ensure_connection()
         return self.connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
 

@@ -1,6 +1,7 @@
 """Create the first superuser, ``admin``, with a random password printed once."""
 
 import secrets
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
@@ -12,7 +13,7 @@ class Command(BaseCommand):
         "print it; otherwise do nothing."
     )
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         User = get_user_model()
         if User.objects.exists():
             self.stdout.write("Users exist already; no admin user created.")

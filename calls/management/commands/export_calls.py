@@ -11,16 +11,18 @@ chunk's messages come with one prefetch query.
 """
 
 import sys
+from argparse import ArgumentParser
+from typing import Any
 
 from django.core.management.base import BaseCommand
-from django.db.models import Prefetch
+from django.db.models import Prefetch, QuerySet
 from tqdm import tqdm
 
 from calls.exports import csv_lines, jsonl_lines
 from calls.models import PhoneCall, TranscriptMessage
 
 
-def export_queryset(*, messages: bool):
+def export_queryset(*, messages: bool) -> QuerySet[PhoneCall]:
     calls = PhoneCall.objects.order_by("id")
     if messages:
         calls = calls.prefetch_related(
@@ -32,13 +34,21 @@ def export_queryset(*, messages: bool):
 class Command(BaseCommand):
     help = "Export every call as JSON Lines (API items with their messages) or CSV."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("--format", choices=["jsonl", "csv"], default="jsonl")
         parser.add_argument("--output", "-o", default="-", help="a file, or - for stdout")
         parser.add_argument("--chunk-size", type=int, default=500)
         parser.add_argument("--no-progress", action="store_true")
 
-    def handle(self, *args, format, output, chunk_size, no_progress, **options):
+    def handle(
+        self,
+        *args: Any,
+        format: str,
+        output: str,
+        chunk_size: int,
+        no_progress: bool,
+        **options: Any,
+    ) -> None:
         calls = export_queryset(messages=format == "jsonl")
         total = PhoneCall.objects.count()
         rows = calls.iterator(chunk_size=chunk_size)

@@ -17,6 +17,8 @@ reported with their line number and reason (and written to ``--rejects`` as JSON
 
 import json
 import sys
+from argparse import ArgumentParser
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
@@ -41,7 +43,7 @@ class Rejected(Exception):
     pass
 
 
-def importable(item) -> dict:
+def importable(item: object) -> dict[str, Any]:
     """The item without the attributes the API computes; the messages as a list."""
     if not isinstance(item, dict):
         raise Rejected("the line is not a JSON object")
@@ -59,10 +61,10 @@ def importable(item) -> dict:
     return data
 
 
-def describe(detail, prefix: str = "") -> list[str]:
+def describe(detail: object, prefix: str = "") -> list[str]:
     """A DRF error detail as ``Attribute: message`` strings."""
     if isinstance(detail, dict):
-        out = []
+        out: list[str] = []
         for key, value in detail.items():
             if isinstance(key, int):  # a nested list's errors by index
                 name = f"{prefix}[{key}]"
@@ -81,7 +83,7 @@ def describe(detail, prefix: str = "") -> list[str]:
     return [f"{prefix}: {detail}" if prefix else str(detail)]
 
 
-def import_line(item, actor: services.Actor) -> bool:
+def import_line(item: object, actor: services.Actor) -> bool:
     """Validate and upsert one item; returns whether a call was created."""
     serializer = CallSerializer(data=importable(item), upsert=True)
     if not serializer.is_valid():
@@ -106,21 +108,30 @@ def import_line(item, actor: services.Actor) -> bool:
 class Command(BaseCommand):
     help = "Upsert calls from JSON Lines of Oracle-shaped items (the export_calls format)."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("path", help="a JSON Lines file, or - for stdin")
         parser.add_argument("--batch-size", type=int, default=200, help="lines per transaction")
         parser.add_argument("--user", default="import", help="the who-columns' username")
         parser.add_argument("--rejects", help="also write rejected lines here (JSON Lines)")
         parser.add_argument("--no-progress", action="store_true")
 
-    def handle(self, *args, path, batch_size, user, rejects, no_progress, **options):
+    def handle(
+        self,
+        *args: Any,
+        path: str,
+        batch_size: int,
+        user: str,
+        rejects: str | None,
+        no_progress: bool,
+        **options: Any,
+    ) -> None:
         actor = services.Actor(username=user[:64], login=None)
         source = sys.stdin if path == "-" else open(path, encoding="utf-8")  # noqa: SIM115
         counts = {"created": 0, "updated": 0, "rejected": 0}
-        rejected = []
+        rejected: list[tuple[int, str]] = []
         try:
             lines = tqdm(source, unit="line", disable=no_progress or path == "-", file=sys.stderr)
-            batch = []
+            batch: list[tuple[int, str]] = []
             for number, line in enumerate(lines, start=1):
                 if line.strip():
                     batch.append((number, line))
@@ -145,7 +156,13 @@ class Command(BaseCommand):
         if counts["rejected"] and not (counts["created"] or counts["updated"]):
             raise CommandError("every line was rejected")
 
-    def _write(self, batch, actor, counts, rejected) -> None:
+    def _write(
+        self,
+        batch: list[tuple[int, str]],
+        actor: services.Actor,
+        counts: dict[str, int],
+        rejected: list[tuple[int, str]],
+    ) -> None:
         with transaction.atomic():
             for number, line in batch:
                 try:

@@ -13,7 +13,8 @@ import random
 import uuid
 import wave
 from array import array
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
@@ -302,7 +303,7 @@ def demo_call_number(index: int) -> str:
     return f"DEMO-{index:04d}"
 
 
-def demo_call(index: int) -> dict:
+def demo_call(index: int) -> dict[str, Any]:
     """The values, messages, recording and age of demo call ``index`` (1-based); stable."""
     rng = random.Random(f"callbook-demo-{index}")
     left_message, script = SCENARIOS[(index - 1) % len(SCENARIOS)]
@@ -317,7 +318,7 @@ def demo_call(index: int) -> dict:
         "BOT": BOT,
         "CUSTOMER": (customer, customer_id),
     }
-    messages = []
+    messages: list[dict[str, Any]] = []
     for role, internal, text in script:
         name, party_id = people[role]
         messages.append(
@@ -362,7 +363,7 @@ def demo_call(index: int) -> dict:
 class Command(BaseCommand):
     help = "Create the demo calls (DEMO-0001 …) with transcripts and WAV recordings, once."
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         numbers = [demo_call_number(i) for i in range(1, DEMO_COUNT + 1)]
         existing = set(
             PhoneCall.objects.filter(call_number__in=numbers).values_list("call_number", flat=True)
@@ -395,7 +396,7 @@ class Command(BaseCommand):
         )
 
     @staticmethod
-    def _backdate(written: Written, started) -> None:
+    def _backdate(written: Written, started: datetime) -> None:
         # Demo history: the services stamp "now"; the per-day views need a spread of days.
         with transaction.atomic():
             ended = started + timedelta(minutes=4)

@@ -7,6 +7,7 @@ and the YAML served with ``?format=yaml``.
 
 import functools
 import json
+from typing import Any, Protocol, runtime_checkable
 
 import yaml
 
@@ -35,23 +36,33 @@ PATHS = {
 }
 
 
+@runtime_checkable
+class _ViewSetView(Protocol):
+    """The function ``ViewSet.as_view(actions)`` returns: DRF hangs the actions on it."""
+
+    actions: dict[str, str]
+
+
 @functools.cache
-def openapi_document() -> dict:
+def openapi_document() -> dict[str, Any]:
     """The whole document, built once per process."""
     from ..urls import urlpatterns  # urls imports the views; the views never import this
 
-    paths = {}
+    paths: dict[str, Any] = {}
     for pattern in urlpatterns:
-        template, tag = PATHS[pattern.name]
+        name, callback = pattern.name, pattern.callback
+        if name is None or not isinstance(callback, _ViewSetView):
+            raise ValueError(f"route {pattern.pattern}: not a named ViewSet route")
+        template, tag = PATHS[name]
         # DRF adds HEAD to a GET route's actions on its first request; HEAD is implied.
-        methods = set(pattern.callback.actions) - {"head"}
-        operations = route_operations(pattern.name)
+        methods = set(callback.actions) - {"head"}
+        operations = route_operations(name)
         documented = {m for m in operations if m in methods or m == "post" and "patch" in methods}
         if methods - documented:
-            raise ValueError(f"route {pattern.name}: {sorted(methods - documented)} undocumented")
+            raise ValueError(f"route {name}: {sorted(methods - documented)} undocumented")
         paths[template] = {
             method: {
-                "operationId": f"{pattern.name}-{method}",
+                "operationId": f"{name}-{method}",
                 "tags": [tag],
                 **operations[method],
                 "parameters": [

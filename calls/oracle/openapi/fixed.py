@@ -4,12 +4,14 @@ Hand-written because their shape is the framework's, not the resource's; the val
 can change (link rels, batch operations) still come from the modules that serve them.
 """
 
+from typing import Any
+
 from ..batch import OPERATIONS as BATCH_OPERATIONS
 from ..shaping import LINK_RELS
 from .refs import schema
 
 
-def fixed_schemas() -> dict:
+def fixed_schemas() -> dict[str, Any]:
     """The framework's own shapes, by component name."""
     any_value = {"description": "Echoed as the part sent it."}
     return {

@@ -1,5 +1,8 @@
 """The operations of each route: parameters, request bodies and responses per method."""
 
+from collections.abc import Iterable
+from typing import Any
+
 from .. import media
 from .parameters import header
 from .refs import ITEM_TYPES, content, parameter_refs, ref, schema
@@ -9,11 +12,11 @@ SHAPE = ["fields", "onlyData", "links"]
 PAGE = ["limit", "offset", "q", "orderBy", "totalResults", "finder"]
 
 
-def _body(name: str, types=ITEM_TYPES) -> dict:
+def _body(name: str, types: Iterable[str] = ITEM_TYPES) -> dict[str, Any]:
     return {"required": True, "content": content(types, schema(name))}
 
 
-def _resource_operations(call: bool, item: bool) -> dict:
+def _resource_operations(call: bool, item: bool) -> dict[str, Any]:
     """GET/POST of a collection or GET/PATCH/DELETE of an item, of calls or messages."""
     name = "PhoneCall" if call else "TranscriptMessage"
     what = "phone call" if call else "transcript message"
@@ -63,7 +66,7 @@ def _resource_operations(call: bool, item: bool) -> dict:
                 },
             },
         }
-    update = {
+    update: dict[str, Any] = {
         "parameters": parameter_refs(*ids, "IfMatch"),
         "requestBody": _body(f"{name}Update"),
         "responses": {
@@ -107,7 +110,7 @@ def _resource_operations(call: bool, item: bool) -> dict:
     }
 
 
-def _enclosure_operations(name: str, ids: list[str]) -> dict:
+def _enclosure_operations(name: str, ids: list[str]) -> dict[str, Any]:
     octets = {"type": "string", "format": "binary"}
     ranged = {"Accept-Ranges": {"schema": {"type": "string", "enum": ["bytes"]}}}
     return {
@@ -155,7 +158,7 @@ def _enclosure_operations(name: str, ids: list[str]) -> dict:
     }
 
 
-def route_operations(route: str) -> dict:
+def route_operations(route: str) -> dict[str, Any]:
     """The operations of a named route of ``urls.py``, by HTTP method."""
     describe = {
         "get": {

@@ -1,12 +1,14 @@
 """The reusable parameters (path ids, query options, request headers) and response headers."""
 
+from typing import Any
+
 from ..attributes import CHILD_NAME, INT64_MAX, INT64_MIN
 from ..shaping import DEFAULT_LIMIT, LINK_RELS, MAX_LIMIT
 from ..versions import HEADER as VERSION_HEADER
 from ..versions import SUPPORTED
 
 
-def _query(name: str, body: dict, description: str) -> dict:
+def _query(name: str, body: dict[str, Any], description: str) -> dict[str, Any]:
     return {
         "name": name,
         "in": "query",
@@ -16,7 +18,9 @@ def _query(name: str, body: dict, description: str) -> dict:
     }
 
 
-def header(name: str, body: dict, description: str, *, required: bool = False) -> dict:
+def header(
+    name: str, body: dict[str, Any], description: str, *, required: bool = False
+) -> dict[str, Any]:
     return {
         "name": name,
         "in": "header",
@@ -26,7 +30,7 @@ def header(name: str, body: dict, description: str, *, required: bool = False) -
     }
 
 
-def parameters() -> dict:
+def parameters() -> dict[str, Any]:
     int64 = {"type": "integer", "format": "int64", "minimum": INT64_MIN, "maximum": INT64_MAX}
     flag = {"type": "boolean"}
     return {
@@ -100,7 +104,7 @@ def parameters() -> dict:
     }
 
 
-def response_headers() -> dict:
+def response_headers() -> dict[str, Any]:
     return {
         "RestFrameworkVersion": {
             "description": "The framework version in effect.",

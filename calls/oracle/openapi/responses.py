@@ -1,5 +1,8 @@
 """The responses: each error status with its body per framework version, and success ones."""
 
+from collections.abc import Iterable
+from typing import Any
+
 from .. import media
 from ..versions import HEADER as VERSION_HEADER
 from .refs import ERROR_TYPES, content, ref, schema
@@ -17,7 +20,7 @@ ERRORS = {
 }
 
 
-def error_responses() -> dict:
+def error_responses() -> dict[str, Any]:
     """One response per error status, by component name (``BadRequest``…)."""
     error_content = {
         "text/plain": {"schema": {"type": "string"}},
@@ -52,7 +55,14 @@ def error_responses() -> dict:
     return responses
 
 
-def ok(description: str, types, body: dict | None, *, etag=False, location=False) -> dict:
+def ok(
+    description: str,
+    types: Iterable[str],
+    body: dict[str, Any] | None,
+    *,
+    etag: bool = False,
+    location: bool = False,
+) -> dict[str, Any]:
     headers = {
         VERSION_HEADER: ref("headers", "RestFrameworkVersion"),
         "Metadata-Context": ref("headers", "MetadataContext"),
@@ -75,5 +85,5 @@ def ok(description: str, types, body: dict | None, *, etag=False, location=False
     return response
 
 
-def errors(*statuses) -> dict:
+def errors(*statuses: int) -> dict[str, Any]:
     return {str(s): ref("responses", ERRORS[s][0]) for s in (400, 401, 403, 429, *statuses)}

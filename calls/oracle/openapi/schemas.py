@@ -5,6 +5,10 @@ updatable, read-only) and the model (nullability), so these schemas follow the c
 serializers enforce.
 """
 
+from typing import Any
+
+from django.db.models import Field, Model
+
 from calls.models import PhoneCall, TranscriptMessage
 
 from ..attributes import (
@@ -24,21 +28,28 @@ from ..serializers import IGNORED_KEYS, PUBLIC_IDS
 from .refs import schema
 
 
-def _model_field(model, path: str):
+def _model_field(model: type[Model], path: str) -> "Field[Any, Any]":
     *hops, last = path.split("__")
     for hop in hops:
-        model = model._meta.get_field(hop).related_model
-    return model._meta.get_field(last)
+        related = model._meta.get_field(hop).related_model
+        if not isinstance(related, type):
+            raise ValueError(f"{path}: {hop} is no relation to a model")
+        model = related
+    field = model._meta.get_field(last)
+    if not isinstance(field, Field):
+        raise ValueError(f"{path} is no concrete field")
+    return field
 
 
-def _property(attribute: Attribute, *, nullable: bool, read_only: bool = False) -> dict:
-    prop = {
+def _property(attribute: Attribute, *, nullable: bool, read_only: bool = False) -> dict[str, Any]:
+    by_type: dict[str, dict[str, Any]] = {
         STRING: {"type": "string"},
         INTEGER: {"type": "integer", "format": "int64", "minimum": INT64_MIN, "maximum": INT64_MAX},
         BOOLEAN: {"type": "boolean"},
         DATETIME: {"type": "string", "format": "date-time"},
         BYTES: {"type": "string", "format": "byte"},
-    }[attribute.type]
+    }
+    prop = by_type[attribute.type]
     prop["title"] = attribute.title
     if attribute.type == STRING and attribute.max_length:
         prop["maxLength"] = attribute.max_length
@@ -49,7 +60,9 @@ def _property(attribute: Attribute, *, nullable: bool, read_only: bool = False) 
     return prop
 
 
-def _item(attributes, model, child: str | None, *, full: bool) -> dict:
+def _item(
+    attributes: tuple[Attribute, ...], model: type[Model], child: str | None, *, full: bool
+) -> dict[str, Any]:
     """An item as answered: every inline attribute, ``links`` or (v6+) ``@context``."""
     inline = [a for a in attributes if a.inline]
     properties = {
@@ -80,7 +93,14 @@ def _item(attributes, model, child: str | None, *, full: bool) -> dict:
     return item
 
 
-def _request(attributes, *, update: bool, extra=None, child=None, required=True) -> dict:
+def _request(
+    attributes: tuple[Attribute, ...],
+    *,
+    update: bool,
+    extra: dict[str, Any] | None = None,
+    child: str | None = None,
+    required: bool = True,
+) -> dict[str, Any]:
     """A request body: what the serializer takes (``serializers.field_for``)."""
     properties, mandatory = {}, []
     for a in attributes:
@@ -106,7 +126,7 @@ def _request(attributes, *, update: bool, extra=None, child=None, required=True)
     return body
 
 
-def _collection(item: str) -> dict:
+def _collection(item: str) -> dict[str, Any]:
     return {
         "type": "object",
         "required": ["items", "count", "hasMore", "limit", "offset", "links"],
@@ -127,7 +147,7 @@ def _collection(item: str) -> dict:
     }
 
 
-def attribute_schemas() -> dict:
+def attribute_schemas() -> dict[str, Any]:
     """Items, shaped items, request bodies and collections of calls and messages."""
     key = {"type": "integer", "format": "int64", "minimum": INT64_MIN, "maximum": INT64_MAX}
     message_id = {

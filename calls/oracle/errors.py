@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from http import HTTPStatus
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpResponse
 from rest_framework import exceptions
 
@@ -45,6 +46,14 @@ def bad_request(detail: str, path: str | None = None, code: str = "invalid") -> 
 
 def not_found(what: str = "The requested resource was not found.") -> OracleError:
     return OracleError(404, [Problem(what, "not_found")])
+
+
+def request_too_large() -> OracleError:
+    # CALLBOOK_MAX_REQUEST_BYTES is DATA_UPLOAD_MAX_MEMORY_SIZE (crmsite/settings.py).
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    return OracleError(
+        413, [Problem(f"The request body is larger than {limit} bytes.", "request_too_large")]
+    )
 
 
 def _flatten(detail, path: str = "") -> list[Problem]:
@@ -113,6 +122,8 @@ def as_oracle_error(exc: Exception) -> OracleError:
         return _from_drf(exc)
     if isinstance(exc, Http404):
         return not_found()
+    if isinstance(exc, RequestDataTooBig):  # Django's own read of a body (request.body)
+        return request_too_large()
     logger.error("Unhandled error in the REST API", exc_info=exc)
     return OracleError(500, [Problem("The server could not complete the request.", "error")])
 

@@ -15,6 +15,8 @@ from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpResponse
 from rest_framework import exceptions
 
+from calls.timeouts import RETRY_AFTER_SECONDS, is_statement_timeout
+
 from . import media
 from .versions import default_version, errors_as_json
 
@@ -122,6 +124,13 @@ def as_oracle_error(exc: Exception) -> OracleError:
         return _from_drf(exc)
     if isinstance(exc, Http404):
         return not_found()
+    if is_statement_timeout(exc):
+        logger.warning("Statement timeout in the REST API")
+        return OracleError(
+            503,
+            [Problem("The database took too long to answer; try again later.", "timeout")],
+            {"Retry-After": str(RETRY_AFTER_SECONDS)},
+        )
     if isinstance(exc, RequestDataTooBig):  # Django's own read of a body (request.body)
         return request_too_large()
     logger.error("Unhandled error in the REST API", exc_info=exc)

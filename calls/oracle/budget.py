@@ -25,7 +25,8 @@ class RenderBudget:
     expanded_messages: int = field(default_factory=lambda: BATCH_MAX_EXPANDED_MESSAGES)
 
     def spend(self, *, items: int, expanded_messages: int = 0) -> None:
-        if items > self.items:
+        # items=0 is a check before any query: a part after the budget is spent fetches nothing.
+        if items > self.items or (items == 0 and self.items == 0):
             raise bad_request(
                 f"The GET parts of one batch render at most {BATCH_MAX_ITEMS} items "
                 "in all; split the batch or lower limit.",

@@ -100,6 +100,7 @@ def _page(queryset, page):
 
 
 def list_calls(ctx: Context) -> Outcome:
+    ctx.spend(items=0)
     shape = parse_shape(ctx.params, CALL_BY_NAME, MESSAGE_BY_NAME)
     page = parse_page(ctx.params)
     queryset = _filtered(
@@ -151,6 +152,7 @@ def _render_call(ctx: Context, call: PhoneCall, shape=None, messages=None, echo=
 
 
 def get_call(ctx: Context, call_id) -> Outcome:
+    ctx.spend(items=0)
     shape = parse_shape(ctx.params, CALL_BY_NAME, MESSAGE_BY_NAME)
     call = get_call_object(call_id)
     etag = L.etag(call.version)
@@ -328,6 +330,7 @@ def _message_renderer(ctx: Context, shape=None):
 
 
 def list_messages(ctx: Context, call_id) -> Outcome:
+    ctx.spend(items=0)
     call = get_call_object(call_id)
     shape = parse_shape(ctx.params, MESSAGE_BY_NAME)
     page = parse_page(ctx.params)
@@ -349,6 +352,7 @@ def list_messages(ctx: Context, call_id) -> Outcome:
 
 
 def get_message(ctx: Context, call_id, message_id) -> Outcome:
+    ctx.spend(items=0)
     call = get_call_object(call_id)
     message = get_message_object(call, message_id)
     shape = parse_shape(ctx.params, MESSAGE_BY_NAME)

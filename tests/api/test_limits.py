@@ -1,6 +1,7 @@
 """Bounded work for any one request (issue 11, point 4): each limit is a 400 naming it."""
 
 import json
+import tracemalloc
 
 import pytest
 
@@ -9,7 +10,7 @@ from calls.oracle.batch import MAX_PARTS
 from calls.oracle.budget import BATCH_MAX_EXPANDED_MESSAGES, BATCH_MAX_ITEMS
 from calls.oracle.query import MAX_CHILD_CONDITIONS, MAX_CONDITIONS, MAX_DEPTH
 from tests.api.helpers import BATCH_TYPE, CALLS, ERROR_TYPE, ROOT
-from tests.factories import PhoneCallFactory
+from tests.factories import PhoneCallFactory, TranscriptMessageFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -153,3 +154,28 @@ def test_plain_parentheses_nested_past_the_limit_are_a_400(admin_api4):
 def test_parentheses_inside_quoted_strings_do_not_count(admin_api4):
     text = "PhoneNumber = '" + "(" * 100 + "'"
     assert admin_api4.get(CALLS, {"q": text}).status_code == 200
+
+
+def test_the_biggest_reader_batch_stays_within_300_mb(admin_api4):
+    """100 parts of limit=500&expand=all over 500 calls of 10 messages: one page renders.
+
+    Without the budget each part would render the whole page again, a hundred times over.
+    """
+    calls = PhoneCall.objects.bulk_create(PhoneCallFactory.build_batch(500))
+    TranscriptMessage.objects.bulk_create(
+        TranscriptMessageFactory.build(call=call, message_content="words " * 20)
+        for call in calls
+        for _ in range(10)
+    )
+    page = {"path": "/phoneCalls?limit=500&expand=all", "operation": "get"}
+    parts = [{**page, "id": f"p{i}"} for i in range(MAX_PARTS)]
+    tracemalloc.start()
+    try:
+        response = batch(admin_api4, parts)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert response.status_code == 400
+    failed = response.json()["parts"]
+    assert [part["id"] for part in failed] == [f"p{i}" for i in range(1, MAX_PARTS)]
+    assert peak < 300 * 1024 * 1024

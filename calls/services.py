@@ -128,13 +128,32 @@ def _check(current: int, expected: set[int] | None) -> None:
         raise VersionMismatch(current)
 
 
-def _bump_call(call: PhoneCall, actor: Actor, now, expected: set[int] | None = None) -> None:
+def _lock_call(pk: int) -> tuple[int, str]:
+    """Lock the call's row: its version and recording name as they are under the lock.
+
+    A recording being replaced is the one in the locked row, not the one the caller read
+    before: two concurrent replacements then each remove the file the other's commit left,
+    and no file is orphaned.
+    """
+    row = (
+        PhoneCall.objects.select_for_update()
+        .filter(pk=pk)
+        .values_list("version", "recording")
+        .first()
+    )
+    if row is None:
+        raise PhoneCall.DoesNotExist
+    return row
+
+
+def _bump_call(call: PhoneCall, actor: Actor, now, expected: set[int] | None = None) -> str:
     """Lock the call's row, check the caller's expected version, then raise it by one.
 
     Every write to a call or its messages starts here, so writers of one call queue on its
     row lock and the version read under the lock is the one the new ETag derives from.
+    Returns the recording name stored in the locked row.
     """
-    current = _current_version(PhoneCall, call.pk, lock=True)
+    current, recording = _lock_call(call.pk)
     _check(current, expected)
     PhoneCall.objects.filter(pk=call.pk).update(
         version=current + 1,
@@ -144,6 +163,7 @@ def _bump_call(call: PhoneCall, actor: Actor, now, expected: set[int] | None = N
     )
     call.version = current + 1
     _stamp_updated(call, actor, now)
+    return recording
 
 
 # The recordings written to storage inside ``recordings_stored_during()``, for callers
@@ -337,11 +357,10 @@ def phone_call_update(
     ``expected_version``: the versions the caller's If-Match accepts (None: any).
     """
     now = timezone.now()
-    old_recording = call.recording.name
     rows: list[TranscriptMessage] = []
     try:
         with _StoredRecording(call, recording) as stored, transaction.atomic():
-            _bump_call(call, actor, now, expected_version)
+            old_recording = _bump_call(call, actor, now, expected_version)
             _apply(call, values)
             if stored.name or clear_recording:
                 call.recording.name = stored.name or ""
@@ -415,8 +434,8 @@ def _delete_messages_with_history(call: PhoneCall, now) -> None:
 def phone_call_delete(*, call: PhoneCall, expected_version: set[int] | None = None) -> None:
     """Delete a call, its messages and, after the commit, its recording."""
     with transaction.atomic():
-        _check(_current_version(PhoneCall, call.pk, lock=True), expected_version)
-        name = call.recording.name
+        current, name = _lock_call(call.pk)
+        _check(current, expected_version)
         _delete_messages_with_history(call, timezone.now())
         call.delete()
         _delete_file_on_commit(call.recording.storage, name)
@@ -517,13 +536,15 @@ def phone_call_admin_save(
     )
     if not adding and not changed:
         return call
-    old_recording = "" if adding else call.recording.name
+    old_recording = ""
     if adding:
         # Stamped first: the recording's storage path is made from the creation date.
         for name, value in _stamp_created({}, actor, now).items():
             setattr(call, name, value)
     try:
         with _StoredRecording(call, recording) as stored, transaction.atomic():
+            if not adding:
+                old_recording = _bump_call(call, actor, now)
             if stored.name or clear_recording:
                 call.recording.name = stored.name or ""
             else:
@@ -532,7 +553,6 @@ def phone_call_admin_save(
             if adding:
                 call.save(force_insert=True)
             else:
-                _bump_call(call, actor, now)
                 fields = [f for f in changed_fields if f not in ("recording", "version")]
                 if stored.name or clear_recording:
                     fields.append("recording")

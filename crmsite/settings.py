@@ -106,6 +106,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before anything that queries (sessions, auth): static files above run no SQL.
+    "calls.timeouts.StatementTimeoutMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -196,6 +198,10 @@ STORAGES: dict[str, dict[str, Any]] = {
 }
 # Recordings arrive base64-encoded inside JSON bodies; allow long calls.
 DATA_UPLOAD_MAX_MEMORY_SIZE = envint("CALLBOOK_MAX_REQUEST_BYTES", 200 * 1024 * 1024, minimum=1)
+# Bounded work for one request (README "Limits"): messages nested in one create or upsert.
+CALLBOOK_MAX_MESSAGES_PER_REQUEST = envint("CALLBOOK_MAX_MESSAGES_PER_REQUEST", 5_000, minimum=1)
+# On PostgreSQL every request's statements are cancelled after this many ms (0: no limit).
+CALLBOOK_STATEMENT_TIMEOUT_MS = envint("CALLBOOK_STATEMENT_TIMEOUT_MS", 10_000, minimum=0)
 # The admin transcript inline posts ~10 fields a message; 20,000 saves calls of 1,500+ messages.
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 20_000
 

@@ -7,14 +7,19 @@ if any part failed, the whole transaction is rolled back and only the failures a
 
 from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.db import transaction
 from django.http import QueryDict
 
 from calls import services
 
 from . import media, operations
+from .attributes import CHILD_NAME
+from .budget import RenderBudget
 from .errors import OracleError, as_oracle_error, bad_request, error_body
 
+# Parts of one batch: each runs in a savepoint of the one transaction (README "Limits").
+MAX_PARTS = 100
 OPERATIONS = {"get", "create", "update", "replace", "delete", "upsert"}
 # Which model permission each operation needs.
 PERMISSIONS = {
@@ -64,7 +69,7 @@ def _run(ctx: operations.Context, part: dict) -> operations.Outcome:
     if not isinstance(path, str):
         raise bad_request("path must be a string.", "path")
     call_id, message_id, child, query = _route(path)
-    ctx = operations.Context(ctx.request, ctx.version, ctx.root, query)
+    ctx = operations.Context(ctx.request, ctx.version, ctx.root, query, ctx.budget)
     model = "transcriptmessage" if child else "phonecall"
     if not ctx.request.user.has_perm(f"calls.{PERMISSIONS[operation]}_{model}"):
         raise OracleError(403, "You do not have permission to perform this operation.")
@@ -110,6 +115,9 @@ def run_batch(ctx: operations.Context, body) -> tuple[int, dict]:
     if not isinstance(body, dict) or not isinstance(body.get("parts"), list):
         raise bad_request('A batch body is {"parts": [...]}.', "parts")
     parts = body["parts"]
+    _check_size(parts)
+    # One budget for all GET parts: together they render at most one heavy page.
+    ctx = operations.Context(ctx.request, ctx.version, ctx.root, budget=RenderBudget())
     results, failures = [], []
     try:
         with services.recordings_stored_during() as stored, transaction.atomic():
@@ -135,6 +143,33 @@ def run_batch(ctx: operations.Context, body) -> tuple[int, dict]:
         services.discard_recordings(stored)  # their rows were rolled back with the batch
         return 400, {"parts": failures}
     return 200, {"parts": results}
+
+
+def _check_size(parts: list) -> None:
+    """Refuse a batch too big for one transaction before running any part of it.
+
+    The messages nested in all parts count against the one request's limit, as they
+    would in a single create: a batch is one request and one transaction.
+    """
+    if len(parts) > MAX_PARTS:
+        raise bad_request(
+            f"A batch has at most {MAX_PARTS} parts; this one has {len(parts)}.",
+            "parts",
+            code="batch_too_large",
+        )
+    limit = settings.CALLBOOK_MAX_MESSAGES_PER_REQUEST
+    messages = 0
+    for part in parts:
+        payload = part.get("payload") if isinstance(part, dict) else None
+        nested = payload.get(CHILD_NAME) if isinstance(payload, dict) else None
+        messages += len(nested) if isinstance(nested, list) else 0
+    if messages > limit:
+        raise bad_request(
+            f"The parts of a batch carry {messages} messages; one request may carry at most "
+            f"{limit} (CALLBOOK_MAX_MESSAGES_PER_REQUEST).",
+            "parts",
+            code="too_many_messages",
+        )
 
 
 def _echo(part: dict) -> dict:

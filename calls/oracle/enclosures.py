@@ -5,9 +5,7 @@ DELETE clears the value; an empty value is 404.
 """
 
 import io
-import tempfile
 
-from django.core.files import File
 from django.http import HttpResponse
 
 from calls import services
@@ -17,12 +15,10 @@ from calls.ranges import ranged_response
 
 from . import media
 from .authentication import actor
+from .bodies import spooled_body
 from .errors import bad_request, not_found
 from .operations import Outcome, get_call_object, get_message_object
 from .views import OracleViewSet
-
-SPOOL_IN_MEMORY = 1024 * 1024
-BODY_CHUNK = 64 * 1024
 
 
 def ranged_octets(request, open_file, size: int) -> HttpResponse:
@@ -34,16 +30,6 @@ def ranged_octets(request, open_file, size: int) -> HttpResponse:
         content_type=media.OCTETS,
         headers={"X-Content-Type-Options": "nosniff"},
     )
-
-
-def _spooled_body(request) -> File:
-    """The raw request body, copied in chunks to a spooled file (a recording can be large)."""
-    spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)  # noqa: SIM115 - the caller closes it
-    raw = request._request
-    while chunk := raw.read(BODY_CHUNK):
-        spool.write(chunk)
-    spool.seek(0)
-    return File(spool, name="recording")
 
 
 class CallRecordingViewSet(OracleViewSet):
@@ -62,7 +48,7 @@ class CallRecordingViewSet(OracleViewSet):
 
     def replace(self, request, call_id):
         call = get_call_object(call_id)
-        body = _spooled_body(request)
+        body = spooled_body(request._request)
         with body:
             services.phone_call_set_recording(actor=actor(request), call=call, content=body)
         return self.respond_empty()

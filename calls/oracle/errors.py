@@ -11,11 +11,13 @@ from dataclasses import dataclass
 from http import HTTPStatus
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpResponse
 from rest_framework import exceptions
 
 from calls import services
 from calls.models import PhoneCall, TranscriptMessage
+from calls.timeouts import RETRY_AFTER_SECONDS, is_statement_timeout
 
 from . import media
 from .attributes import CALL_ATTRIBUTES, CHILD_NAME, MESSAGE_ATTRIBUTES
@@ -50,6 +52,14 @@ def bad_request(detail: str, path: str | None = None, code: str = "invalid") -> 
 
 def not_found(what: str = "The requested resource was not found.") -> OracleError:
     return OracleError(404, [Problem(what, "not_found")])
+
+
+def request_too_large() -> OracleError:
+    # CALLBOOK_MAX_REQUEST_BYTES is DATA_UPLOAD_MAX_MEMORY_SIZE (crmsite/settings.py).
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    return OracleError(
+        413, [Problem(f"The request body is larger than {limit} bytes.", "request_too_large")]
+    )
 
 
 def _flatten(detail, path: str = "") -> list[Problem]:
@@ -162,6 +172,15 @@ def as_oracle_error(exc: Exception) -> OracleError:
         return _from_drf(exc)
     if isinstance(exc, Http404):
         return not_found()
+    if is_statement_timeout(exc):
+        logger.warning("Statement timeout in the REST API")
+        return OracleError(
+            503,
+            [Problem("The database took too long to answer; try again later.", "timeout")],
+            {"Retry-After": str(RETRY_AFTER_SECONDS)},
+        )
+    if isinstance(exc, RequestDataTooBig):  # Django's own read of a body (request.body)
+        return request_too_large()
     logger.error("Unhandled error in the REST API", exc_info=exc)
     return OracleError(500, [Problem("The server could not complete the request.", "error")])
 

@@ -7,6 +7,7 @@ exactly like the request it stands for. Each returns an ``Outcome``; failures ra
 
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db.models import Prefetch
 
 from calls import services
@@ -16,6 +17,7 @@ from calls.models import PhoneCall, TranscriptMessage
 from . import links as L
 from .attributes import CALL_BY_NAME, CHILD_NAME, INT64_MAX, MESSAGE_BY_NAME
 from .authentication import actor
+from .budget import RenderBudget
 from .errors import bad_request, not_found
 from .query import QueryError, parse_q
 from .rendering import FULL, Renderer
@@ -32,10 +34,16 @@ class Context:
     version: int
     root: str
     params: object = None  # the query parameters; the request's unless a batch part has its own
+    budget: RenderBudget | None = None  # a batch's rendering budget; None: a single request
 
     def __post_init__(self):
         if self.params is None:
             self.params = self.request.query_params
+
+    def spend(self, *, items: int, expanded_messages: int = 0) -> None:
+        """Charge what is about to be rendered to the batch's budget (if any)."""
+        if self.budget is not None:
+            self.budget.spend(items=items, expanded_messages=expanded_messages)
 
 
 @dataclass
@@ -90,6 +98,7 @@ def _page(queryset, page):
 
 
 def list_calls(ctx: Context) -> Outcome:
+    ctx.spend(items=0)
     shape = parse_shape(ctx.params, CALL_BY_NAME, MESSAGE_BY_NAME)
     page = parse_page(ctx.params)
     queryset = _filtered(
@@ -102,6 +111,9 @@ def list_calls(ctx: Context) -> Outcome:
     if shape.expand:
         queryset = queryset.prefetch_related(_messages_prefetch())
     rows, has_more, total = _page(queryset, page)
+    # The messages are prefetched already: counting them costs no query.
+    expanded = sum(len(call.messages.all()) for call in rows) if shape.expand else 0
+    ctx.spend(items=len(rows), expanded_messages=expanded)
     if shape.expand:
         _audit_transcripts(ctx, rows)
     renderer = Renderer(ctx.root, ctx.version, shape)
@@ -138,12 +150,15 @@ def _render_call(ctx: Context, call: PhoneCall, shape=None, messages=None, echo=
 
 
 def get_call(ctx: Context, call_id) -> Outcome:
+    ctx.spend(items=0)
     shape = parse_shape(ctx.params, CALL_BY_NAME, MESSAGE_BY_NAME)
     call = get_call_object(call_id)
     etag = L.etag(call.version)
     messages = None
     if shape.expand:
         messages = list(message_queryset(call))
+    ctx.spend(items=1, expanded_messages=len(messages or ()))
+    if shape.expand:
         _audit_transcripts(ctx, [call])
     return Outcome(200, _render_call(ctx, call, shape, messages), etag=etag)
 
@@ -168,7 +183,25 @@ def _split_call_values(values: dict):
     return values, messages, recording
 
 
+def _check_message_count(data) -> None:
+    """Refuse more nested messages than one request may carry, before validating any.
+
+    Validation and the insert cost time and memory per message; the limit keeps one
+    request's work bounded (README "Limits").
+    """
+    messages = data.get(CHILD_NAME) if isinstance(data, dict) else None
+    limit = settings.CALLBOOK_MAX_MESSAGES_PER_REQUEST
+    if isinstance(messages, list) and len(messages) > limit:
+        raise bad_request(
+            f"{CHILD_NAME} holds {len(messages)} messages; one request may carry at most "
+            f"{limit} (CALLBOOK_MAX_MESSAGES_PER_REQUEST).",
+            f"/{CHILD_NAME}",
+            code="too_many_messages",
+        )
+
+
 def create_call(ctx: Context, data, *, upsert: bool) -> Outcome:
+    _check_message_count(data)
     values = _validated(CallSerializer, data, upsert=upsert)
     values, messages, recording = _split_call_values(values)
     who = actor(ctx.request)
@@ -197,6 +230,7 @@ def create_call(ctx: Context, data, *, upsert: bool) -> Outcome:
 
 def update_call(ctx: Context, call_id, data, *, if_match=None) -> Outcome:
     call = get_call_object(call_id)
+    _check_message_count(data)
     values = _validated(CallSerializer, data, update=True, context={"call_id": call.id})
     values, messages, recording = _split_call_values(values)
     written = services.phone_call_update(
@@ -245,11 +279,13 @@ def _message_renderer(ctx: Context, shape=None):
 
 
 def list_messages(ctx: Context, call_id) -> Outcome:
+    ctx.spend(items=0)
     call = get_call_object(call_id)
     shape = parse_shape(ctx.params, MESSAGE_BY_NAME)
     page = parse_page(ctx.params)
     queryset = _filtered(ctx, message_queryset(call), MESSAGE_BY_NAME, "MessageId")
     rows, has_more, total = _page(queryset, page)
+    ctx.spend(items=len(rows))
     _audit_transcripts(ctx, [call])
     renderer = _message_renderer(ctx, shape)
     body = renderer.envelope(
@@ -265,9 +301,11 @@ def list_messages(ctx: Context, call_id) -> Outcome:
 
 
 def get_message(ctx: Context, call_id, message_id) -> Outcome:
+    ctx.spend(items=0)
     call = get_call_object(call_id)
     message = get_message_object(call, message_id)
     shape = parse_shape(ctx.params, MESSAGE_BY_NAME)
+    ctx.spend(items=1)
     _audit_transcripts(ctx, [call])
     return Outcome(
         200, _message_renderer(ctx, shape).message(message, call), etag=L.etag(message.version)

@@ -48,8 +48,10 @@ from calls.oracle.attributes import (
 __all__ = ["QueryError", "parse_q"]
 
 MAX_LENGTH = 4000  # characters of q
-MAX_DEPTH = 32  # nested parentheses / NOTs
+MAX_DEPTH = 32  # nested parentheses (plain or not) and NOTs
 MAX_VALUES = 500  # literal values in one q: keeps every backend under its parameter limit
+MAX_CONDITIONS = 50  # comparisons, LIKEs, INs, BETWEENs, IS NULLs (v1: clauses)
+MAX_CHILD_CONDITIONS = 10  # of those on a child's attribute: each is an EXISTS subquery
 
 _NO_CHILDREN: Mapping[str, tuple[str, Mapping[str, Attribute]]] = MappingProxyType({})
 
@@ -357,6 +359,8 @@ class _Builder:
         self.attributes = attributes
         self.children = children
         self.values = 0
+        self.conditions = 0
+        self.child_conditions = 0
 
     def operand(self, name: str, function: str | None = None) -> _Operand:
         attribute, relation = self._attribute(name)
@@ -384,6 +388,18 @@ class _Builder:
             raise QueryError(f"attribute {name!r} cannot be used in q")
         return attribute, relation
 
+    def _condition(self, operand: _Operand) -> None:
+        """Count one condition; every builder method below makes exactly one."""
+        self.conditions += 1
+        if self.conditions > MAX_CONDITIONS:
+            raise QueryError(f"q has more than {MAX_CONDITIONS} conditions")
+        if operand.relation is not None:
+            self.child_conditions += 1
+            if self.child_conditions > MAX_CHILD_CONDITIONS:
+                raise QueryError(
+                    f"q has more than {MAX_CHILD_CONDITIONS} conditions on child attributes"
+                )
+
     def _count(self, n: int = 1) -> None:
         self.values += n
         if self.values > MAX_VALUES:
@@ -396,6 +412,7 @@ class _Builder:
         return Q(HasChild(operand.relation, condition))
 
     def compare(self, operand: _Operand, op: str, literal: _Literal) -> Q:
+        self._condition(operand)
         self._count()
         value = operand.coerce(literal)
         lhs = operand.expression
@@ -419,6 +436,7 @@ class _Builder:
         wildcards: str = "%*",
         one: str = "_",
     ) -> Q:
+        self._condition(operand)
         self._count()
         if operand.attribute.type != STRING:
             raise QueryError(f"{operand.label}: LIKE applies to string attributes only")
@@ -442,6 +460,7 @@ class _Builder:
         return self._wrap(operand, condition)
 
     def in_(self, operand: _Operand, literals: list[_Literal], *, negated: bool) -> Q:
+        self._condition(operand)
         self._count(len(literals))
         values = [operand.coerce(literal) for literal in literals]
         condition = Q(In(operand.expression, values))
@@ -450,6 +469,7 @@ class _Builder:
         return self._wrap(operand, condition)
 
     def between(self, operand: _Operand, low: _Literal, high: _Literal, *, negated: bool) -> Q:
+        self._condition(operand)
         self._count(2)
         if operand.attribute.type == BOOLEAN:
             raise QueryError(f"{operand.label} is a boolean: BETWEEN does not apply")
@@ -463,6 +483,7 @@ class _Builder:
         return self._wrap(operand, condition)
 
     def is_null(self, operand: _Operand, *, negated: bool) -> Q:
+        self._condition(operand)
         condition = Q(_not_null(operand.expression))
         if not negated:
             condition = ~condition
@@ -616,6 +637,8 @@ def parse_q(
         return Q()
 
     expression = version >= 2
+    if expression:
+        _check_parentheses(text)
     parser = _EXPRESSION_PARSER if expression else _EXAMPLE_PARSER
     builder = _Builder(attributes, children)
     transformer = (_ExpressionTransformer if expression else _ExampleTransformer)(builder)
@@ -635,6 +658,26 @@ def parse_q(
         raise QueryError(f"q is malformed: {e.__class__.__name__}") from None
     except RecursionError:
         raise QueryError("q is nested too deeply") from None
+
+
+def _check_parentheses(text: str) -> None:
+    """Refuse parentheses nested more than MAX_DEPTH deep, quoted strings aside.
+
+    The parser folds plain parentheses away, so the tree's depth does not show them; this
+    counts them in the text (those of ``IN (...)`` and ``UPPER(...)`` count too).
+    """
+    depth, quoted = 0, False
+    for char in text:
+        if char == "'":
+            quoted = not quoted  # '' (an escaped quote) toggles twice: still inside
+        elif quoted:
+            continue
+        elif char == "(":
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise QueryError(f"q has parentheses nested more than {MAX_DEPTH} levels deep")
+        elif char == ")":
+            depth -= 1
 
 
 def _check_depth(tree: Tree) -> None:

@@ -19,6 +19,7 @@ from calls.models import PhoneCall, TranscriptMessage
 
 from . import media, operations
 from .batch import run_batch
+from .bodies import check_declared_length
 from .describe import describe_resources
 from .errors import bad_request
 from .links import if_none_match_hits, root_url
@@ -54,6 +55,9 @@ class OracleViewSet(ViewSet):
         except FrameworkVersionError as error:
             raise bad_request(str(error), code="unsupported_version") from None
         super().initial(request, *args, **kwargs)
+        # DRF's parsers read the body as a stream, past Django's DATA_UPLOAD_MAX_MEMORY_SIZE:
+        # a body announced over CALLBOOK_MAX_REQUEST_BYTES is refused before it is read.
+        check_declared_length(request)
 
     # The views answer plain HttpResponses: DRF's finalize_response takes (it asserts as much)
     # and returns any HttpResponseBase, where the stubs say Response.

@@ -1,0 +1,93 @@
+"""A statement timeout for every request on PostgreSQL (README "Limits").
+
+``CALLBOOK_STATEMENT_TIMEOUT_MS`` caps each SQL statement a request runs, so one expensive
+query cannot hold a worker and a connection for minutes. It is set per request, not in the
+connection's ``OPTIONS``: migrations, ``purge_calls`` and other commands must not inherit
+it. The first statement of a request sets it on the session through the driver's own
+cursor (invisible to Django's query log, so query counts do not change); the end of the
+request resets it, because connections outlive requests (``CONN_MAX_AGE``).
+
+A cancelled statement is PostgreSQL's ``query_canceled`` (SQLSTATE 57014): the API answers
+503 in the version's error format (``calls.oracle.errors``), other pages a plain 503 page.
+"""
+
+import logging
+
+from django.conf import settings
+from django.db import OperationalError, connection
+from django.http import HttpResponse
+
+logger = logging.getLogger(__name__)
+
+QUERY_CANCELED = "57014"
+RETRY_AFTER_SECONDS = 5
+
+
+def is_statement_timeout(exc: BaseException) -> bool:
+    """Whether ``exc`` is a statement PostgreSQL cancelled (the timeout's SQLSTATE)."""
+    if not isinstance(exc, OperationalError):
+        return False
+    cause = exc.__cause__
+    code = getattr(cause, "sqlstate", None) or getattr(cause, "pgcode", None)
+    return code == QUERY_CANCELED
+
+
+class _SessionTimeout:
+    """An execute wrapper: sets the timeout before a request's first statement."""
+
+    def __init__(self, milliseconds: int):
+        self.milliseconds = milliseconds
+        self.applied_to = None  # the driver connection the timeout was set on
+
+    def __call__(self, execute, sql, params, many, context):
+        db = context["connection"]
+        if db.vendor == "postgresql" and self.applied_to is not db.connection:
+            with db.connection.cursor() as cursor:
+                cursor.execute(f"SET statement_timeout = {int(self.milliseconds)}")
+            self.applied_to = db.connection
+        return execute(sql, params, many, context)
+
+    def reset(self) -> None:
+        if self.applied_to is None or self.applied_to is not connection.connection:
+            return  # never set, or that connection is closed already
+        try:
+            with connection.connection.cursor() as cursor:
+                cursor.execute("RESET statement_timeout")
+        except Exception:
+            # An aborted transaction refuses the RESET; outside one, drop the connection
+            # rather than leave its next user (a request or not) under this timeout.
+            logger.warning("Could not reset statement_timeout", exc_info=True)
+            if not connection.in_atomic_block:
+                connection.close()
+
+
+class StatementTimeoutMiddleware:
+    """Runs each request under ``CALLBOOK_STATEMENT_TIMEOUT_MS`` (0 disables it)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        milliseconds = settings.CALLBOOK_STATEMENT_TIMEOUT_MS
+        if not milliseconds:
+            return self.get_response(request)
+        timeout = _SessionTimeout(milliseconds)
+        try:
+            with connection.execute_wrapper(timeout):
+                return self.get_response(request)
+        finally:
+            timeout.reset()
+
+    def process_exception(self, request, exception):
+        # API views answer in their own error format (calls.oracle.errors); this is the
+        # rest: staff pages and the admin.
+        if not is_statement_timeout(exception):
+            return None
+        logger.warning("Statement timeout on %s", request.path)
+        response = HttpResponse(
+            "The database took too long to answer. Please try again in a moment.\n",
+            status=503,
+            content_type="text/plain; charset=utf-8",
+        )
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response

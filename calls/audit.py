@@ -13,10 +13,10 @@ audited, whatever its ``Range``, but one user's reads of one call make one recor
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import connections, router
 
 from .models import AccessRecord, PhoneCall
 from .security import client_address
+from .sql import access_records
 
 Kind = AccessRecord.Kind
 Channel = AccessRecord.Channel
@@ -59,39 +59,18 @@ def access_record_once(*, request, call: PhoneCall, kind: str, channel: str) -> 
     """``access_record``, unless the user has a record of ``kind`` for ``call`` already,
     no older than ``CALLBOOK_ACCESS_AUDIT_WINDOW_SECONDS``; whether it wrote one.
 
-    One ``INSERT … SELECT … WHERE NOT EXISTS``, so deduping costs no query of its own and
-    the check and the write cannot be split by another request of the same player (two
-    racing requests may still both insert on some databases: a record too many, never one
-    too few). Anonymous reads (none today: every caller needs a login) are never merged.
+    One ``INSERT … SELECT … WHERE NOT EXISTS`` (calls.sql.access_records), so deduping
+    costs no query of its own. Anonymous reads (none today: every caller needs a login)
+    are never merged.
     """
     record = _record(request, call, kind, channel)
     window = settings.CALLBOOK_ACCESS_AUDIT_WINDOW_SECONDS
     if not window or record.user_id is None:
         record.save(force_insert=True)
         return True
-    connection = connections[router.db_for_write(AccessRecord)]
-    quote = connection.ops.quote_name
-    meta = AccessRecord._meta
-    fields = [f for f in meta.concrete_fields if not f.primary_key]
-    columns = ", ".join(quote(f.column) for f in fields)
-    placeholders = ", ".join(["%s"] * len(fields))
-    same = " AND ".join(
-        f"{quote(meta.get_field(name).column)} {op} %s"
-        for name, op in (("user", "="), ("call", "="), ("kind", "="), ("accessed_at", ">="))
+    return access_records.insert_unless_recent(
+        record, since=record.accessed_at - timedelta(seconds=window)
     )
-    table = quote(meta.db_table)
-    sql = (
-        f"INSERT INTO {table} ({columns}) "
-        f"SELECT {placeholders}{connection.features.bare_select_suffix} "
-        f"WHERE NOT EXISTS (SELECT 1 FROM {table} WHERE {same})"
-    )
-    accessed_at = meta.get_field("accessed_at")
-    since = record.accessed_at - timedelta(seconds=window)
-    params = [f.get_db_prep_save(getattr(record, f.attname), connection) for f in fields]
-    params += [record.user_id, call.pk, kind, accessed_at.get_db_prep_value(since, connection)]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.rowcount == 1
 
 
 def access_record_served(*, request, response, call: PhoneCall, kind: str, channel: str) -> None:
@@ -108,29 +87,10 @@ def access_record_served(*, request, response, call: PhoneCall, kind: str, chann
 def access_record_many(*, request, calls, kind: str, channel: str) -> None:
     """The same for every call of a page, in one statement whatever the page's size.
 
-    ``bulk_create`` would split 500 rows into several INSERTs on SQLite (its limit on
-    bound parameters); ``INSERT … SELECT`` binds the shared values once and the ids once.
+    One ``INSERT … SELECT`` (calls.sql.access_records), whatever the page's size.
     """
     calls = list(calls)
     if not calls:
         return
     shared = _record(request, calls[0], kind, channel)
-    connection = connections[router.db_for_write(AccessRecord)]
-    quote = connection.ops.quote_name
-    fields = [
-        f
-        for f in AccessRecord._meta.concrete_fields
-        if not f.primary_key and f.name not in ("call", "call_number")
-    ]
-    columns = ", ".join(quote(f.column) for f in fields)
-    placeholders = ", ".join(["%s"] * len(fields))
-    ids = ", ".join(["%s"] * len(calls))
-    sql = (
-        f"INSERT INTO {quote(AccessRecord._meta.db_table)} "
-        f"({columns}, {quote('call_id')}, {quote('call_number')}) "
-        f"SELECT {placeholders}, {quote('id')}, {quote('call_number')} "
-        f"FROM {quote(PhoneCall._meta.db_table)} WHERE {quote('id')} IN ({ids})"
-    )
-    params = [f.get_db_prep_save(getattr(shared, f.attname), connection) for f in fields]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, *(call.pk for call in calls)])
+    access_records.insert_for_calls(shared, [call.pk for call in calls])

@@ -315,6 +315,8 @@ AXES_LOCKOUT_PARAMETERS = [["ip_address", "username"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_CLIENT_IP_CALLABLE = "calls.security.client_address"
 AXES_HTTP_RESPONSE_CODE = 429
+# No "AXES: BEGIN …" banner on every management command (a cron job would mail it).
+AXES_VERBOSE = False
 # Failed HTTP Basic logins from one address, whatever the usernames, before that address gets
 # 429 for every Basic login until a cool-off (AXES_COOLOFF_TIME) has passed since its last
 # failure. Checked before any password is hashed (calls/security.py).

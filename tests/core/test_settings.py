@@ -78,3 +78,17 @@ def test_a_negative_access_audit_window_is_refused():
     result = load_settings(CALLBOOK_ACCESS_AUDIT_WINDOW_SECONDS="-1")
     assert result.returncode != 0
     assert "CALLBOOK_ACCESS_AUDIT_WINDOW_SECONDS" in result.stderr
+
+
+def test_management_commands_print_no_library_banner():
+    """A nightly cron job mails whatever a command prints: django-axes' banner included."""
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=ROOT,
+        env={"PATH": os.environ.get("PATH", ""), "DJANGO_SETTINGS_MODULE": "crmsite.settings"},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert "AXES" not in result.stdout + result.stderr
+    assert result.stdout.strip() == "System check identified no issues (0 silenced)."

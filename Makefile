@@ -20,11 +20,14 @@ $(DEV_STAMP): pyproject.toml | $(PY)
 
 install: $(DEV_STAMP)
 
+# `make run PORT=8080` serves on another port.
+PORT ?= 8000
+
 run: $(RUN_STAMP)
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
 	$(PY) manage.py ensure_admin
-	$(PY) manage.py runserver 127.0.0.1:8000
+	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 # pytest-xdist: one worker per core (each with its own test database); PYTEST_WORKERS=0
 # runs the suite in one process.

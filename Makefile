@@ -52,11 +52,16 @@ node_modules/.package-lock.json: package.json package-lock.json
 eslint: node_modules/.package-lock.json
 	npx eslint
 
-# Production: gunicorn on GUNICORN_BIND with WEB_CONCURRENCY (or GUNICORN_WORKERS) workers,
-# after migrations, the cache table and static files (see README, Deployment).
-serve: $(RUN_STAMP)
+# Production (README, Deployment): `make venv` installs the runtime dependencies only;
+# `make migrate` runs once per release from one server; `make serve` collects static files
+# and runs gunicorn on GUNICORN_BIND with WEB_CONCURRENCY (or GUNICORN_WORKERS) workers.
+venv: $(RUN_STAMP)
+
+migrate: $(RUN_STAMP)
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py createcachetable
+
+serve: $(RUN_STAMP)
 	$(PY) manage.py collectstatic --noinput
 	$(VENV)/bin/gunicorn crmsite.wsgi --bind $${GUNICORN_BIND:-127.0.0.1:8000} --workers $${WEB_CONCURRENCY:-$${GUNICORN_WORKERS:-3}} --timeout $${GUNICORN_TIMEOUT:-120} --access-logfile -
 

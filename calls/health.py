@@ -3,14 +3,20 @@ its recording storage?
 
 200 ``{"status": "ok"}`` or 503 naming the failed checks; the reasons go to the log, never
 into the answer. Nothing is written: a probe every few seconds must not grow anything.
+
+The first middleware answers it, before anything looks at the request: load balancers probe
+by IP address over plain HTTP, so ``ALLOWED_HOSTS`` (which names the public host) and the
+https redirect must not apply, and sessions, auth and the statement timeout have no part in
+it.
 """
 
 import contextlib
 import logging
+from collections.abc import Callable
 
 from django.core.files.storage import default_storage
 from django.db import connection
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
@@ -46,3 +52,17 @@ def healthz(request: HttpRequest) -> JsonResponse:
     if failed:
         return JsonResponse({"status": "error", "failed": failed}, status=503)
     return JsonResponse({"status": "ok"})
+
+
+class HealthCheckMiddleware:
+    """Answers ``/healthz`` itself; every other request goes on down the chain."""
+
+    PATH = "/healthz"
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path_info == self.PATH:
+            return healthz(request)
+        return self.get_response(request)

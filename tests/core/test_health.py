@@ -82,3 +82,16 @@ def test_persistent_connections_are_health_checked():
         assert db["CONN_MAX_AGE"] == 60
     else:
         assert db["CONN_MAX_AGE"] == 0
+
+
+def test_healthz_answers_a_probe_by_ip_address_over_plain_http(client, settings):
+    """A load balancer probes each app server at its address, without TLS: neither
+    ALLOWED_HOSTS nor the https redirect may stand in its way (other paths keep both)."""
+    settings.ALLOWED_HOSTS = ["callbook.example.com"]
+    settings.SECURE_SSL_REDIRECT = True
+    response = client.get("/healthz", HTTP_HOST="10.0.3.17:8000")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+    assert client.get("/accounts/login/", HTTP_HOST="10.0.3.17:8000").status_code == 400
+    redirect = client.get("/accounts/login/", HTTP_HOST="callbook.example.com")
+    assert redirect.status_code == 301

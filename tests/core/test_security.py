@@ -170,7 +170,7 @@ def test_error_pages_need_no_inline_style_or_script_under_the_csp(name):
 
 
 def test_responses_carry_the_security_headers(production):
-    response = production.get("/healthz")
+    response = production.get("/accounts/login/")
     assert response["X-Frame-Options"] == "DENY"
     assert response["Referrer-Policy"] == "same-origin"
     assert response["X-Content-Type-Options"] == "nosniff"
@@ -181,7 +181,7 @@ def test_hsts_is_sent_over_https_in_production(production, settings):
     settings.SECURE_HSTS_SECONDS = 31_536_000
     settings.SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     settings.SECURE_HSTS_PRELOAD = True
-    response = production.get("/healthz", secure=True)
+    response = production.get("/accounts/login/", secure=True)
     assert response["Strict-Transport-Security"] == ("max-age=31536000; includeSubDomains; preload")
 
 

@@ -11,10 +11,10 @@ import csv
 import json
 import re
 from collections.abc import Iterable, Iterator
-from datetime import UTC
+from datetime import UTC, datetime
 
 from .models import PhoneCall
-from .oracle.attributes import CALL_ATTRIBUTES, DATETIME
+from .oracle.attributes import CALL_ATTRIBUTES, DATETIME, Attribute
 from .oracle.rendering import Renderer
 from .oracle.shaping import Shape
 
@@ -31,10 +31,11 @@ _FORMULA_START = re.compile(r'^[ "]*[=+\-@\t\r]')
 _FORMULA_INSIDE = re.compile(r'(?<=[,;\r\n])(?=[ "]*[=+\-@\t\r])')
 
 
-def _cell(attribute, value) -> str:
+def _cell(attribute: Attribute, value: object) -> str:
     if value is None:
         return ""
-    if attribute.type == DATETIME:
+    # A DATETIME attribute's field is a DateTimeField: its value is a datetime.
+    if attribute.type == DATETIME and isinstance(value, datetime):
         return value.astimezone(UTC).isoformat(timespec="milliseconds")
     if isinstance(value, bool):
         return "true" if value else "false"

@@ -7,8 +7,9 @@ holds a whole recording in memory (it matters for hour-long calls on object stor
 
 import re
 from collections.abc import Callable, Iterator
+from typing import IO
 
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 
 CHUNK_SIZE = 64 * 1024
 _RANGE = re.compile(r"^\s*bytes\s*=\s*([0-9]*)\s*-\s*([0-9]*)\s*$", re.IGNORECASE | re.ASCII)
@@ -55,7 +56,7 @@ def parse_range(header: str | None, size: int) -> tuple[int, int] | None:
     return start, min(end, size - 1)
 
 
-def read_range(file, start: int, length: int) -> Iterator[bytes]:
+def read_range(file: IO[bytes], start: int, length: int) -> Iterator[bytes]:
     with file:
         file.seek(start)
         remaining = length
@@ -68,19 +69,21 @@ def read_range(file, start: int, length: int) -> Iterator[bytes]:
 
 
 def ranged_response(
-    request,
-    open_file: Callable[[], object],
+    request: HttpRequest,
+    open_file: Callable[[], IO[bytes]],
     size: int,
     *,
     content_type: str,
     headers: dict[str, str],
     honour_range: bool = True,
-) -> HttpResponse:
+) -> HttpResponse | StreamingHttpResponse:
     """``size`` bytes that ``open_file()`` reads: all (200), the range asked for (206), or 416.
 
     ``honour_range=False`` sends everything, for a client whose If-Range no longer holds.
+    The answer streams (``StreamingHttpResponse``) unless it is a 416 or to HEAD.
     """
     headers = {"Accept-Ranges": "bytes", **headers}
+    response: HttpResponse | StreamingHttpResponse
     try:
         byte_range = parse_range(request.headers.get("Range") if honour_range else None, size)
     except RangeNotSatisfiable:

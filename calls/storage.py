@@ -8,22 +8,45 @@ while reads are sequential, and starts a new ranged GET only after a ``seek``. W
 django-storages' own.
 """
 
+from __future__ import annotations
+
 import io
+from typing import TYPE_CHECKING, Any, Protocol
 
 from botocore.exceptions import ClientError
 from django.core.files.base import File
 from storages.backends.s3 import S3Storage
 from storages.utils import clean_name
 
+if TYPE_CHECKING:
+    from _typeshed import WriteableBuffer
+
+
+class _Body(Protocol):
+    """A GET's body (botocore's ``StreamingBody``): boto3 has no type information here."""
+
+    def read(self, amt: int | None = None) -> bytes: ...
+
+    def close(self) -> None: ...
+
+
+class _S3Object(Protocol):
+    """What is used of a boto3 ``s3.Object``: its size (a HEAD) and ranged GETs."""
+
+    @property
+    def content_length(self) -> int: ...
+
+    def get(self, *, Range: str) -> dict[str, Any]: ...
+
 
 class _RangedObjectReader(io.RawIOBase):
     """A seekable, read-only raw stream over one S3 object, read with ranged GETs."""
 
-    def __init__(self, obj, size: int):
+    def __init__(self, obj: _S3Object, size: int) -> None:
         self._obj = obj
         self._size = size
         self._position = 0
-        self._body = None
+        self._body: _Body | None = None
 
     def readable(self) -> bool:
         return True
@@ -50,13 +73,14 @@ class _RangedObjectReader(io.RawIOBase):
             self._position = position
         return position
 
-    def readinto(self, buffer) -> int:
-        if self._position >= self._size or len(buffer) == 0:
+    def readinto(self, buffer: WriteableBuffer) -> int:
+        view = memoryview(buffer).cast("B")
+        if self._position >= self._size or len(view) == 0:
             return 0
         if self._body is None:
             self._body = self._obj.get(Range=f"bytes={self._position}-")["Body"]
-        data = self._body.read(len(buffer))
-        buffer[: len(data)] = data
+        data = self._body.read(len(view))
+        view[: len(data)] = data
         self._position += len(data)
         return len(data)
 
@@ -73,7 +97,7 @@ class _RangedObjectReader(io.RawIOBase):
 class RecordingS3Storage(S3Storage):
     """``S3Storage`` whose files opened for reading fetch byte ranges, not whole objects."""
 
-    def _open(self, name, mode="rb"):
+    def _open(self, name: str, mode: str = "rb") -> File[bytes]:
         if mode not in ("r", "rb"):
             return super()._open(name, mode)
         obj = self.bucket.Object(self._normalize_name(clean_name(name)))

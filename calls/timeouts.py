@@ -12,15 +12,23 @@ A cancelled statement is PostgreSQL's ``query_canceled`` (SQLSTATE 57014): the A
 """
 
 import logging
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import OperationalError, connection
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
+
+if TYPE_CHECKING:
+    import psycopg
 
 logger = logging.getLogger(__name__)
 
 QUERY_CANCELED = "57014"
 RETRY_AFTER_SECONDS = 5
+
+# What ``connection.execute_wrapper`` hands on: the next wrapper, or the cursor's execute.
+_Execute = Callable[[str, Any, bool, dict[str, Any]], Any]
 
 
 def is_statement_timeout(exc: BaseException) -> bool:
@@ -35,11 +43,14 @@ def is_statement_timeout(exc: BaseException) -> bool:
 class _SessionTimeout:
     """An execute wrapper: sets the timeout before a request's first statement."""
 
-    def __init__(self, milliseconds: int):
+    def __init__(self, milliseconds: int) -> None:
         self.milliseconds = milliseconds
-        self.applied_to = None  # the driver connection the timeout was set on
+        # The driver connection the timeout was set on (PostgreSQL only: psycopg's).
+        self.applied_to: psycopg.Connection[Any] | None = None
 
-    def __call__(self, execute, sql, params, many, context):
+    def __call__(
+        self, execute: _Execute, sql: str, params: Any, many: bool, context: dict[str, Any]
+    ) -> Any:
         db = context["connection"]
         if db.vendor == "postgresql" and self.applied_to is not db.connection:
             with db.connection.cursor() as cursor:
@@ -64,10 +75,10 @@ class _SessionTimeout:
 class StatementTimeoutMiddleware:
     """Runs each request under ``CALLBOOK_STATEMENT_TIMEOUT_MS`` (0 disables it)."""
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
         milliseconds = settings.CALLBOOK_STATEMENT_TIMEOUT_MS
         if not milliseconds:
             return self.get_response(request)
@@ -78,7 +89,7 @@ class StatementTimeoutMiddleware:
         finally:
             timeout.reset()
 
-    def process_exception(self, request, exception):
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         # API views answer in their own error format (calls.oracle.errors); this is the
         # rest: staff pages and the admin.
         if not is_statement_timeout(exception):

@@ -15,6 +15,8 @@ from django.db import connections, router
 
 from calls.models import AccessRecord, PhoneCall
 
+from .inserts import column
+
 
 def insert_unless_recent(record: AccessRecord, *, since: datetime) -> bool:
     """Insert ``record`` unless its user has one of its kind for its call since ``since``;
@@ -27,10 +29,10 @@ def insert_unless_recent(record: AccessRecord, *, since: datetime) -> bool:
     quote = connection.ops.quote_name
     meta = AccessRecord._meta
     fields = [f for f in meta.concrete_fields if not f.primary_key]
-    columns = ", ".join(quote(f.column) for f in fields)
+    columns = ", ".join(quote(column(f)) for f in fields)
     placeholders = ", ".join(["%s"] * len(fields))
     same = " AND ".join(
-        f"{quote(meta.get_field(name).column)} {op} %s"
+        f"{quote(column(meta.get_field(name)))} {op} %s"
         for name, op in (("user", "="), ("call", "="), ("kind", "="), ("accessed_at", ">="))
     )
     table = quote(meta.db_table)
@@ -62,7 +64,7 @@ def insert_for_calls(shared: AccessRecord, call_ids: list[int]) -> None:
         for f in AccessRecord._meta.concrete_fields
         if not f.primary_key and f.name not in ("call", "call_number")
     ]
-    columns = ", ".join(quote(f.column) for f in fields)
+    columns = ", ".join(quote(column(f)) for f in fields)
     placeholders = ", ".join(["%s"] * len(fields))
     ids = ", ".join(["%s"] * len(call_ids))
     sql = (

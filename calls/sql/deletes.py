@@ -8,9 +8,9 @@ Django 1.9). Guarded by tests/core/test_purge.py, which checks the foreign keys 
 against the models, and by the query counts of deleting a call through the API.
 """
 
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 
 
-def delete_rows(queryset: QuerySet) -> int:
+def delete_rows(queryset: QuerySet[Model]) -> int:
     """Delete the rows of ``queryset`` with one statement; return how many went."""
     return queryset._raw_delete(queryset.db)

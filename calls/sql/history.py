@@ -9,23 +9,44 @@ the date, the type (``+`` created, ``~`` changed, ``-`` deleted) and the user it
 saves keep the library's own signal.
 """
 
+from __future__ import annotations
+
 from collections.abc import Sequence
+from datetime import datetime
 from functools import cache
-from typing import Any
+from typing import Any, Protocol
 
 from django.db import connection
+from django.db.models import Field, Model
+from django.db.models.options import Options
+
+from calls.models import PhoneCall, TranscriptMessage
+
+from .inserts import column
 
 CREATED, CHANGED, DELETED = "+", "~", "-"
 
+# The models django-simple-history tracks (``history = HistoricalRecords()``).
+Tracked = type[PhoneCall] | type[TranscriptMessage]
+
+
+class HistoricalModel(Protocol):
+    """What is used here of the class django-simple-history builds (the library is untyped)."""
+
+    _meta: Options[Any]
+    tracked_fields: list[Field[Any, Any]]
+
+    def get_default_history_user(self, instance: Model) -> Model | None: ...
+
 
 @cache
-def history_model(model):
+def history_model(model: Tracked) -> HistoricalModel:
     """The historical model of ``model`` (``model.history`` builds a manager class per use)."""
     return model.history.model
 
 
 @cache
-def _copy_sql(model, key: str) -> str:
+def _copy_sql(model: Tracked, key: str) -> str:
     """``INSERT … SELECT`` of ``model``'s rows whose ``key`` is in a list (``{marks}``).
 
     Built once per model and key from the models' tables: the ORM would spend more CPU
@@ -33,17 +54,25 @@ def _copy_sql(model, key: str) -> str:
     """
     history = history_model(model)
     q = connection.ops.quote_name
-    tracked = ", ".join(q(field.column) for field in history.tracked_fields)
+    tracked = ", ".join(q(column(field)) for field in history.tracked_fields)
     return (
         f"INSERT INTO {q(history._meta.db_table)} "
         f"({tracked}, {q('history_date')}, {q('history_type')}, {q('history_user_id')}) "
         f"SELECT {tracked}, %s, %s, %s FROM {q(model._meta.db_table)} "
-        f"WHERE {q(model._meta.get_field(key).column)} IN ({{marks}}) "
-        f"ORDER BY {q(model._meta.pk.column)}"
+        f"WHERE {q(column(model._meta.get_field(key)))} IN ({{marks}}) "
+        f"ORDER BY {q(column(model._meta.pk))}"
     )
 
 
-def record(model, key: str, values: Sequence, history_type: str, date, *, user_of: Any) -> None:
+def record(
+    model: Tracked,
+    key: str,
+    values: Sequence[Any],
+    history_type: str,
+    date: datetime,
+    *,
+    user_of: Model,
+) -> None:
     """Copy the rows of ``model`` whose field ``key`` is in ``values``, as they are stored
     now, into its history table.
 

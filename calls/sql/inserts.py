@@ -8,18 +8,35 @@ database backend (a date-time on SQLite, a file's name), decided once per column
 statement's parts are built once per model.
 """
 
+from __future__ import annotations
+
+from collections.abc import Callable
 from functools import cache
+from typing import Any, TypeVar
 
 from django.db import connection
-from django.db.models import DateTimeField, FileField
+from django.db.models import DateTimeField, Field, FileField, ForeignObjectRel, Model
+
+_M = TypeVar("_M", bound=Model)
+_Preparer = Callable[[Any], Any]
+
+
+def column(field: Field[Any, Any] | ForeignObjectRel) -> str:
+    """The column of a concrete field (the stubs allow ``None``: fields without a column).
+
+    A reverse relation or a many-to-many field here is a mistake in the statement.
+    """
+    if isinstance(field, Field) and field.column is not None:
+        return field.column
+    raise TypeError(f"{field!r} has no column of its own")
 
 
 @cache
-def _fields(model) -> tuple:
+def _fields(model: type[Model]) -> tuple[Field[Any, Any], ...]:
     return tuple(f for f in model._meta.concrete_fields if not f.primary_key)
 
 
-def _preparer(field):
+def _preparer(field: Field[Any, Any]) -> _Preparer | None:
     """How a value of ``field`` goes to the database: as it is, unless its type says not."""
     if isinstance(field, DateTimeField):
         return lambda value: connection.ops.adapt_datetimefield_value(value)
@@ -29,29 +46,29 @@ def _preparer(field):
 
 
 @cache
-def _preparers(model) -> tuple:
+def _preparers(model: type[Model]) -> tuple[_Preparer | None, ...]:
     return tuple(_preparer(field) for field in _fields(model))
 
 
 @cache
-def _parts(model) -> tuple[str, str, str]:
+def _parts(model: type[Model]) -> tuple[str, str, str]:
     """The statement's head, one row of placeholders, and its tail."""
     q = connection.ops.quote_name
     fields = _fields(model)
     head = (
-        f"INSERT INTO {q(model._meta.db_table)} ({', '.join(q(f.column) for f in fields)}) VALUES "
+        f"INSERT INTO {q(model._meta.db_table)} ({', '.join(q(column(f)) for f in fields)}) VALUES "
     )
     row = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    return head, row, f" RETURNING {q(model._meta.pk.column)}"
+    return head, row, f" RETURNING {q(column(model._meta.pk))}"
 
 
-def _statement(model, rows: int) -> str:
+def _statement(model: type[Model], rows: int) -> str:
     # Only the parts are kept: a statement per row count could hold megabytes of SQL.
     head, row, tail = _parts(model)
     return head + ", ".join([row] * rows) + tail
 
 
-def insert(model, instances: list) -> list:
+def insert(model: type[_M], instances: list[_M]) -> list[_M]:
     """Insert unsaved ``instances`` of ``model``, in order, and give each its primary key.
 
     Batches follow the backend's limit on parameters (SQLite's), like ``bulk_create``.
@@ -63,7 +80,7 @@ def insert(model, instances: list) -> list:
     with connection.cursor() as cursor:
         for start in range(0, len(instances), size):
             batch = instances[start : start + size]
-            params = []
+            params: list[Any] = []
             for instance in batch:
                 values = instance.__dict__
                 params.extend(

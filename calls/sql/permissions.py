@@ -9,7 +9,7 @@ query counts of every API path.
 from functools import cache
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.models import AnonymousUser, Group, Permission, User
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 
@@ -40,7 +40,7 @@ def _permissions_sql() -> str:
     )
 
 
-def load_permissions(user) -> None:
+def load_permissions(user: User | AnonymousUser) -> None:
     """Fill Django's per-request permission cache of ``user`` with one query, not two.
 
     ``ModelBackend`` reads ``user._perm_cache`` when it is set; it would otherwise ask for
@@ -50,4 +50,7 @@ def load_permissions(user) -> None:
         return
     with connection.cursor() as cursor:
         cursor.execute(_permissions_sql(), [user.pk, user.pk])
-        user._perm_cache = {f"{app}.{codename}" for app, codename in cursor.fetchall()}
+        # ModelBackend's cache attribute is set on the instance at run time, declared nowhere.
+        user._perm_cache = {  # type: ignore[attr-defined]
+            f"{app}.{codename}" for app, codename in cursor.fetchall()
+        }

@@ -14,11 +14,21 @@ from __future__ import annotations
 
 import io
 import random
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from tqdm import tqdm
+
+if TYPE_CHECKING:
+    import psycopg
+    from django.db.backends.base.base import BaseDatabaseWrapper
+    from django.db.backends.utils import CursorWrapper
+
+# One row of a table, in the order of its columns: values of every column type.
+Row = tuple[Any, ...]
 
 CALL_COLUMNS = (
     "id",
@@ -156,7 +166,7 @@ class Plan:
 _NOW = datetime.now(UTC).replace(microsecond=0)
 
 
-def _call_row(plan: Plan, call_id: int) -> tuple:
+def _call_row(plan: Plan, call_id: int) -> Row:
     created = plan.creation_date(call_id)
     return (
         call_id,
@@ -180,7 +190,7 @@ def _call_row(plan: Plan, call_id: int) -> tuple:
     )
 
 
-def _message_row(plan: Plan, call_id: int, message_id: int, index: int, created) -> tuple:
+def _message_row(plan: Plan, call_id: int, message_id: int, index: int, created: datetime) -> Row:
     agent = index % 2 == 0
     text = " ".join(SENTENCES[(message_id * k) % len(SENTENCES)] for k in (1, 3))
     return (
@@ -203,9 +213,10 @@ def _message_row(plan: Plan, call_id: int, message_id: int, index: int, created)
     )
 
 
-def rows(plan: Plan, first: int, count: int):
+def rows(plan: Plan, first: int, count: int) -> tuple[list[Row], list[Row]]:
     """Calls ``first``..``first+count-1`` of the plan and their messages, as row tuples."""
-    calls, messages = [], []
+    calls: list[Row] = []
+    messages: list[Row] = []
     for call_id in range(first, first + count):
         call = _call_row(plan, call_id)
         calls.append(call)
@@ -215,7 +226,7 @@ def rows(plan: Plan, first: int, count: int):
     return calls, messages
 
 
-def _copy_text(values: tuple) -> str:
+def _copy_text(values: Row) -> str:
     out = []
     for value in values:
         if value is None:
@@ -231,7 +242,9 @@ def _copy_text(values: tuple) -> str:
     return "\t".join(out)
 
 
-def _copy(cursor, table: str, columns: tuple, batch: list[tuple]) -> None:
+def _copy(
+    cursor: psycopg.Cursor[Any], table: str, columns: tuple[str, ...], batch: list[Row]
+) -> None:
     buffer = io.StringIO()
     for row in batch:
         buffer.write(_copy_text(row))
@@ -240,7 +253,7 @@ def _copy(cursor, table: str, columns: tuple, batch: list[tuple]) -> None:
         copy.write(buffer.getvalue())
 
 
-def _batches(plan: Plan, batch_calls: int, progress: bool):
+def _batches(plan: Plan, batch_calls: int, progress: bool) -> Iterator[tuple[list[Row], list[Row]]]:
     with tqdm(total=plan.calls, unit="call", disable=not progress, desc="calls") as bar:
         for first in range(plan.first_call_id, plan.first_call_id + plan.calls, batch_calls):
             count = min(batch_calls, plan.first_call_id + plan.calls - first)
@@ -248,7 +261,7 @@ def _batches(plan: Plan, batch_calls: int, progress: bool):
             bar.update(count)
 
 
-def _detach(cursor, table: str) -> list[str]:
+def _detach(cursor: CursorWrapper, table: str) -> list[str]:
     """Drop the table's secondary indexes, unique and foreign-key constraints.
 
     Returns the statements that put them back. Building an index once over the loaded rows
@@ -280,19 +293,19 @@ def _detach(cursor, table: str) -> list[str]:
 
 
 def load_postgresql(
-    connection,
+    connection: BaseDatabaseWrapper,
     plan: Plan,
     *,
     batch_calls: int = 10_000,
     progress: bool = True,
     detach: bool | None = None,
-):
+) -> None:
     """COPY the plan into PostgreSQL through a Django connection, one transaction a batch.
 
     ``detach`` (default: for 100,000 calls or more) drops the secondary indexes and
     constraints for the load and builds them again afterwards.
     """
-    restore = []
+    restore: list[str] = []
     if detach if detach is not None else plan.calls >= 100_000:
         with connection.cursor() as cursor:
             restore = _detach(cursor, MESSAGE_TABLE) + _detach(cursor, CALL_TABLE)
@@ -325,7 +338,9 @@ def load_postgresql(
         cursor.execute(f"ANALYZE {MESSAGE_TABLE}")
 
 
-def load_sqlite(connection, plan: Plan, *, batch_calls: int = 5_000, progress: bool = True):
+def load_sqlite(
+    connection: BaseDatabaseWrapper, plan: Plan, *, batch_calls: int = 5_000, progress: bool = True
+) -> None:
     """The same through a Django SQLite connection with ``executemany``."""
     call_sql = (
         f"INSERT INTO {CALL_TABLE} ({', '.join(CALL_COLUMNS)}) "
@@ -344,13 +359,13 @@ def load_sqlite(connection, plan: Plan, *, batch_calls: int = 5_000, progress: b
         cursor.execute("ANALYZE")
 
 
-def _sqlite_row(row: tuple) -> tuple:
+def _sqlite_row(row: Row) -> Row:
     return tuple(
         v.isoformat(sep=" ").replace("+00:00", "") if isinstance(v, datetime) else v for v in row
     )
 
 
-def next_ids(cursor) -> tuple[int, int]:
+def next_ids(cursor: CursorWrapper) -> tuple[int, int]:
     """The first free call id and message id (a DB-API cursor of either database)."""
     cursor.execute(f"SELECT COALESCE(MAX(id), 0) + 1 FROM {CALL_TABLE}")
     call_id = cursor.fetchone()[0]
@@ -358,7 +373,14 @@ def next_ids(cursor) -> tuple[int, int]:
     return call_id, cursor.fetchone()[0]
 
 
-def load(connection, *, calls: int, messages: int, progress: bool = True, **plan_options):
+def load(
+    connection: BaseDatabaseWrapper,
+    *,
+    calls: int,
+    messages: int,
+    progress: bool = True,
+    **plan_options: Any,
+) -> Plan:
     """Append ``calls`` × ``messages`` after the existing rows, through a Django connection.
 
     Returns the plan (its ``first_call_id`` tells which ids were loaded).

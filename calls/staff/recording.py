@@ -7,7 +7,7 @@ import hashlib
 import mimetypes
 import re
 
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 
 from ..models import PhoneCall
 from ..ranges import ranged_response
@@ -28,10 +28,15 @@ def _filename(call: PhoneCall, media_type: str | None) -> str:
     return f"recording-{stem}{extension}"
 
 
-def recording_response(request, call: PhoneCall) -> HttpResponse:
+def recording_response(
+    request: HttpRequest, call: PhoneCall
+) -> HttpResponse | StreamingHttpResponse:
     """200, 206 or 416 for the call's stored recording (the caller checked it exists)."""
     storage = call.recording.storage
     name = call.recording.name
+    if not name:
+        # The caller's "not stored" case (it answers 404), never a size of storage's root.
+        raise FileNotFoundError(f"Call {call.pk} has no stored recording.")
     size = storage.size(name)
     etag = '"' + hashlib.sha256(f"{name}:{size}".encode()).hexdigest()[:32] + '"'
     media_type = recording_media_type(call)

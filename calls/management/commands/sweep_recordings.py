@@ -7,9 +7,12 @@ removes those older than ``--min-age-minutes`` (60): a younger file may belong t
 upload whose transaction has not committed yet. ``--dry-run`` only prints them.
 """
 
+from collections.abc import Iterable, Iterator
 from datetime import timedelta
+from typing import Any
 
-from django.core.management.base import BaseCommand
+from django.core.files.storage import Storage
+from django.core.management.base import BaseCommand, CommandParser
 from django.utils import timezone
 
 from calls.models import PhoneCall
@@ -18,7 +21,7 @@ ROOT = "recordings"
 CHUNK = 500  # names looked up in one query
 
 
-def _walk(storage, directory: str):
+def _walk(storage: Storage, directory: str) -> Iterator[str]:
     """Every file name under ``directory``, depth first (listdir works on S3 too)."""
     directories, files = storage.listdir(directory)
     for name in sorted(files):
@@ -27,8 +30,8 @@ def _walk(storage, directory: str):
         yield from _walk(storage, f"{directory}/{name}")
 
 
-def _chunks(names, size: int):
-    chunk = []
+def _chunks(names: Iterable[str], size: int) -> Iterator[list[str]]:
+    chunk: list[str] = []
     for name in names:
         chunk.append(name)
         if len(chunk) == size:
@@ -44,7 +47,7 @@ class Command(BaseCommand):
         "an hour (--min-age-minutes); --dry-run lists them."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "--dry-run", action="store_true", help="Print what would be removed; remove nothing."
         )
@@ -56,7 +59,7 @@ class Command(BaseCommand):
             help="Leave files younger than this alone (uploads in flight); default 60.",
         )
 
-    def handle(self, *args, dry_run: bool, min_age_minutes: int, **options):
+    def handle(self, *args: Any, dry_run: bool, min_age_minutes: int, **options: Any) -> None:
         storage = PhoneCall._meta.get_field("recording").storage
         cutoff = timezone.now() - timedelta(minutes=max(min_age_minutes, 0))
         if not storage.exists(ROOT):

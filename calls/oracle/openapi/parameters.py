@@ -3,7 +3,7 @@
 from typing import Any
 
 from ..attributes import CHILD_NAME, INT64_MAX, INT64_MIN
-from ..shaping import DEFAULT_LIMIT, LINK_RELS, MAX_LIMIT
+from ..shaping import DEFAULT_LIMIT, MAX_LIMIT, ORACLE_LINK_RELS
 from ..versions import HEADER as VERSION_HEADER
 from ..versions import SUPPORTED
 
@@ -50,7 +50,12 @@ def parameters() -> dict[str, Any]:
             "v1: query by example, `PhoneNumber 555*;LeftMessageFlag=true`. v2+: "
             "row-match expressions, `PhoneNumber LIKE '555%' and InteractionId > 10`.",
         ),
-        "orderBy": _query("orderBy", {"type": "string"}, "`CreationDate:desc,CallId`."),
+        "orderBy": _query(
+            "orderBy",
+            {"type": "string"},
+            "`CreationDate:desc,CallId`; `upper(PhoneNumber):asc` or `lower(…)` sorts a "
+            "string attribute case-insensitively.",
+        ),
         "fields": _query(
             "fields",
             {"type": "string"},
@@ -65,7 +70,8 @@ def parameters() -> dict[str, Any]:
         "links": _query(
             "links",
             {"type": "string"},
-            f"Comma-separated rels to keep: {', '.join(sorted(LINK_RELS))}.",
+            f"Comma-separated rels to keep: {', '.join(sorted(ORACLE_LINK_RELS))} (lov, "
+            "action and custom never occur here: they match nothing).",
         ),
         "totalResults": _query("totalResults", flag, "Add totalResults (a COUNT)."),
         "finder": _query(

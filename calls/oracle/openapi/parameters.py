@@ -3,6 +3,7 @@
 from typing import Any
 
 from ..attributes import CHILD_NAME, INT64_MAX, INT64_MIN
+from ..describe import METADATA_MODES
 from ..shaping import DEFAULT_LIMIT, MAX_LIMIT, ORACLE_LINK_RELS
 from ..versions import HEADER as VERSION_HEADER
 from ..versions import SUPPORTED
@@ -47,8 +48,10 @@ def parameters() -> dict[str, Any]:
         "q": _query(
             "q",
             {"type": "string"},
-            "v1: query by example, `PhoneNumber 555*;LeftMessageFlag=true`. v2+: "
-            "row-match expressions, `PhoneNumber LIKE '555%' and InteractionId > 10`.",
+            "v1: query by example, `PhoneNumber 555*;LeftMessageFlag=true`, "
+            "`InteractionId>=10 and <= 30;PhoneNumber LIKE '+1415%'` (also NOT LIKE, IS [NOT] "
+            "NULL, BETWEEN). v2+: row-match expressions, `PhoneNumber LIKE '555%' and "
+            "InteractionId > 10` (`;` between expressions is AND too).",
         ),
         "orderBy": _query(
             "orderBy",
@@ -78,6 +81,12 @@ def parameters() -> dict[str, Any]:
             "finder",
             {"type": "string", "pattern": r"^PrimaryKey;\w+=-?\d{1,18}$"},
             "`PrimaryKey;CallId=123` (`MessageId` for messages).",
+        ),
+        "metadataMode": _query(
+            "metadataMode",
+            {"type": "string", "enum": list(METADATA_MODES)},
+            "list: only each resource's links; minimal: only the names, titles and types "
+            "of the attributes. Absent: the whole description.",
         ),
         "RestFrameworkVersion": header(
             VERSION_HEADER,

@@ -52,7 +52,7 @@ __all__ = ["QueryError", "parse_q"]
 MAX_LENGTH = 4000  # characters of q
 MAX_DEPTH = 32  # nested parentheses (plain or not) and NOTs
 MAX_VALUES = 500  # literal values in one q: keeps every backend under its parameter limit
-MAX_CONDITIONS = 50  # comparisons, LIKEs, INs, BETWEENs, IS NULLs (v1: clauses)
+MAX_CONDITIONS = 50  # comparisons, LIKEs, INs, BETWEENs, IS NULLs (v1: each of a chain)
 MAX_CHILD_CONDITIONS = 10  # of those on a child's attribute: each is an EXISTS subquery
 
 _NO_CHILDREN: Mapping[str, tuple[str, Mapping[str, Attribute]]] = MappingProxyType({})

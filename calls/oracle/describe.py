@@ -1,4 +1,11 @@
-"""``describe``: the resource's metadata, generated from the attribute table."""
+"""``describe``: the resource's metadata, generated from the attribute table.
+
+Three routes answer it: the catalog (``/describe``) and ``/phoneCalls/describe`` (and a
+call's ``/phoneCalls/{CallId}/describe``) describe phone calls with their child; a call's
+``…/child/TranscriptMessage/describe`` describes the child alone. ``metadataMode`` trims
+each as Oracle's does: ``list`` keeps only the resources' links, ``minimal`` only the
+names, titles and types of their attributes.
+"""
 
 from typing import Any
 
@@ -7,15 +14,33 @@ from .attributes import (
     CALL_ATTRIBUTES,
     CHILD_NAME,
     DATETIME,
+    INT64_MAX,
     INTEGER,
     MESSAGE_ATTRIBUTES,
     Attribute,
 )
-from .shaping import DEFAULT_LIMIT
+from .errors import bad_request, not_found
+from .shaping import DEFAULT_LIMIT, Params
 
 _TYPES = {INTEGER: "integer", DATETIME: "datetime"}
 _ITEM_TYPES = ["application/json", "application/vnd.oracle.adf.resourceitem+json"]
 _COLLECTION_TYPES = ["application/json", "application/vnd.oracle.adf.resourcecollection+json"]
+
+FULL = "full"  # no metadataMode: everything
+METADATA_MODES = ("list", "minimal")
+
+CALLS_TITLE = "Phone Calls"
+MESSAGES_TITLE = "Phone Transcript Messages"
+
+
+def parse_metadata_mode(params: Params) -> str:
+    """``metadataMode``: ``list``, ``minimal``, or FULL when absent; anything else → 400."""
+    mode = params.get("metadataMode")
+    if mode is None or mode == "":
+        return FULL
+    if mode not in METADATA_MODES:
+        raise bad_request(f"metadataMode must be {' or '.join(METADATA_MODES)}.")
+    return mode
 
 
 def _attribute(attribute: Attribute) -> dict[str, Any]:
@@ -38,13 +63,39 @@ def _attribute(attribute: Attribute) -> dict[str, Any]:
     return described
 
 
+def _minimal_attribute(attribute: Attribute) -> dict[str, Any]:
+    return {
+        "name": attribute.name,
+        "title": attribute.title,
+        "type": _TYPES.get(attribute.type, attribute.type),
+    }
+
+
 def _resource(
     title: str,
     attributes: tuple[Attribute, ...],
     key: Attribute,
     url: str,
+    mode: str,
+    name: str,
     children: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
+    if mode == "list":
+        return {
+            "links": [
+                L.link("self", url, name, "collection"),
+                L.link("describe", f"{url}/describe", name, "describe"),
+            ]
+        }
+    if mode == "minimal":
+        minimal: dict[str, Any] = {
+            "title": title,
+            "titlePlural": title,
+            "attributes": [_minimal_attribute(a) for a in attributes],
+        }
+        if children:
+            minimal["children"] = children
+        return minimal
     described: dict[str, Any] = {
         "discrColumnType": False,
         "title": title,
@@ -90,20 +141,41 @@ def _resource(
     return described
 
 
-def describe_resources(root: str) -> dict[str, Any]:
-    calls = L.calls_url(root)
-    message_template = f"{calls}/{{CallId}}/child/{CHILD_NAME}"
-    child = _resource(
-        "Phone Transcript Messages", MESSAGE_ATTRIBUTES, MESSAGE_ATTRIBUTES[0], message_template
+def _messages(url: str, mode: str) -> dict[str, Any]:
+    return _resource(
+        MESSAGES_TITLE, MESSAGE_ATTRIBUTES, MESSAGE_ATTRIBUTES[0], url, mode, CHILD_NAME
     )
-    return {
-        "Resources": {
-            "phoneCalls": _resource(
-                "Phone Calls",
-                CALL_ATTRIBUTES,
-                CALL_ATTRIBUTES[0],
-                calls,
-                children={CHILD_NAME: child},
-            )
-        }
-    }
+
+
+def describe_resources(root: str, mode: str = FULL) -> dict[str, Any]:
+    """Phone calls and their child, as the catalog and ``/phoneCalls/describe`` answer."""
+    calls = L.calls_url(root)
+    # In list mode a resource is only its links: the child is reached through a call.
+    children = None
+    if mode != "list":
+        children = {CHILD_NAME: _messages(f"{calls}/{{CallId}}/child/{CHILD_NAME}", mode)}
+    resource = _resource(
+        CALLS_TITLE, CALL_ATTRIBUTES, CALL_ATTRIBUTES[0], calls, mode, L.CALLS, children
+    )
+    return {"Resources": {L.CALLS: resource}}
+
+
+def describe_messages(root: str, call_id: str, mode: str = FULL) -> dict[str, Any]:
+    """``…/phoneCalls/{CallId}/child/TranscriptMessage/describe``: the child resource,
+    with the collection URL of that call."""
+    return {"Resources": {CHILD_NAME: _messages(L.messages_url(root, _call_id(call_id)), mode)}}
+
+
+def _call_id(call_id: str) -> int:
+    """The path's CallId. The metadata is the resource's, whatever the row, so no query
+    looks the call up; an id that is no int64 in plain ASCII digits is a 404 all the same,
+    as it is on every other path of a call (``operations.get_call_object``)."""
+    if not (call_id.isascii() and call_id.isdigit()) or int(call_id) > INT64_MAX:
+        raise not_found(f"There is no phone call with CallId {call_id}.")
+    return int(call_id)
+
+
+def describe_call(root: str, call_id: str, mode: str = FULL) -> dict[str, Any]:
+    """``…/phoneCalls/{CallId}/describe``: the resource's describe."""
+    _call_id(call_id)
+    return describe_resources(root, mode)

@@ -18,6 +18,8 @@ DESCRIPTION = "application/vnd.oracle.adf.description+json"
 ERROR = "application/vnd.oracle.adf.error+json"
 BATCH = "application/vnd.oracle.adf.batch+json"
 OCTETS = "application/octet-stream"
+# What a describe answers with when asked for it: the OpenAPI document (calls/oracle/openapi).
+OPENAPI3 = "application/vnd.oracle.openapi3+json"
 
 
 # A lone UTF-16 surrogate (``"\\ud800"`` in JSON) cannot be encoded as UTF-8. In a value the
@@ -81,6 +83,20 @@ BODY_PARSERS = [PlainJSONParser, ItemJSONParser]
 def _accepted(request: HttpRequest | Request) -> list[str]:
     accept = request.headers.get("Accept", "")
     return [part.split(";")[0].strip().lower() for part in accept.split(",") if part.strip()]
+
+
+def names_type(request: HttpRequest | Request, media_type: str) -> bool:
+    """Whether ``Accept`` names ``media_type`` itself (no wildcard) with a weight above 0."""
+    for part in request.headers.get("Accept", "").split(","):
+        kind, *parameters = part.split(";")
+        if kind.strip().lower() != media_type:
+            continue
+        weights = [p.split("=", 1)[1] for p in parameters if p.strip().lower().startswith("q=")]
+        try:
+            return not weights or float(weights[0]) > 0
+        except ValueError:
+            return False
+    return False
 
 
 def response_type(request: HttpRequest | Request, oracle_type: str) -> str:

@@ -1,8 +1,9 @@
 """The ``q`` query parameter: Oracle's two filter syntaxes, parsed into Django ``Q`` objects.
 
-REST-Framework-Version 1 speaks query by example (``PhoneNumber 555*;LeftMessageFlag=true``),
-version 2 and later row-match expressions (``PhoneNumber = '+14155550100' and
-(LeftMessageFlag = true or InteractionId > 100)``). Both are parsed by a lark grammar; the
+REST-Framework-Version 1 speaks query by example (``PhoneNumber 555*;LeftMessageFlag=true``,
+``InteractionId>=10 and <= 30;PhoneNumber LIKE '+1415%'``), version 2 and later row-match
+expressions (``PhoneNumber = '+14155550100' and (LeftMessageFlag = true or InteractionId >
+100)``, where ``;`` also means AND). Both are parsed by a lark grammar; the
 result is built only from the allow-listed attributes handed in and from Django lookup
 expressions whose values are bound parameters, so no user text ever becomes SQL.
 
@@ -15,7 +16,8 @@ one such child, through an ``EXISTS`` subquery, so parents are never duplicated.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from types import MappingProxyType
@@ -50,7 +52,7 @@ __all__ = ["QueryError", "parse_q"]
 MAX_LENGTH = 4000  # characters of q
 MAX_DEPTH = 32  # nested parentheses (plain or not) and NOTs
 MAX_VALUES = 500  # literal values in one q: keeps every backend under its parameter limit
-MAX_CONDITIONS = 50  # comparisons, LIKEs, INs, BETWEENs, IS NULLs (v1: clauses)
+MAX_CONDITIONS = 50  # comparisons, LIKEs, INs, BETWEENs, IS NULLs (v1: each of a chain)
 MAX_CHILD_CONDITIONS = 10  # of those on a child's attribute: each is an EXISTS subquery
 
 _NO_CHILDREN: Mapping[str, tuple[str, Mapping[str, Attribute]]] = MappingProxyType({})
@@ -70,8 +72,11 @@ class QueryError(ValueError):
 # against running into a longer name, so ``Notes`` is a name and ``not`` a keyword.
 _KEYWORD_END = r"(?![\w.])"
 
+# ``;`` between expressions also means AND, binding loosest: clients written for version 1
+# join their conditions with it (empty ones, as from a trailing ``;``, are skipped).
 _EXPRESSION_GRAMMAR = rf"""
-?start: disjunction
+?start: _SEPARATOR? disjunction (_SEPARATOR disjunction)* _SEPARATOR?
+_SEPARATOR: /;(\s*;)*/
 
 ?disjunction: conjunction (_OR conjunction)*
 ?conjunction: negation (_AND negation)*
@@ -116,18 +121,45 @@ COMPARE: /<>|!=|<=|>=|=|<|>/
 %ignore /\s+/
 """
 
-# Query by example: ``;``-separated clauses, each ``Name value`` or ``Name<op>value``.
-# A value runs to the next ``;`` (its trailing blanks are trimmed); a quoted value may hold
-# a ``;``. OP outranks TEXT so that ``Name >= 5`` reads as an operator, not as a value.
-_EXAMPLE_GRAMMAR = r"""
+# Query by example: ``;``-separated clauses (AND), each an attribute and one or more
+# conditions on it chained with ``and``/``or`` (``Deptno>=10 and <= 30``). A condition is a
+# value with an optional operator (``=`` when none), ``LIKE``/``NOT LIKE`` a pattern,
+# ``IS [NOT] NULL`` or ``[NOT] BETWEEN`` two values. An unquoted value runs to the next ``;``
+# (its trailing blanks are trimmed), unless an ``and``/``or`` followed by something that can
+# only start a condition (an operator, an operator word, a quote, or a word then a quote or
+# ``(``) ends it first; so ``Smith and Jones`` stays one value. A BETWEEN's lower bound ends
+# at its ``and``. The lexer is contextual: each terminal is tried only where the grammar
+# allows it, and OP and the keywords outrank a value, so ``LIKE 'x'`` is an operator.
+_CHAIN = r"(?:and|or)\s+(?:[<>!=']|(?:like|not|is|between)(?![\w.])|[^\W\d_]\w*\s+['(])"
+
+_EXAMPLE_GRAMMAR = rf"""
 start: clause? (";" clause?)*
 
-clause: NAME [OP] (QUOTED | TEXT)
+clause: NAME condition (CONNECTIVE condition)*
+
+condition: [OP] value                       -> compare
+         | _LIKE value                      -> like
+         | _NOT _LIKE value                 -> not_like
+         | _BETWEEN bound _AND value        -> between
+         | _NOT _BETWEEN bound _AND value   -> not_between
+         | _IS _NULL                        -> is_null
+         | _IS _NOT _NULL                   -> is_not_null
+
+?value: QUOTED | TEXT
+?bound: QUOTED | BOUND
 
 NAME: /[^\W\d]\w*(?:\.[^\W\d]\w*)*/
 OP.3: /<>|!=|<=|>=|=|<|>/
+_LIKE.3: /like{_KEYWORD_END}/i
+_NOT.3: /not{_KEYWORD_END}/i
+_BETWEEN.3: /between{_KEYWORD_END}/i
+_IS.3: /is{_KEYWORD_END}/i
+_AND.3: /and{_KEYWORD_END}/i
+_NULL.3: /null{_KEYWORD_END}/i
+CONNECTIVE.3: /(?:and|or){_KEYWORD_END}/i
 QUOTED.2: /'(?:[^']|'')*'/
-TEXT: /[^;\s][^;]*/
+TEXT: /[^;\s](?:(?!\s+{_CHAIN})[^;])*/i
+BOUND: /[^;\s](?:(?!\s+and{_KEYWORD_END})[^;])*/i
 
 %ignore /\s+/
 """
@@ -143,10 +175,13 @@ _TERMINAL_WORDS = {
     "STRING": "a quoted string",
     "QUOTED": "a value",
     "TEXT": "a value",
+    "BOUND": "a value",
+    "CONNECTIVE": "AND or OR",
     "NUMBER": "a number",
     "TRUE": "true",
     "FALSE": "false",
     "NULL": "null",
+    "_NULL": "NULL",
     "FUNCTION": "UPPER or LOWER",
     "_OR": "OR",
     "_AND": "AND",
@@ -160,6 +195,7 @@ _TERMINAL_WORDS = {
     "RPAR": "')'",
     "COMMA": "','",
     "SEMICOLON": "';'",
+    "_SEPARATOR": "';'",
     "$END": "the end",
 }
 
@@ -280,7 +316,7 @@ class _Literal:
 def _literal(token: Token) -> _Literal:
     if token.type in ("STRING", "QUOTED"):
         return _Literal("string", token.value[1:-1].replace("''", "'"))
-    if token.type == "TEXT":
+    if token.type in ("TEXT", "BOUND"):
         return _Literal("text", token.value.strip())
     if token.type == "NUMBER":
         return _Literal("number", token.value)
@@ -535,6 +571,9 @@ class _ExpressionTransformer(Transformer):
         super().__init__()
         self.b = builder
 
+    def start(self, children: list[Q]) -> Q:
+        return Q(*children, _connector=Q.AND)
+
     def disjunction(self, children):
         return Q(*children, _connector=Q.OR)
 
@@ -584,6 +623,21 @@ class _ExpressionTransformer(Transformer):
         return self.b.is_null(children[0], negated=True)
 
 
+# A v1 condition is built once its clause names the attribute: a function of the operand.
+_Condition = Callable[[_Operand], Q]
+
+# Words that start a condition in other filter languages (v2's IN among them) but not in
+# query by example: a value starting with one is refused rather than compared as text.
+_FOREIGN_OPERATORS = frozenset(
+    {"IN", "CONTAINS", "ILIKE", "RLIKE", "REGEXP", "SIMILAR", "MATCHES", "GLOB", "EXISTS"}
+    | {"STARTSWITH", "ENDSWITH", "EQ", "NE", "LT", "LE", "GT", "GE"}
+)
+# A word directly followed by a quote or a parenthesis: operator syntax, not a value.
+_OPERATOR_WORD = re.compile(r"([^\W\d_]\w*)(?:\s+['(]|\s*\()")
+_LEADING_WORD = re.compile(r"([^\W\d_]\w*)\s")
+_V1_OPERATORS = "=, !=, <>, <, <=, >, >=, LIKE, NOT LIKE, IS NULL, IS NOT NULL, BETWEEN"
+
+
 class _ExampleTransformer(Transformer):
     """Query by example (version 1)."""
 
@@ -591,19 +645,77 @@ class _ExampleTransformer(Transformer):
         super().__init__()
         self.b = builder
 
-    def start(self, children):
+    def start(self, children: list[Q]) -> Q:
         return Q(*children, _connector=Q.AND)
 
-    def clause(self, children):
-        name, op, value = children
+    def clause(self, children: list) -> Q:
+        """``Name cond (and|or cond)*``: AND binds tighter than OR, as in SQL."""
+        name, first, *rest = children
         operand = self.b.operand(name.value)
+        groups: list[list[Q]] = [[first(operand)]]
+        for connective, condition in zip(rest[::2], rest[1::2], strict=True):
+            if connective.value.lower() == "or":
+                groups.append([])
+            groups[-1].append(condition(operand))
+        return Q(*(Q(*group, _connector=Q.AND) for group in groups), _connector=Q.OR)
+
+    def compare(self, children: list) -> _Condition:
+        op_token, value = children
+        op = "=" if op_token is None else op_token.value
         literal = _literal(value)
-        op = "=" if op is None else op.value
-        if operand.attribute.type == STRING and "*" in literal.text:
-            if op == "=" or op in _NOT_EQUAL:
-                return self.b.like(operand, literal, None, negated=op != "=", wildcards="*", one="")
-            raise QueryError(f"{operand.label}: the wildcard * works with = and != only")
-        return self.b.compare(operand, op, literal)
+        bare = op_token is None and value.type == "TEXT"
+
+        def build(operand: _Operand) -> Q:
+            if bare:
+                _refuse_operator_word(operand, literal.text)
+            if operand.attribute.type == STRING and "*" in literal.text:
+                if op == "=" or op in _NOT_EQUAL:
+                    return self.b.like(
+                        operand, literal, None, negated=op != "=", wildcards="*", one=""
+                    )
+                raise QueryError(f"{operand.label}: the wildcard * works with = and != only")
+            return self.b.compare(operand, op, literal)
+
+        return build
+
+    def like(self, children: list, negated: bool = False) -> _Condition:
+        (value,) = children
+        literal = _literal(value)
+        return lambda operand: self.b.like(operand, literal, None, negated=negated)
+
+    def not_like(self, children: list) -> _Condition:
+        return self.like(children, negated=True)
+
+    def between(self, children: list, negated: bool = False) -> _Condition:
+        low, high = (_literal(token) for token in children)
+        return lambda operand: self.b.between(operand, low, high, negated=negated)
+
+    def not_between(self, children: list) -> _Condition:
+        return self.between(children, negated=True)
+
+    def is_null(self, children: list) -> _Condition:
+        return lambda operand: self.b.is_null(operand, negated=False)
+
+    def is_not_null(self, children: list) -> _Condition:
+        return lambda operand: self.b.is_null(operand, negated=True)
+
+
+def _refuse_operator_word(operand: _Operand, text: str) -> None:
+    """An unquoted value that reads as an operator this syntax lacks is a QueryError.
+
+    Compared as text it would silently match nothing (``PhoneNumber CONTAINS '555'``).
+    """
+    match = _OPERATOR_WORD.match(text) or _LEADING_WORD.match(text)
+    if match is None:
+        return
+    word = match.group(1)
+    if match.re is _LEADING_WORD and word.upper() not in _FOREIGN_OPERATORS:
+        return  # a value of several words: ``EXT one two``
+    hint = " (IN needs REST-Framework-Version 2)" if word.upper() == "IN" else ""
+    raise QueryError(
+        f"{operand.label}: {word} is not an operator of query by example{hint}; "
+        f"use {_V1_OPERATORS}, or quote a value that starts with this word"
+    )
 
 
 # ------------------------------------------------------------------------ entry point

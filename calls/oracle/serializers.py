@@ -1,12 +1,17 @@
 """Validation of request bodies, built from the attribute table.
 
-Fields are strict about JSON types (a number is not a string, ``"true"`` is not a boolean),
-lengths and int64 ranges, and name every unknown or read-only attribute. They validate
-only: the views hand ``validated_data`` (Python names) to the services.
+Fields take values as Oracle's type conversion does for the clients in the wild: a string
+holding a canonical integer for an integer (JavaScript cannot hold an int64, so ids travel
+as strings), an integer for a string (kept as its decimal text: party ids are often sent as
+numbers), and ``"true"``/``"false"`` for a boolean. Everything else is strict: fractions,
+other text, objects and arrays where a scalar belongs, lengths and int64 ranges are refused,
+and every unknown or read-only attribute is named. The fields validate only: the views hand
+``validated_data`` (Python names) to the services.
 """
 
 import base64
 import binascii
+import re
 
 from rest_framework import serializers
 from rest_framework.settings import api_settings
@@ -28,11 +33,34 @@ from .attributes import (
 PUBLIC_IDS = {"CallNumber", "MessageNumber"}
 # Clients send back what they read: these keys are ignored, not refused.
 IGNORED_KEYS = {"links", "@context"}
+# The strings a boolean attribute takes besides JSON's true and false.
+BOOLEAN_TEXT = {"true": True, "false": False}
+# An integer's canonical decimal text: no sign but a minus, no leading zero, no "-0".
+_CANONICAL_INTEGER = re.compile(r"(?:-?[1-9][0-9]*|0)")
+# Python reads at most 4,300 digits; an int64 has 19, so longer text is only refused sooner.
+_MAX_INTEGER_TEXT = 4000
+
+
+def integer_value(data: object) -> int | None:
+    """``data`` as an integer attribute takes it, or None: a JSON integer (not a boolean),
+    or a string holding an integer in its canonical decimal form (``"300100200300"``,
+    ``"-5"``; not ``"+5"``, ``" 5"``, ``"05"``, ``"5.0"`` or ``"1e3"``). The range is not
+    checked here."""
+    if isinstance(data, bool):
+        return None
+    if isinstance(data, int):
+        return data
+    if not isinstance(data, str) or len(data) > _MAX_INTEGER_TEXT:
+        return None
+    # [0-9], not \d: Python's \d and int() also read other scripts' digits.
+    if _CANONICAL_INTEGER.fullmatch(data) is None:
+        return None
+    return int(data)
 
 
 class StrictCharField(serializers.CharField):
     default_error_messages = {
-        "invalid": "must be a string.",
+        "invalid": "must be a string (or an integer, kept as its decimal text).",
         "nul": "must not contain NUL characters.",
     }
 
@@ -42,7 +70,10 @@ class StrictCharField(serializers.CharField):
 
     def to_internal_value(self, data):
         if not isinstance(data, str):
-            self.fail("invalid")
+            # A party id sent as a number is its decimal text; the length still applies.
+            if isinstance(data, bool) or not isinstance(data, int):
+                self.fail("invalid")
+            return str(data)
         if "\x00" in data:
             self.fail("nul")
         return data
@@ -63,28 +94,31 @@ class StrictCharField(serializers.CharField):
 
 class StrictIntegerField(serializers.Field):
     default_error_messages = {
-        "invalid": "must be an integer.",
+        "invalid": "must be an integer (a JSON number, or a string holding one).",
         "range": "must be a 64-bit integer.",
     }
 
     def to_internal_value(self, data):
-        if isinstance(data, bool) or not isinstance(data, int):
+        value = integer_value(data)
+        if value is None:
             self.fail("invalid")
-        if not INT64_MIN <= data <= INT64_MAX:
+        if not INT64_MIN <= value <= INT64_MAX:
             self.fail("range")
-        return data
+        return value
 
     def to_representation(self, value):
         return value
 
 
 class StrictBooleanField(serializers.Field):
-    default_error_messages = {"invalid": "must be true or false."}
+    default_error_messages = {"invalid": 'must be true or false (or the string "true" or "false").'}
 
     def to_internal_value(self, data):
-        if not isinstance(data, bool):
-            self.fail("invalid")
-        return data
+        if isinstance(data, bool):
+            return data
+        if isinstance(data, str) and data in BOOLEAN_TEXT:
+            return BOOLEAN_TEXT[data]
+        self.fail("invalid")
 
     def to_representation(self, value):
         return value
@@ -224,6 +258,7 @@ class CallSerializer(OracleSerializer):
 
     def to_internal_value(self, data):
         # Nested messages may repeat the CallId of the call they belong to.
-        if isinstance(data, dict) and isinstance(data.get("CallId"), int):
-            self.context.setdefault("call_id", data["CallId"])
+        call_id = integer_value(data.get("CallId")) if isinstance(data, dict) else None
+        if call_id is not None:
+            self.context.setdefault("call_id", call_id)
         return super().to_internal_value(data)

@@ -1,10 +1,14 @@
 """The query parameters that shape and page a response: fields, expand, onlyData, links,
 limit, offset, totalResults, orderBy and finder (contract §7). Unknown names → 400."""
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from .attributes import CHILD_NAME, INT64_MAX, INT64_MIN, Attribute
+from django.db.models import F, OrderBy
+from django.db.models.functions import Lower, Upper
+
+from .attributes import CHILD_NAME, INT64_MAX, INT64_MIN, STRING, Attribute
 from .errors import bad_request
 
 DEFAULT_LIMIT = 25
@@ -12,7 +16,11 @@ MAX_LIMIT = 500
 
 # The query parameters: the request's QueryDict, or a batch part's own.
 Params = Mapping[str, str]
+# The relations the links of an item here carry.
 LINK_RELS = {"self", "canonical", "child", "parent", "enclosure"}
+# Every relation of Oracle's ADF links: ``links=`` takes them all (those that never occur
+# here match nothing, as they would on an Oracle resource without them) and refuses others.
+ORACLE_LINK_RELS = LINK_RELS | {"lov", "action", "custom"}
 
 
 @dataclass(frozen=True)
@@ -60,7 +68,7 @@ def parse_shape(
     links: frozenset[str] | None = None
     if "links" in params:
         links = frozenset(_split(params["links"]))
-        unknown = links - LINK_RELS
+        unknown = links - ORACLE_LINK_RELS
         if unknown:
             raise bad_request(f"links: {sorted(unknown)[0]} is not a link relation.")
 
@@ -113,18 +121,36 @@ def parse_page(params: Params) -> Page:
     return Page(min(limit, MAX_LIMIT), offset, _flag(params, "totalResults"))
 
 
-def parse_order(params: Params, attributes: dict[str, Attribute]) -> list[str]:
-    """``orderBy=CreationDate:desc,CallId`` as ORM ordering, always ending on the key."""
-    ordering: list[str] = []
+# ``upper(Attr)`` / ``lower(Attr)``: a case-insensitive sort on a string attribute.
+_FOLDED = re.compile(r"(upper|lower)\s*\(\s*([^()\s]*)\s*\)", re.IGNORECASE)
+_FOLDS = {"upper": Upper, "lower": Lower}
+
+Ordering = str | OrderBy
+
+
+def parse_order(params: Params, attributes: dict[str, Attribute]) -> list[Ordering]:
+    """``orderBy=CreationDate:desc,upper(PhoneNumber),CallId`` as ORM ordering, always
+    ending on the key (so pages never overlap)."""
+    ordering: list[Ordering] = []
     for clause in _split(params.get("orderBy", "")):
         name, _, direction = clause.partition(":")
         name, direction = name.strip(), direction.strip().lower() or "asc"
+        folded = _FOLDED.fullmatch(name)
+        if folded is not None:
+            name = folded.group(2)
         attribute = attributes.get(name)
         if attribute is None or not attribute.queryable:
             raise bad_request(f"orderBy: {name} is not a sortable attribute.", name)
         if direction not in ("asc", "desc"):
             raise bad_request(f"orderBy: {direction} is not asc or desc.", name)
-        ordering.append(("-" if direction == "desc" else "") + attribute.field)
+        if folded is None:
+            ordering.append(("-" if direction == "desc" else "") + attribute.field)
+            continue
+        function = folded.group(1).lower()
+        if attribute.type != STRING:
+            raise bad_request(f"orderBy: {function}() applies to string attributes only.", name)
+        expression = _FOLDS[function](F(attribute.field))
+        ordering.append(expression.desc() if direction == "desc" else expression.asc())
     if "id" not in ordering and "-id" not in ordering:
         ordering.append("id")
     return ordering

@@ -34,6 +34,17 @@ urlpatterns = [
     re_path(rf"^{VERSION}/phoneCalls/?$", PhoneCallViewSet.as_view(COLLECTION), name="calls"),
     re_path(rf"^{VERSION}/phoneCalls/{CALL}/?$", PhoneCallViewSet.as_view(ITEM), name="call"),
     re_path(
+        rf"^{VERSION}/phoneCalls/{CALL}/describe/?$",
+        DescribeViewSet.as_view({"get": "retrieve"}, scope="call"),
+        name="call-describe",
+    ),
+    # Before the message route, which would read "describe" as a MessageId.
+    re_path(
+        rf"^{VERSION}/phoneCalls/{CALL}/child/TranscriptMessage/describe/?$",
+        DescribeViewSet.as_view({"get": "retrieve"}, scope="messages"),
+        name="messages-describe",
+    ),
+    re_path(
         rf"^{VERSION}/phoneCalls/{CALL}/child/TranscriptMessage/?$",
         TranscriptMessageViewSet.as_view(COLLECTION),
         name="messages",

@@ -20,9 +20,10 @@ from calls.models import PhoneCall, TranscriptMessage
 from . import media, operations
 from .batch import run_batch
 from .bodies import check_declared_length
-from .describe import describe_resources
+from .describe import describe_call, describe_messages, describe_resources, parse_metadata_mode
 from .errors import bad_request
 from .links import if_none_match_hits, root_url
+from .openapi import openapi_document
 from .versions import (
     HEADER,
     FrameworkVersionError,
@@ -176,10 +177,27 @@ class TranscriptMessageViewSet(OracleViewSet):
 
 
 class DescribeViewSet(OracleViewSet):
-    """``/describe`` (the catalog) and ``/phoneCalls/describe``."""
+    """``/describe`` (the catalog), ``/phoneCalls/describe``, a call's ``…/describe`` and its
+    ``…/child/TranscriptMessage/describe``; ``scope`` (given to ``as_view``) says which.
 
-    def retrieve(self, request: Request) -> HttpResponse:
-        body = describe_resources(root_url(request))
+    ``Accept: application/vnd.oracle.openapi3+json`` asks any of them for the OpenAPI
+    document instead, as Oracle's describe answers it.
+    """
+
+    scope = "resources"  # or "call", "messages"
+
+    def retrieve(self, request: Request, call_id: str | None = None) -> HttpResponse:
+        if media.names_type(request, media.OPENAPI3):
+            return HttpResponse(
+                json.dumps(openapi_document(), ensure_ascii=False), content_type=media.OPENAPI3
+            )
+        root, mode = root_url(request), parse_metadata_mode(request.query_params)
+        if call_id is None:
+            body = describe_resources(root, mode)
+        elif self.scope == "messages":
+            body = describe_messages(root, call_id, mode)
+        else:
+            body = describe_call(root, call_id, mode)
         return HttpResponse(
             json.dumps(body, ensure_ascii=False),
             content_type=media.response_type(request, media.DESCRIPTION),

@@ -203,6 +203,47 @@ def test_order_by_an_unknown_or_unsortable_attribute_or_direction_is_a_400(admin
     assert admin_api.get(CALLS, {"orderBy": order_by}).status_code == 400
 
 
+def test_order_by_upper_or_lower_sorts_case_insensitively(admin_api, django_assert_num_queries):
+    names = ["beta", "Alpha", "gamma", "Delta", "ALPHA"]
+    calls = {name: PhoneCallFactory(external_system_call_id=name) for name in names}
+    folded = ["Alpha", "ALPHA", "beta", "Delta", "gamma"]  # equal folds: by CallId
+    # 1. SELECT the page of calls, ordered by UPPER(external_system_call_id), id
+    with django_assert_num_queries(1):
+        body = admin_api.get(CALLS, {"orderBy": "upper(ExternalSystemCallId)"}).json()
+    assert ids(body) == [calls[name].id for name in folded]
+    for order_by in ("lower(ExternalSystemCallId):asc", "UPPER( ExternalSystemCallId ):ASC"):
+        assert ids(admin_api.get(CALLS, {"orderBy": order_by}).json()) == ids(body)
+    descending = admin_api.get(CALLS, {"orderBy": "Lower(ExternalSystemCallId):desc,CallId:desc"})
+    assert ids(descending.json()) == [calls[name].id for name in reversed(folded)]
+
+
+def test_order_by_upper_works_on_the_child_collection(admin_api):
+    call = PhoneCallFactory()
+    roles = ["agent", "SUPERVISOR", "Customer"]
+    made = [TranscriptMessageFactory(call=call, role_cd=role) for role in roles]
+    body = admin_api.get(messages_url(call.id), {"orderBy": "upper(RoleCd):desc"}).json()
+    assert [item["MessageId"] for item in body["items"]] == [made[1].id, made[2].id, made[0].id]
+
+
+@pytest.mark.parametrize(
+    "order_by",
+    [
+        "upper(CallId)",
+        "lower(CreationDate):desc",
+        "upper(Nope)",
+        "upper(PhoneNumber):up",
+        "upper(phoneNumber)",
+        "upper(upper(PhoneNumber))",
+        "trim(PhoneNumber)",
+        "upper()",
+    ],
+)
+def test_order_by_upper_of_a_non_string_or_unknown_attribute_is_a_400(admin_api, order_by):
+    response = admin_api.get(CALLS, {"orderBy": order_by})
+    assert response.status_code == 400
+    assert response.content.decode().startswith("orderBy:")
+
+
 # fields, expand, onlyData, links
 
 
@@ -315,6 +356,25 @@ def test_links_keeps_only_the_relations_named(admin_api):
     assert rels(item) == ["self", "canonical"]
     (item,) = admin_api.get(CALLS, {"links": "child"}).json()["items"]
     assert rels(item) == ["child"]
+
+
+@pytest.mark.parametrize("rel", ["lov", "action", "custom"])
+def test_links_takes_every_oracle_relation_and_one_that_never_occurs_matches_nothing(
+    admin_api, rel
+):
+    PhoneCallFactory()
+    (item,) = admin_api.get(CALLS, {"links": rel}).json()["items"]
+    assert item["links"] == []
+    (item,) = admin_api.get(CALLS, {"links": f"self,{rel}"}).json()["items"]
+    assert rels(item) == ["self"]
+
+
+def test_links_parent_matches_the_parent_of_a_message_and_nothing_on_a_call(admin_api):
+    call = PhoneCallFactory(messages=1)
+    (item,) = admin_api.get(CALLS, {"links": "parent"}).json()["items"]
+    assert item["links"] == []
+    (message,) = admin_api.get(messages_url(call.id), {"links": "parent"}).json()["items"]
+    assert rels(message) == ["parent"]
 
 
 def test_links_naming_an_unknown_relation_is_a_400(admin_api):

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from calls.models import PhoneCall, TranscriptMessage
 from calls.oracle.attributes import CALL_ATTRIBUTES, MESSAGE_ATTRIBUTES
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, PhoneCallFactory
 
 CALLS = "/crmRestApi/resources/11.13.18.05/phoneCalls"
 ITEM_TYPE = "application/vnd.oracle.adf.resourceitem+json"
@@ -152,12 +152,12 @@ def test_the_recording_is_stored_through_storage_and_shown_only_as_an_enclosure(
         ({"InteractionId": 1, "NoSuchAttribute": 1}, "/NoSuchAttribute"),
         ({"InteractionId": 1, "CallId": 5}, "/CallId"),
         ({"InteractionId": 1, "CreatedBy": "x"}, "/CreatedBy"),
-        ({"InteractionId": "12"}, "/InteractionId"),
+        ({"InteractionId": "twelve"}, "/InteractionId"),
         ({"InteractionId": 2**63}, "/InteractionId"),
         ({"InteractionId": True}, "/InteractionId"),
-        ({"InteractionId": 1, "PhoneNumber": 14155550100}, "/PhoneNumber"),
+        ({"InteractionId": 1, "PhoneNumber": 14155550100.5}, "/PhoneNumber"),
         ({"InteractionId": 1, "PhoneNumber": "x" * 31}, "/PhoneNumber"),
-        ({"InteractionId": 1, "LeftMessageFlag": "true"}, "/LeftMessageFlag"),
+        ({"InteractionId": 1, "LeftMessageFlag": "yes"}, "/LeftMessageFlag"),
         ({"InteractionId": 1, "DeletedFlag": None}, "/DeletedFlag"),
         ({"InteractionId": 1, "CallRecording": "not base64!"}, "/CallRecording"),
         ({"InteractionId": 1, "PhoneNumber": "nul\x00"}, "/PhoneNumber"),
@@ -269,3 +269,114 @@ def test_create_costs_the_same_queries_whatever_the_number_of_messages(
         response = post(api, body)
     assert response.status_code == 201
     assert TranscriptMessage.objects.count() == count
+
+
+# ------------------------------------------- values as Oracle's type conversion takes them
+
+
+def test_the_body_an_oracle_integration_sends_is_taken_as_oracle_takes_it(api):
+    """String ids (JavaScript cannot hold an int64), number party ids, string booleans."""
+    response = post(
+        api,
+        {
+            "InteractionId": "300100200300",
+            "PhoneNumber": "+14155550100",
+            "LeftMessageFlag": "true",
+            "TranscriptMessage": [
+                {**message(), "PostedByPartyId": 300100000000001, "DeletedFlag": "false"}
+            ],
+        },
+    )
+    assert response.status_code == 201, response.content
+    body = response.json()
+    # Answered in the attribute's own type: ids as numbers, party ids as strings.
+    assert body["InteractionId"] == 300100200300
+    assert body["LeftMessageFlag"] is True
+    assert body["TranscriptMessage"][0]["PostedByPartyId"] == "300100000000001"
+    call = PhoneCall.objects.get()
+    assert (call.interaction_id, call.left_message_flag) == (300100200300, True)
+    assert call.messages.get().posted_by_party_id == "300100000000001"
+
+
+@pytest.mark.parametrize(
+    ("attribute", "sent", "stored"),
+    [
+        ("InteractionId", "-5", -5),
+        ("InteractionId", "0", 0),
+        ("InteractionId", "9223372036854775807", 2**63 - 1),
+        ("InteractionId", "-9223372036854775808", -(2**63)),
+        ("LeftMessageFlag", "true", True),
+        ("DeletedFlag", "false", False),
+        ("PhoneNumber", 14155550100, "14155550100"),
+        ("PhoneNumber", -7, "-7"),
+        ("PhoneNumber", 0, "0"),
+        ("CallNumber", 123, "123"),
+        ("ExternalSystemCallId", 2**64, str(2**64)),  # a string attribute is no int64
+        ("PhoneNumber", 10**29, "1" + "0" * 29),  # 30 characters: the maximum length
+    ],
+)
+def test_a_value_in_another_json_type_is_converted(api, attribute, sent, stored):
+    body = {"InteractionId": 1, attribute: sent}
+    response = post(api, body)
+    assert response.status_code == 201, response.content
+    field = next(a.field for a in CALL_ATTRIBUTES if a.name == attribute)
+    assert getattr(PhoneCall.objects.get(), field) == stored
+    assert response.json()[attribute] == stored
+
+
+@pytest.mark.parametrize(
+    ("attribute", "sent"),
+    [
+        ("InteractionId", 1.5),
+        ("InteractionId", 12.0),
+        ("InteractionId", "1.5"),
+        ("InteractionId", "12.0"),
+        ("InteractionId", "1e3"),
+        ("InteractionId", "+12"),
+        ("InteractionId", "012"),
+        ("InteractionId", " 12"),
+        ("InteractionId", "12 "),
+        ("InteractionId", "-0"),
+        ("InteractionId", ""),
+        ("InteractionId", "\u0663"),  # ARABIC-INDIC DIGIT THREE
+        ("InteractionId", "9223372036854775808"),
+        ("InteractionId", "-9223372036854775809"),
+        ("InteractionId", "9" * 5000),
+        ("InteractionId", "true"),
+        ("InteractionId", {"value": 1}),
+        ("InteractionId", [1]),
+        ("PhoneNumber", 1.5),
+        ("PhoneNumber", 1e3),
+        ("PhoneNumber", True),
+        ("PhoneNumber", {"number": "+1"}),
+        ("PhoneNumber", ["+1"]),
+        ("PhoneNumber", 10**30),  # 31 characters
+        ("LeftMessageFlag", "TRUE"),
+        ("LeftMessageFlag", "yes"),
+        ("LeftMessageFlag", "1"),
+        ("LeftMessageFlag", 1),
+        ("LeftMessageFlag", ["true"]),
+        ("LeftMessageFlag", {}),
+    ],
+)
+def test_a_value_no_conversion_takes_is_a_400_naming_it(api, attribute, sent):
+    response = post(api, {"InteractionId": 1, attribute: sent}, version=4)
+    assert response.status_code == 400, response.content
+    assert [d["o:errorPath"] for d in response.json()["o:errorDetails"]] == [f"/{attribute}"]
+    assert not PhoneCall.objects.exists()
+
+
+def test_a_nested_message_may_repeat_its_call_id_as_a_string(api):
+    call = PhoneCallFactory(call_number="S-1")
+    response = api.post(
+        CALLS,
+        {
+            "CallId": str(call.id),
+            "TranscriptMessage": [{**message(), "CallId": str(call.id)}],
+        },
+        format="json",
+        HTTP_UPSERT_MODE="true",
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()["CallId"] == call.id
+    assert call.messages.count() == 1

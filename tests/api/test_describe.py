@@ -4,11 +4,14 @@
 import pytest
 
 from calls.oracle.attributes import CALL_ATTRIBUTES, CHILD_NAME, MESSAGE_ATTRIBUTES
+from calls.oracle.openapi import openapi_document
 from tests.api.helpers import CALLS, DESCRIPTION_TYPE, ROOT, absolute, client_for, user_with
+from tests.factories import PhoneCallFactory
 
 pytestmark = pytest.mark.django_db
 
 DESCRIBE_URLS = [f"{CALLS}/describe", f"{ROOT}/describe"]
+OPENAPI3_TYPE = "application/vnd.oracle.openapi3+json"
 
 
 def resources(client, url):
@@ -96,3 +99,107 @@ def test_describe_needs_the_view_permission(db):
 def test_describe_costs_no_query(admin_api, django_assert_num_queries):
     with django_assert_num_queries(0):
         assert admin_api.get(DESCRIBE_URLS[0]).status_code == 200
+
+
+# ---------------------------------------------------- metadataMode, item and child paths
+
+
+@pytest.mark.parametrize("url", DESCRIBE_URLS)
+def test_metadata_mode_list_answers_the_resources_links_only(admin_api, url):
+    resources = admin_api.get(url, {"metadataMode": "list"}).json()["Resources"]
+    assert resources == {
+        "phoneCalls": {
+            "links": [
+                {
+                    "rel": "self",
+                    "href": absolute(CALLS),
+                    "name": "phoneCalls",
+                    "kind": "collection",
+                },
+                {
+                    "rel": "describe",
+                    "href": absolute(f"{CALLS}/describe"),
+                    "name": "phoneCalls",
+                    "kind": "describe",
+                },
+            ]
+        }
+    }
+
+
+@pytest.mark.parametrize("url", DESCRIBE_URLS)
+def test_metadata_mode_minimal_answers_names_titles_and_types_only(admin_api, url):
+    response = admin_api.get(url, {"metadataMode": "minimal"})
+    assert response["Content-Type"] == DESCRIPTION_TYPE
+    calls = response.json()["Resources"]["phoneCalls"]
+    assert set(calls) == {"title", "titlePlural", "attributes", "children"}
+    assert calls["attributes"] == [
+        {"name": a.name, "title": a.title, "type": a.type} for a in CALL_ATTRIBUTES
+    ]
+    child = calls["children"][CHILD_NAME]
+    assert set(child) == {"title", "titlePlural", "attributes"}
+    assert [a["name"] for a in child["attributes"]] == [a.name for a in MESSAGE_ATTRIBUTES]
+
+
+@pytest.mark.parametrize("mode", ["full", "LIST", "all", "links"])
+def test_an_unknown_metadata_mode_is_a_400(admin_api, mode):
+    response = admin_api.get(DESCRIBE_URLS[0], {"metadataMode": mode})
+    assert response.status_code == 400
+    assert "metadataMode must be list or minimal" in response.content.decode()
+
+
+def test_a_calls_describe_is_the_resources_describe(admin_api, django_assert_num_queries):
+    call = PhoneCallFactory()
+    # The metadata is the resource's, whatever the row: no query looks the call up.
+    with django_assert_num_queries(0):
+        response = admin_api.get(f"{CALLS}/{call.id}/describe")
+    assert response.status_code == 200
+    assert response["Content-Type"] == DESCRIPTION_TYPE
+    assert response.json() == admin_api.get(DESCRIBE_URLS[0]).json()
+    minimal = admin_api.get(f"{CALLS}/{call.id}/describe", {"metadataMode": "minimal"})
+    assert minimal.json() == admin_api.get(DESCRIBE_URLS[0], {"metadataMode": "minimal"}).json()
+
+
+def test_the_child_describe_answers_the_transcript_message_resource(
+    admin_api, django_assert_num_queries
+):
+    call = PhoneCallFactory()
+    url = f"{CALLS}/{call.id}/child/{CHILD_NAME}/describe"
+    with django_assert_num_queries(0):
+        response = admin_api.get(url)
+    assert response.status_code == 200
+    assert response["Content-Type"] == DESCRIPTION_TYPE
+    (name,) = response.json()["Resources"]
+    child = response.json()["Resources"][name]
+    assert name == CHILD_NAME
+    assert_described(child["attributes"], MESSAGE_ATTRIBUTES)
+    assert child["collection"]["links"][0]["href"] == absolute(
+        f"{CALLS}/{call.id}/child/{CHILD_NAME}"
+    )
+    listed = admin_api.get(url, {"metadataMode": "list"}).json()["Resources"][CHILD_NAME]
+    assert [link["href"] for link in listed["links"]] == [
+        absolute(f"{CALLS}/{call.id}/child/{CHILD_NAME}"),
+        absolute(f"{CALLS}/{call.id}/child/{CHILD_NAME}/describe"),
+    ]
+
+
+@pytest.mark.parametrize("call_id", ["abc", "+7", "99999999999999999999999"])
+def test_a_describe_under_an_id_that_is_no_call_id_is_a_404(admin_api, call_id):
+    for url in (f"{CALLS}/{call_id}/describe", f"{CALLS}/{call_id}/child/{CHILD_NAME}/describe"):
+        assert admin_api.get(url).status_code == 404, url
+
+
+@pytest.mark.parametrize("path", ["/describe", "/phoneCalls/describe", "/phoneCalls/7/describe"])
+def test_describe_asked_for_openapi3_answers_the_openapi_document(admin_api, path):
+    response = admin_api.get(ROOT + path, HTTP_ACCEPT=OPENAPI3_TYPE)
+    assert response.status_code == 200
+    assert response["Content-Type"] == OPENAPI3_TYPE
+    assert response.json() == openapi_document()
+    # Only when asked: a weight of 0 refuses it, and plain describe stays the default.
+    refused = admin_api.get(ROOT + path, HTTP_ACCEPT=f"{OPENAPI3_TYPE};q=0, application/json")
+    assert "Resources" in refused.json()
+
+
+def test_the_openapi_document_over_describe_needs_the_view_permission(db):
+    nobody = client_for(user_with(username="nobody"))
+    assert nobody.get(DESCRIBE_URLS[1], HTTP_ACCEPT=OPENAPI3_TYPE).status_code == 403

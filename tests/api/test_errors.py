@@ -68,7 +68,7 @@ def test_from_version_4_an_error_is_oracle_error_json_with_one_entry_per_problem
 ):
     response = admin_api.post(
         CALLS,
-        {"InteractionId": "1", "PhoneNumber": 5, "Colour": "x"},
+        {"InteractionId": "one", "PhoneNumber": 5.5, "Colour": "x"},
         format="json",
         **version_header(version),
     )
@@ -85,7 +85,7 @@ def test_a_nested_attribute_is_named_by_its_path(admin_api4):
             "InteractionId": 1,
             "TranscriptMessage": [
                 {"RoleCd": "AGENT"},
-                {"RoleCd": 5, "MessageContent": "%%"},
+                {"RoleCd": [5], "MessageContent": "%%"},
             ],
         },
         format="json",

@@ -10,7 +10,15 @@ from hypothesis import strategies as st
 
 from calls.models import PhoneCall, TranscriptMessage
 from calls.oracle.attributes import CALL_BY_NAME, CHILD_NAME, MESSAGE_BY_NAME
-from calls.oracle.query import MAX_DEPTH, MAX_LENGTH, QueryError, parse_q
+from calls.oracle.query import (
+    MAX_CHILD_CONDITIONS,
+    MAX_CONDITIONS,
+    MAX_DEPTH,
+    MAX_LENGTH,
+    QueryError,
+    parse_q,
+)
+from tests.api.helpers import CALLS, version_header
 from tests.factories import PhoneCallFactory, TranscriptMessageFactory
 
 CHILDREN = {CHILD_NAME: ("messages", MESSAGE_BY_NAME)}
@@ -334,6 +342,102 @@ def test_query_by_example(calls, text, expected):
     assert matching(text, version=1) == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # Oracle's own example: conditions on one attribute chained with and/or.
+        ("InteractionId>=100 and <= 200", {"alpha", "beta"}),
+        ("InteractionId>=100 and <=200;PhoneNumber!=+14155550100", {"beta"}),
+        ("InteractionId=100 or =300", {"alpha", "gamma"}),
+        ("InteractionId = 100 OR = 300", {"alpha", "gamma"}),
+        # AND binds tighter than OR, as in SQL: 100 or (300 and > 200).
+        ("InteractionId=100 or =300 and >200", {"alpha", "gamma"}),
+        ("InteractionId=100 or =300 and <200", {"alpha"}),
+        ("PhoneNumber='+14155550100' or '5551234'", {"alpha", "delta"}),
+        ("PhoneNumber IS NULL or LIKE '555%'", {"gamma", "delta"}),
+        ("ExternalSystemCallId EXT one two", {"alpha"}),  # "and" inside a value is text
+        # LIKE and NOT LIKE: %, * and _ are wildcards; the pattern may be unquoted.
+        ("PhoneNumber LIKE '+1415%'", {"alpha", "beta"}),
+        ("PhoneNumber like +1415%", {"alpha", "beta"}),
+        ("PhoneNumber LIKE '*0100'", {"alpha"}),
+        ("PhoneNumber LIKE '+1415555019_'", {"beta"}),
+        ("PhoneNumber NOT LIKE '+1415%'", {"delta"}),  # null never matches
+        ("CallNumber LIKE 'call%'", {"beta"}),  # case-sensitive, as in version 2
+        ("ExternalSystemCallId LIKE 'x;%'", {"beta"}),
+        ("TranscriptMessage.RoleCd LIKE 'AG%'", {"alpha"}),
+        # IS NULL, IS NOT NULL.
+        ("PhoneNumber IS NULL", {"gamma"}),
+        ("PhoneNumber is not null", {"alpha", "beta", "delta"}),
+        ("CallDetailsURL IS NULL;LeftMessageFlag=true", {"alpha", "delta"}),
+        # BETWEEN a AND b, quoted or not, with dates as times.
+        ("InteractionId BETWEEN 100 AND 200", {"alpha", "beta"}),
+        ("InteractionId between '150' and '300'", {"beta", "gamma"}),
+        ("InteractionId NOT BETWEEN 100 AND 200", {"gamma", "delta"}),
+        ("InteractionId BETWEEN 100 AND 100 or >= 300", {"alpha", "gamma", "delta"}),
+        ("CreationDate BETWEEN 2024-05-16 AND 2024-05-16T23:59:59Z", {"alpha", "delta"}),
+        ("CreationDate>=2024-05-16 and <2024-05-17", {"alpha", "delta"}),
+        ("CallNumber BETWEEN 'CALL' AND 'D'", {"alpha", "gamma"}),
+    ],
+)
+def test_query_by_example_operators_and_chained_conditions(calls, text, expected):
+    assert matching(text, version=1) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("PhoneNumber CONTAINS '555'", "CONTAINS is not an operator of query by example"),
+        ("PhoneNumber ILIKE +1415%", "ILIKE is not an operator"),
+        ("PhoneNumber STARTSWITH('+1')", "STARTSWITH is not an operator"),
+        ("PhoneNumber Foo '+1'", "Foo is not an operator"),
+        ("InteractionId IN (100, 200)", "IN needs REST-Framework-Version 2"),
+        ("InteractionId>=10 and CONTAINS '1'", "CONTAINS is not an operator"),
+        ("PhoneNumber NOT IN ('x')", "expected BETWEEN, LIKE"),
+        ("PhoneNumber IS EMPTY", "expected NOT, NULL"),
+        ("InteractionId BETWEEN 1", "unexpected end of q"),
+        ("InteractionId BETWEEN 1 AND", "unexpected end of q"),
+        ("InteractionId>=10 and <=", "unexpected end of q"),
+        ("PhoneNumber LIKE", "unexpected end of q"),
+        ("InteractionId LIKE '1%'", "LIKE applies to string attributes only"),
+        ("LeftMessageFlag BETWEEN false AND true", "BETWEEN does not apply"),
+        ("LeftMessageFlag=true or >false", "only = and != apply"),
+        ("InteractionId BETWEEN 1 AND x", "is an integer; 'x' is not"),
+        ("CreationDate BETWEEN yesterday AND 2024-05-16", "is a date-time"),
+        ("PhoneNumber>555* or =1", "wildcard * works with = and != only"),
+    ],
+)
+def test_query_by_example_refuses_what_it_cannot_read(db, text, message):
+    with pytest.raises(QueryError) as caught:
+        q(text, version=1)
+    assert message in str(caught.value)
+
+
+def test_query_by_example_counts_every_chained_condition_against_the_limits(db):
+    chain = " or ".join(["=1"] * MAX_CONDITIONS)
+    assert isinstance(q(f"InteractionId{chain}", version=1), Q)
+    with pytest.raises(QueryError, match=f"more than {MAX_CONDITIONS} conditions"):
+        q(f"InteractionId{chain} or =2", version=1)
+    child = " or ".join(["=AGENT"] * MAX_CHILD_CONDITIONS)
+    assert isinstance(q(f"TranscriptMessage.RoleCd{child}", version=1), Q)
+    with pytest.raises(QueryError, match="conditions on child attributes"):
+        q(f"TranscriptMessage.RoleCd{child} or =X", version=1)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("InteractionId >= 100; InteractionId <= 200", {"alpha", "beta"}),
+        # ; binds loosest: (100 or 300) and a left message.
+        ("InteractionId = 100 or InteractionId = 300; LeftMessageFlag = true", {"alpha"}),
+        ("LeftMessageFlag = true;", {"alpha", "delta"}),
+        (";; LeftMessageFlag = true ;; DeletedFlag = false", {"alpha"}),
+        ("ExternalSystemCallId = 'x;y'", {"beta"}),  # a quoted ; is text
+    ],
+)
+def test_a_semicolon_between_expressions_means_and_in_version_2(calls, text, expected):
+    assert matching(text, version=2) == expected
+
+
 def test_versions_above_two_use_expressions(calls):
     for version in (3, 4, 9):
         assert matching("InteractionId = 100", version=version) == {"alpha"}
@@ -618,3 +722,47 @@ def test_deep_nesting_never_overflows_the_stack(depth, opener):
     text = opener * depth + "CallId = 1" + ")" * (depth * opener.count("("))
     with contextlib.suppress(QueryError):
         q(text)
+
+
+# ------------------------------------------------------------------- over HTTP
+
+
+def _numbers(response) -> set[str]:
+    assert response.status_code == 200, response.content
+    return {KEYS[item["CallNumber"]] for item in response.json()["items"]}
+
+
+def test_query_by_example_over_http_is_what_clients_without_a_version_get(
+    calls, admin_api, django_assert_num_queries
+):
+    # 1. SELECT the page of calls: the chained conditions are one WHERE clause.
+    with django_assert_num_queries(1):
+        response = admin_api.get(CALLS, {"q": "InteractionId>=100 and <= 200;LeftMessageFlag=true"})
+    assert _numbers(response) == {"alpha"}
+    assert _numbers(admin_api.get(CALLS, {"q": "PhoneNumber LIKE '+1415%'"})) == {"alpha", "beta"}
+    assert _numbers(admin_api.get(CALLS, {"q": "PhoneNumber IS NULL"})) == {"gamma"}
+    between = "InteractionId BETWEEN 150 AND 300;PhoneNumber IS NULL or NOT LIKE '+1415%'"
+    assert _numbers(admin_api.get(CALLS, {"q": between})) == {"gamma"}
+
+
+def test_an_unknown_operator_word_is_a_400_naming_it_never_a_literal_value(calls, admin_api):
+    for text in ("PhoneNumber CONTAINS '555'", "InteractionId IN (100, 200)"):
+        response = admin_api.get(CALLS, {"q": text})
+        assert response.status_code == 400
+        assert response["Content-Type"].startswith("text/plain")  # version 1's error format
+        word = text.split()[1]
+        assert f"q: {text.split()[0]}: {word} is not an operator" in response.content.decode()
+
+
+def test_the_condition_limits_hold_for_chained_conditions_over_http(db, admin_api):
+    chain = "InteractionId=1" + " or =1" * MAX_CONDITIONS
+    response = admin_api.get(CALLS, {"q": chain})
+    assert response.status_code == 400
+    assert f"more than {MAX_CONDITIONS} conditions" in response.content.decode()
+
+
+def test_a_semicolon_means_and_in_version_2_over_http(calls, admin_api):
+    response = admin_api.get(
+        CALLS, {"q": "InteractionId >= 100; LeftMessageFlag = true"}, **version_header(2)
+    )
+    assert _numbers(response) == {"alpha", "delta"}

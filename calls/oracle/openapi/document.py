@@ -29,6 +29,8 @@ PATHS = {
     "calls-describe": ("/phoneCalls/describe", "describe"),
     "calls": ("/phoneCalls", "phoneCalls"),
     "call": (CALL, "phoneCalls"),
+    "call-describe": (f"{CALL}/describe", "describe"),
+    "messages-describe": (f"{CALL}/child/{CHILD_NAME}/describe", "describe"),
     "messages": (f"{CALL}/child/{CHILD_NAME}", CHILD_NAME),
     "message": (MESSAGE, CHILD_NAME),
     "call-recording": (f"{CALL}/enclosure/CallRecording", "enclosures"),

@@ -79,9 +79,51 @@ def fixed_schemas() -> dict[str, Any]:
             "properties": {
                 "Resources": {
                     "type": "object",
-                    "required": ["phoneCalls"],
-                    "properties": {"phoneCalls": schema("DescribedResource")},
+                    "description": "phoneCalls (with its child), or TranscriptMessage alone "
+                    "on a call's child/TranscriptMessage/describe.",
+                    "minProperties": 1,
+                    "additionalProperties": {
+                        "anyOf": [
+                            schema("DescribedResource"),
+                            schema("DescribedResourceMinimal"),
+                            schema("DescribedResourceList"),
+                        ]
+                    },
                 }
+            },
+        },
+        "DescribedResourceList": {
+            "type": "object",
+            "description": "metadataMode=list: the resource's links only.",
+            "required": ["links"],
+            "additionalProperties": False,
+            "properties": {"links": {"type": "array", "items": {"type": "object"}}},
+        },
+        "DescribedResourceMinimal": {
+            "type": "object",
+            "description": "metadataMode=minimal: the names, titles and types of the attributes.",
+            "required": ["title", "attributes"],
+            "additionalProperties": False,
+            "properties": {
+                "title": {"type": "string"},
+                "titlePlural": {"type": "string"},
+                "attributes": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": ["name", "title", "type"],
+                        "additionalProperties": False,
+                        "properties": {
+                            "name": {"type": "string"},
+                            "title": {"type": "string"},
+                            "type": {"type": "string"},
+                        },
+                    },
+                },
+                "children": {
+                    "type": "object",
+                    "additionalProperties": schema("DescribedResourceMinimal"),
+                },
             },
         },
         "DescribedResource": {

@@ -4,6 +4,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from .. import media
+from ..attributes import CHILD_NAME
 from .parameters import header
 from .refs import ITEM_TYPES, content, parameter_refs, ref, schema
 from .responses import error_responses, errors, ok
@@ -160,15 +161,22 @@ def _enclosure_operations(name: str, ids: list[str]) -> dict[str, Any]:
 
 def route_operations(route: str) -> dict[str, Any]:
     """The operations of a named route of ``urls.py``, by HTTP method."""
-    describe = {
-        "get": {
-            "summary": "Describe the resources: attributes, finders, actions, children",
-            "responses": {
-                "200": ok("The metadata.", (media.DESCRIPTION, media.JSON), schema("Describe")),
-                **errors(),
-            },
+
+    def describe(summary: str, *ids: str) -> dict[str, Any]:
+        described = ok("The metadata.", (media.DESCRIPTION, media.JSON), schema("Describe"))
+        described["content"][media.OPENAPI3] = {
+            "schema": {"type": "object", "description": "This OpenAPI document."}
         }
-    }
+        described["description"] += f" With `Accept: {media.OPENAPI3}`: this OpenAPI document."
+        return {
+            "get": {
+                "summary": summary,
+                "parameters": parameter_refs(*ids, "metadataMode"),
+                "responses": {"200": described, **errors(*([404] if ids else []))},
+            }
+        }
+
+    resources = "Describe phone calls: attributes, finders, actions, children"
     batch_types = (media.BATCH, media.JSON)
     return {
         "batch": {
@@ -191,8 +199,10 @@ def route_operations(route: str) -> dict[str, Any]:
                 },
             }
         },
-        "describe": describe,
-        "calls-describe": describe,
+        "describe": describe(resources),
+        "calls-describe": describe(resources),
+        "call-describe": describe(f"{resources} (as /phoneCalls/describe)", "CallId"),
+        "messages-describe": describe(f"Describe the {CHILD_NAME} child", "CallId"),
         "calls": _resource_operations(call=True, item=False),
         "call": _resource_operations(call=True, item=True),
         "messages": _resource_operations(call=False, item=False),

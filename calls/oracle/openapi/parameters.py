@@ -3,7 +3,8 @@
 from typing import Any
 
 from ..attributes import CHILD_NAME, INT64_MAX, INT64_MIN
-from ..shaping import DEFAULT_LIMIT, LINK_RELS, MAX_LIMIT
+from ..describe import METADATA_MODES
+from ..shaping import DEFAULT_LIMIT, MAX_LIMIT, ORACLE_LINK_RELS
 from ..versions import HEADER as VERSION_HEADER
 from ..versions import SUPPORTED
 
@@ -47,10 +48,17 @@ def parameters() -> dict[str, Any]:
         "q": _query(
             "q",
             {"type": "string"},
-            "v1: query by example, `PhoneNumber 555*;LeftMessageFlag=true`. v2+: "
-            "row-match expressions, `PhoneNumber LIKE '555%' and InteractionId > 10`.",
+            "v1: query by example, `PhoneNumber 555*;LeftMessageFlag=true`, "
+            "`InteractionId>=10 and <= 30;PhoneNumber LIKE '+1415%'` (also NOT LIKE, IS [NOT] "
+            "NULL, BETWEEN). v2+: row-match expressions, `PhoneNumber LIKE '555%' and "
+            "InteractionId > 10` (`;` between expressions is AND too).",
         ),
-        "orderBy": _query("orderBy", {"type": "string"}, "`CreationDate:desc,CallId`."),
+        "orderBy": _query(
+            "orderBy",
+            {"type": "string"},
+            "`CreationDate:desc,CallId`; `upper(PhoneNumber):asc` or `lower(…)` sorts a "
+            "string attribute case-insensitively.",
+        ),
         "fields": _query(
             "fields",
             {"type": "string"},
@@ -65,13 +73,20 @@ def parameters() -> dict[str, Any]:
         "links": _query(
             "links",
             {"type": "string"},
-            f"Comma-separated rels to keep: {', '.join(sorted(LINK_RELS))}.",
+            f"Comma-separated rels to keep: {', '.join(sorted(ORACLE_LINK_RELS))} (lov, "
+            "action and custom never occur here: they match nothing).",
         ),
         "totalResults": _query("totalResults", flag, "Add totalResults (a COUNT)."),
         "finder": _query(
             "finder",
             {"type": "string", "pattern": r"^PrimaryKey;\w+=-?\d{1,18}$"},
             "`PrimaryKey;CallId=123` (`MessageId` for messages).",
+        ),
+        "metadataMode": _query(
+            "metadataMode",
+            {"type": "string", "enum": list(METADATA_MODES)},
+            "list: only each resource's links; minimal: only the names, titles and types "
+            "of the attributes. Absent: the whole description.",
         ),
         "RestFrameworkVersion": header(
             VERSION_HEADER,

@@ -7,17 +7,25 @@ go through ``phone_call_delete`` so the recording leaves storage with its call.
 """
 
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
+from django.http import HttpResponseRedirect
+from django.template.loader import render_to_string
 from django.db.models import Count, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.urls import NoReverseMatch, reverse
 from django.utils.crypto import salted_hmac
-from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
 from .. import services
 from ..audit import access_record_served
 from ..models import PhoneCall, TranscriptMessage
-from .forms import PhoneCallAdminForm, TranscriptMessageInlineForm, recording_media_type
+from . import transcript
+from .forms import (
+    PhoneCallAdminForm,
+    TranscriptMessageInlineForm,
+    recording_media_type,
+    version_conflict,
+)
 from .renderers import TRANSCRIPT_RENDERER
 
 WHO_COLUMNS = (
@@ -37,8 +45,12 @@ def actor_for(request) -> services.Actor:
 
 
 class TranscriptMessageInline(admin.TabularInline):
+    """One page of the call's transcript (``calls.admin.transcript``), edited inline."""
+
     model = TranscriptMessage
     form = TranscriptMessageInlineForm
+    formset = transcript.TranscriptPageFormSet
+    template = "admin/calls/phonecall/transcript_inline.html"
     extra = 0
     ordering = ("id",)
     readonly_fields = ("last_updated_by", "last_update_date")
@@ -46,8 +58,23 @@ class TranscriptMessageInline(admin.TabularInline):
     verbose_name = "transcript message"
     verbose_name_plural = "transcript"
 
+    def transcript_page(self, request, obj) -> transcript.TranscriptPage:
+        # The admin asks for the formset more than once per request (fields, then forms).
+        cache = request.__dict__.setdefault("_callbook_transcript_pages", {})
+        key = getattr(obj, "pk", None)
+        if key not in cache:
+            cache[key] = transcript.page_for(request, obj)
+        return cache[key]
+
     def get_formset(self, request, obj=None, **kwargs):
-        return super().get_formset(request, obj, renderer=TRANSCRIPT_RENDERER, **kwargs)
+        page = self.transcript_page(request, obj)
+        # The page's forms and a bounded number of new ones: a save never posts more
+        # fields than DATA_UPLOAD_MAX_NUMBER_FIELDS allows; more forms are refused with a
+        # message, and what was typed stays on the page.
+        kwargs.setdefault("max_num", page.stop - page.start + transcript.NEW_PER_SAVE)
+        kwargs.setdefault("validate_max", True)
+        formset = super().get_formset(request, obj, renderer=TRANSCRIPT_RENDERER, **kwargs)
+        return type(formset.__name__, (formset,), {"transcript_page": page})
 
 
 class PhoneCallAdmin(SimpleHistoryAdmin):
@@ -77,6 +104,8 @@ class PhoneCallAdmin(SimpleHistoryAdmin):
 
     class Media:
         css = {"all": ("calls/admin/phonecall.css",)}
+        # The staff page's player controls and shortcuts (speed, ±5 s, Space, ←/→).
+        js = ("calls/call.js",)
 
     # Reads ---------------------------------------------------------------------------
 
@@ -104,6 +133,38 @@ class PhoneCallAdmin(SimpleHistoryAdmin):
             access_record_served(
                 request=request, response=response, call=obj, kind="transcript_view", channel="ui"
             )
+        return response
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        if request.method == "GET" and object_id and transcript.find_text(request):
+            # "Go to message" with a position or a MessageNumber opens the page it is on.
+            obj = self.get_object(request, unquote(object_id))
+            if obj is not None:
+                position = transcript.position_of(obj, transcript.find_text(request))
+                if position is not None:
+                    return HttpResponseRedirect(request.path + transcript.jump_query(position))
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except services.ServiceError as error:
+            # The save was refused inside the admin's transaction, which rolled back: show
+            # the same page again, bound to what was posted, saying why.
+            request._callbook_refusal = refusal(error)  # type: ignore[attr-defined]
+            return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        reason = getattr(request, "_callbook_refusal", None)
+        if reason:
+            return type(form.__name__, (form,), {"refusal": reason})
+        return form
+
+    def response_change(self, request, obj):
+        response = super().response_change(request, obj)
+        # "Save and continue editing" comes back to the transcript page that was saved.
+        if "_continue" in request.POST and isinstance(response, HttpResponseRedirect):
+            page = request.GET.urlencode()
+            if page and "?" not in response["Location"]:
+                response["Location"] += "?" + page
         return response
 
     def get_fieldsets(self, request, obj=None):
@@ -162,13 +223,11 @@ class PhoneCallAdmin(SimpleHistoryAdmin):
             url = reverse("calls:recording", kwargs={"call_id": obj.pk})
         except NoReverseMatch:
             return "A recording is stored (the player needs the staff recording page)."
-        # The version in the URL makes the browser fetch a replaced recording afresh.
-        return format_html(
-            '<audio class="callbook-player" controls preload="metadata" src="{}?v={}">'
-            '<a href="{}">Download the recording</a></audio>',
-            url,
-            obj.version,
-            url,
+        # The version in the URL makes the browser fetch a replaced recording afresh;
+        # preload="none": opening the page fetches nothing, so it records no play.
+        return render_to_string(
+            "admin/calls/phonecall/player.html",
+            {"src": f"{url}?v={obj.version}", "download": url},
         )
 
     # Writes: all through calls.services ---------------------------------------------
@@ -186,6 +245,7 @@ class PhoneCallAdmin(SimpleHistoryAdmin):
 
     def save_related(self, request, form, formsets, change):
         call = form.instance
+        loaded = form.cleaned_data.get("loaded_version")
         model_fields = {f.name for f in PhoneCall._meta.concrete_fields}
         changed_fields = [name for name in form.changed_data if name in model_fields]
         upload = form.cleaned_data.get("recording_file")
@@ -211,6 +271,7 @@ class PhoneCallAdmin(SimpleHistoryAdmin):
             deleted_messages=deleted,
             recording=upload or None,
             clear_recording=clear,
+            expected_version={loaded} if change and loaded is not None else None,
         )
 
     def delete_model(self, request, obj):
@@ -219,3 +280,16 @@ class PhoneCallAdmin(SimpleHistoryAdmin):
     def delete_queryset(self, request, queryset):
         for call in queryset:
             services.phone_call_delete(call=call)
+
+
+def refusal(error: services.ServiceError) -> str:
+    """What the admin is told when the service refused a save that passed the forms."""
+    if isinstance(error, services.VersionMismatch):
+        # The form's own check says it with both versions, on the page shown again.
+        return version_conflict(None, error.current)
+    if isinstance(error, services.DuplicateNumber):
+        name = "CallNumber" if error.field == "call_number" else "MessageNumber"
+        return f"Nothing was saved: {name} {error.value!r} is already taken."
+    if isinstance(error, services.StorageUnavailable):
+        return "Nothing was saved: the recording could not be stored. Try again later."
+    return f"Nothing was saved: {error}."

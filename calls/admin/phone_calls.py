@@ -8,10 +8,10 @@ go through ``phone_call_delete`` so the recording leaves storage with its call.
 
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
-from django.http import HttpResponseRedirect
-from django.template.loader import render_to_string
 from django.db.models import Count, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
+from django.http import HttpResponseRedirect
+from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils.crypto import salted_hmac
 from simple_history.admin import SimpleHistoryAdmin
@@ -148,12 +148,12 @@ class PhoneCallAdmin(SimpleHistoryAdmin):
         except services.ServiceError as error:
             # The save was refused inside the admin's transaction, which rolled back: show
             # the same page again, bound to what was posted, saying why.
-            request._callbook_refusal = refusal(error)  # type: ignore[attr-defined]
+            request.callbook_refusal = refusal(error)  # type: ignore[attr-defined]
             return super().changeform_view(request, object_id, form_url, extra_context)
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change, **kwargs)
-        reason = getattr(request, "_callbook_refusal", None)
+        reason = getattr(request, "callbook_refusal", None)
         if reason:
             return type(form.__name__, (form,), {"refusal": reason})
         return form

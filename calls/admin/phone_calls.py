@@ -8,10 +8,12 @@ go through ``phone_call_delete`` so the recording leaves storage with its call.
 
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.http import HttpResponseRedirect
 from django.template.loader import render_to_string
+from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, reverse
 from django.utils.crypto import salted_hmac
 from simple_history.admin import SimpleHistoryAdmin
@@ -26,6 +28,7 @@ from .forms import (
     recording_media_type,
     version_conflict,
 )
+from .history import CallTimeline
 from .renderers import TRANSCRIPT_RENDERER
 
 WHO_COLUMNS = (
@@ -237,6 +240,30 @@ class PhoneCallAdmin(SimpleHistoryAdmin):
         # save_related(), where the inline formsets are known too. Only the history's
         # user is noted here (what SimpleHistoryAdmin.save_model would do).
         obj._history_user = request.user
+
+    def history_view(self, request, object_id, extra_context=None):
+        """One timeline of the call's and its messages' changes (``calls.admin.history``)."""
+        request.current_app = self.admin_site.name
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if not self.has_view_or_change_permission(request, obj):
+            raise PermissionDenied
+        page, entries, left_out = CallTimeline(obj).page(request.GET.get("p"))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"History: {obj}",
+            "subtitle": None,
+            "opts": self.opts,
+            "object": obj,
+            "original": obj,
+            "page_obj": page,
+            "page_range": page.paginator.get_elided_page_range(page.number),
+            "entries": entries,
+            "left_out": left_out,
+            **(extra_context or {}),
+        }
+        return TemplateResponse(request, "admin/calls/phonecall/history.html", context)
 
     def revert_disabled(self, request, obj=None):
         # django-simple-history's revert saves through save_model() alone, which writes

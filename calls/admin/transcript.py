@@ -23,9 +23,9 @@ from django.http import HttpRequest
 
 from ..models import PhoneCall, TranscriptMessage
 
-PAGE_SIZE = 100
+PAGE_SIZE = 50
 # New rows one save may add ("Add another" stops there): with PAGE_SIZE this bounds a
-# save to about 1,400 posted fields whatever the transcript's length.
+# save to about 900 posted fields whatever the transcript's length.
 NEW_PER_SAVE = 50
 FIND_MAX_LENGTH = 200
 PAGE_PARAM = "tpage"

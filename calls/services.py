@@ -592,6 +592,35 @@ def phone_call_admin_save(
     return call
 
 
+def phone_calls_set_deleted(*, actor: Actor, calls: QuerySet[PhoneCall], deleted: bool) -> int:
+    """Set DeletedFlag on ``calls`` (the admin's mark deleted / restore), in one transaction.
+
+    Each call that changes is locked, gets its version raised by one and its who-columns
+    set, like any other write; calls that already have the flag are left alone. History
+    rows are copied in one statement, naming the request's user (the history middleware).
+    Returns how many calls changed.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        ids = list(
+            PhoneCall.objects.select_for_update()
+            .filter(pk__in=calls.order_by().values("pk"))
+            .exclude(deleted_flag=deleted)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        if ids:
+            PhoneCall.objects.filter(pk__in=ids).update(
+                deleted_flag=deleted,
+                version=F("version") + 1,
+                last_updated_by=actor.username,
+                last_update_date=now,
+                last_update_login=actor.login,
+            )
+            history.record(PhoneCall, "id", ids, history.CHANGED, now, user_of=PhoneCall())
+    return len(ids)
+
+
 # Retention (``manage.py purge_calls``). A purge is a deletion for privacy's sake, so it also
 # deletes the change history of what it removes: a transcript's old versions would otherwise
 # keep its words. Each function takes the calls of one batch as a queryset of the purge's

@@ -9,19 +9,20 @@ go through ``phone_call_delete`` so the recording leaves storage with its call.
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, IntegerField, OuterRef, Subquery
+from django.db.models import Count, IntegerField, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.http import HttpResponseRedirect
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, reverse
-from django.utils.crypto import salted_hmac
 from simple_history.admin import SimpleHistoryAdmin
 
 from .. import services
 from ..audit import access_record_served
 from ..models import PhoneCall, TranscriptMessage
-from . import transcript
+from ..staff.selectors import phone_call_search
+from . import actions, transcript
+from .actors import actor_for
 from .forms import (
     PhoneCallAdminForm,
     TranscriptMessageInlineForm,
@@ -38,13 +39,6 @@ WHO_COLUMNS = (
     "last_update_date",
     "last_update_login",
 )
-
-
-def actor_for(request) -> services.Actor:
-    """The who-columns' view of the logged-in user: username and an id of the session."""
-    session_key = getattr(getattr(request, "session", None), "session_key", None) or ""
-    login = salted_hmac("calls.admin.login", session_key or str(request.user.pk)).hexdigest()
-    return services.Actor(username=request.user.get_username(), login=login[:32])
 
 
 class TranscriptMessageInline(admin.TabularInline):
@@ -80,6 +74,26 @@ class TranscriptMessageInline(admin.TabularInline):
         return type(formset.__name__, (formset,), {"transcript_page": page})
 
 
+class RecordingFilter(admin.SimpleListFilter):
+    """Calls with a recording stored here, with only a link to one elsewhere, or neither."""
+
+    title = "recording"
+    parameter_name = "recording"
+
+    def lookups(self, request, model_admin):
+        return (("stored", "Stored here"), ("link", "Link only"), ("none", "None"))
+
+    def queryset(self, request, queryset):
+        link = Q(recording_url__istartswith="http://") | Q(recording_url__istartswith="https://")
+        if self.value() == "stored":
+            return queryset.exclude(recording="")
+        if self.value() == "link":
+            return queryset.filter(link, recording="")
+        if self.value() == "none":
+            return queryset.filter(recording="").exclude(link)
+        return queryset
+
+
 class PhoneCallAdmin(SimpleHistoryAdmin):
     form = PhoneCallAdminForm
     inlines = (TranscriptMessageInline,)
@@ -95,9 +109,14 @@ class PhoneCallAdmin(SimpleHistoryAdmin):
     list_display_links = ("call_number",)
     # No foreign key to follow; the message count is an annotation of get_queryset().
     list_select_related = False
-    list_filter = ("left_message_flag", "deleted_flag", "creation_date")
+    list_filter = ("left_message_flag", RecordingFilter, "deleted_flag", "creation_date")
+    # The staff list's search (calls.staff.selectors): numbers, ids and the words said,
+    # through the same full-text index on PostgreSQL. get_search_results() applies it.
     search_fields = ("call_number", "phone_number", "external_system_call_id")
-    search_help_text = "Search by call number, phone number or external call id."
+    search_help_text = (
+        "Search by call number, phone number, external call id or words said in the transcript."
+    )
+    actions = (actions.mark_deleted, actions.restore, actions.export_jsonl)
     date_hierarchy = "creation_date"
     ordering = ("-creation_date", "-id")
     list_per_page = 50
@@ -127,6 +146,10 @@ class PhoneCallAdmin(SimpleHistoryAdmin):
             .get_queryset(request)
             .annotate(message_count=Coalesce(Subquery(counts, output_field=IntegerField()), 0))
         )
+
+    def get_search_results(self, request, queryset, search_term):
+        # One IN over a UNION (see phone_call_search): no duplicates, so no DISTINCT.
+        return phone_call_search(queryset, search_term), False
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         response = super().render_change_form(request, context, add, change, form_url, obj)

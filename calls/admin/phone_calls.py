@@ -11,6 +11,7 @@ from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, IntegerField, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
+from django.forms import Script
 from django.http import HttpResponseRedirect
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
@@ -126,8 +127,9 @@ class PhoneCallAdmin(SimpleHistoryAdmin):
 
     class Media:
         css = {"all": ("calls/admin/phonecall.css",)}
-        # The staff page's player controls and shortcuts (speed, ±5 s, Space, ←/→).
-        js = ("calls/call.js",)
+        # The staff page's player controls and shortcuts (speed, ±5 s, Space, ←/→); the
+        # admin puts media in <head>, and the script looks for the player when it runs.
+        js = (Script("calls/call.js", defer=True),)
 
     # Reads ---------------------------------------------------------------------------
 

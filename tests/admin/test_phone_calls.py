@@ -178,7 +178,7 @@ def test_change_page_plays_the_recording_from_the_recording_page(superuser_clien
     # The staff page's controls, driven by its script.
     assert "data-player-speed" in content
     assert 'data-player-seek="-5"' in content
-    assert "calls/call.js" in content
+    assert '<script src="/static/calls/call.js" defer>' in content
 
 
 def test_saving_with_messages_bumps_the_version_and_sets_who_columns(superuser_client, superuser):

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from django.contrib import admin
 from django.contrib.admin import helpers
 from django.db.models import Prefetch, QuerySet
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
 from django.template.response import TemplateResponse
 
 from .. import services
@@ -99,7 +99,7 @@ restore = _flag_action(False)
 @admin.action(description="Export the selected calls as JSON Lines", permissions=["view"])
 def export_jsonl(
     modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[PhoneCall]
-) -> HttpResponse:
+) -> HttpResponseBase:
     calls = queryset.order_by("id")
     too_many = None
     if calls.count() > EXPORT_MAX_CALLS:

@@ -69,8 +69,7 @@ class PhoneCallAdminForm(forms.ModelForm):
         The page keeps what the admin typed; the message says somebody else saved first.
         Saving again is then a deliberate choice to apply these values over theirs.
         """
-        self.data = self.data.copy()
-        self.data["loaded_version"] = str(current)
+        self.data = {**dict(self.data.items()), "loaded_version": str(current)}
 
     def clean_recording_file(self) -> UploadedFile | None:
         upload = self.cleaned_data.get("recording_file")

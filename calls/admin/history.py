@@ -167,7 +167,7 @@ class CallTimeline:
                 TranscriptMessage.objects.filter(
                     call=self.call, id__in={r.id for r in message_rows}
                 )
-            ).values_list("id", "position")
+            ).values_list("id", "position")  # type: ignore[misc]  # an annotation
         )
         by_key: dict[tuple[int, int], Entry | None] = {}
         call_labels, message_labels = _labels(PhoneCall), _labels(TranscriptMessage)

@@ -6,13 +6,15 @@ from the logged-in user and bumps the call's version once, like every other writ
 go through ``phone_call_delete`` so the recording leaves storage with its call.
 """
 
+from typing import Any
+
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, IntegerField, OuterRef, Q, Subquery
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
-from django.forms import Script
-from django.http import HttpResponseRedirect
+from django.forms import BaseInlineFormSet, ModelForm, Script
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, reverse
@@ -56,7 +58,9 @@ class TranscriptMessageInline(admin.TabularInline):
     verbose_name = "transcript message"
     verbose_name_plural = "transcript"
 
-    def transcript_page(self, request, obj) -> transcript.TranscriptPage:
+    def transcript_page(
+        self, request: HttpRequest, obj: PhoneCall | None
+    ) -> transcript.TranscriptPage:
         # The admin asks for the formset more than once per request (fields, then forms).
         cache = request.__dict__.setdefault("_callbook_transcript_pages", {})
         key = getattr(obj, "pk", None)
@@ -64,7 +68,9 @@ class TranscriptMessageInline(admin.TabularInline):
             cache[key] = transcript.page_for(request, obj)
         return cache[key]
 
-    def get_formset(self, request, obj=None, **kwargs):
+    def get_formset(
+        self, request: HttpRequest, obj: PhoneCall | None = None, **kwargs: Any
+    ) -> type[BaseInlineFormSet]:
         page = self.transcript_page(request, obj)
         # The page's forms and a bounded number of new ones: a save never posts more
         # fields than DATA_UPLOAD_MAX_NUMBER_FIELDS allows; more forms are refused with a
@@ -81,10 +87,12 @@ class RecordingFilter(admin.SimpleListFilter):
     title = "recording"
     parameter_name = "recording"
 
-    def lookups(self, request, model_admin):
+    def lookups(
+        self, request: HttpRequest, model_admin: admin.ModelAdmin
+    ) -> tuple[tuple[str, str], ...]:
         return (("stored", "Stored here"), ("link", "Link only"), ("none", "None"))
 
-    def queryset(self, request, queryset):
+    def queryset(self, request: HttpRequest, queryset: QuerySet[PhoneCall]) -> QuerySet[PhoneCall]:
         link = Q(recording_url__istartswith="http://") | Q(recording_url__istartswith="https://")
         if self.value() == "stored":
             return queryset.exclude(recording="")
@@ -149,7 +157,9 @@ class PhoneCallAdmin(SimpleHistoryAdmin):
             .annotate(message_count=Coalesce(Subquery(counts, output_field=IntegerField()), 0))
         )
 
-    def get_search_results(self, request, queryset, search_term):
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[PhoneCall], search_term: str
+    ) -> tuple[QuerySet[PhoneCall], bool]:
         # One IN over a UNION (see phone_call_search): no duplicates, so no DISTINCT.
         return phone_call_search(queryset, search_term), False
 
@@ -163,7 +173,13 @@ class PhoneCallAdmin(SimpleHistoryAdmin):
             )
         return response
 
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+    def changeform_view(
+        self,
+        request: HttpRequest,
+        object_id: str | None = None,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponseBase:
         if request.method == "GET" and object_id and transcript.find_text(request):
             # "Go to message" with a position or a MessageNumber opens the page it is on.
             obj = self.get_object(request, unquote(object_id))
@@ -179,14 +195,20 @@ class PhoneCallAdmin(SimpleHistoryAdmin):
             request.callbook_refusal = refusal(error)  # type: ignore[attr-defined]
             return super().changeform_view(request, object_id, form_url, extra_context)
 
-    def get_form(self, request, obj=None, change=False, **kwargs):
+    def get_form(
+        self,
+        request: HttpRequest,
+        obj: PhoneCall | None = None,
+        change: bool = False,
+        **kwargs: Any,
+    ) -> type[ModelForm]:
         form = super().get_form(request, obj, change, **kwargs)
         reason = getattr(request, "callbook_refusal", None)
         if reason:
             return type(form.__name__, (form,), {"refusal": reason})
         return form
 
-    def response_change(self, request, obj):
+    def response_change(self, request: HttpRequest, obj: PhoneCall) -> HttpResponse:
         response = super().response_change(request, obj)
         # "Save and continue editing" comes back to the transcript page that was saved.
         if "_continue" in request.POST and isinstance(response, HttpResponseRedirect):
@@ -266,7 +288,9 @@ class PhoneCallAdmin(SimpleHistoryAdmin):
         # user is noted here (what SimpleHistoryAdmin.save_model would do).
         obj._history_user = request.user
 
-    def history_view(self, request, object_id, extra_context=None):
+    def history_view(
+        self, request: HttpRequest, object_id: str, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponseBase:
         """One timeline of the call's and its messages' changes (``calls.admin.history``)."""
         request.current_app = self.admin_site.name
         obj = self.get_object(request, unquote(object_id))

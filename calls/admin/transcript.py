@@ -18,7 +18,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.db.models import QuerySet
-from django.forms import BaseInlineFormSet, BaseModelForm
+from django.forms import BaseInlineFormSet, ModelForm
 from django.http import HttpRequest
 
 from ..models import PhoneCall, TranscriptMessage
@@ -102,12 +102,12 @@ def page_for(request: HttpRequest, call: PhoneCall | None) -> TranscriptPage:
     find = find_text(request)
     if call is None or call.pk is None:
         return TranscriptPage(number=1, total=0)
+    total: int
     if find:
         total = matching_messages(call, find).count()
     else:
-        total = getattr(call, "message_count", None)
-        if total is None:
-            total = call.messages.count()
+        counted = getattr(call, "message_count", None)  # get_queryset()'s annotation
+        total = counted if counted is not None else call.messages.count()
     page = TranscriptPage(number=1, total=total, find=find)
     return TranscriptPage(
         number=min(_page_number(request.GET.get(PAGE_PARAM)), page.pages),
@@ -180,40 +180,41 @@ class TranscriptPageFormSet(BaseInlineFormSet):
     def get_queryset(self) -> QuerySet[TranscriptMessage]:
         if not hasattr(self, "_queryset"):
             page = self.transcript_page
+            assert self.queryset is not None  # BaseInlineFormSet.__init__ sets it
             queryset = self.queryset.order_by("id")
             if page.find:
                 queryset = with_positions(queryset.filter(message_content__icontains=page.find))
             self._queryset = queryset[page.start : page.stop]
         return self._queryset
 
-    def position(self, index: int, form: BaseModelForm) -> int | None:
+    def position(self, index: int, form: ModelForm) -> int | None:
         """The transcript position of the form at ``index``; None for a new message."""
         if index >= self.initial_form_count():
             return None
         found = getattr(form.instance, "position", None)
         return found if found is not None else self.transcript_page.first_position + index
 
-    def _construct_form(self, i: int, **kwargs: Any) -> BaseModelForm:
-        form = super()._construct_form(i, **kwargs)
+    def _construct_form(self, i: int, **kwargs: Any) -> ModelForm:
+        form: ModelForm = super()._construct_form(i, **kwargs)  # type: ignore[misc]  # stubs
         position = self.position(i, form)
         form.position = position  # type: ignore[attr-defined]  # read by the template
         name = f"message {position}" if position else "the new message"
         name_inputs(form, name)
         return form
 
-    def add_fields(self, form: BaseModelForm, index: int | None) -> None:
+    def add_fields(self, form: ModelForm, index: int | None) -> None:
         super().add_fields(form, index)
         if "DELETE" in form.fields:
             form.fields["DELETE"].label = "Delete"
 
     @property
-    def empty_form(self) -> BaseModelForm:
+    def empty_form(self) -> ModelForm:
         form = super().empty_form
         name_inputs(form, "the new message")
         return form
 
 
-def name_inputs(form: BaseModelForm, name: str) -> None:
+def name_inputs(form: ModelForm, name: str) -> None:
     """Give each visible input an accessible name: its column and its message.
 
     A table cell's input has no <label>; screen readers (and axe) need ``aria-label``.

@@ -46,11 +46,11 @@ def test_the_search_costs_the_same_queries_for_5_and_50_matches(
     for n in range(50):
         call = PhoneCallFactory()
         if n < 5:
-            TranscriptMessageFactory(call=call, message_content="few refund")
-        TranscriptMessageFactory(call=call, message_content="many refund")
+            TranscriptMessageFactory(call=call, message_content="apricot refund")
+        TranscriptMessageFactory(call=call, message_content="banana refund")
     # session, user, the COUNT, the page with its message counts, the date hierarchy's
     # bounds and days.
-    for words, expected in (("few", 5), ("many", 50)):
+    for words, expected in (("apricot", 5), ("banana", 50)):
         with django_assert_num_queries(6):
             response = superuser_client.get(changelist(), {"q": words})
         assert len(response.context["cl"].result_list) == expected

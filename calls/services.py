@@ -511,6 +511,7 @@ def phone_call_admin_save(
     deleted_messages: Sequence[TranscriptMessage] = (),
     recording: File | None = None,
     clear_recording: bool = False,
+    expected_version: set[int] | None = None,
 ) -> PhoneCall:
     """Save a call as edited in the admin, with its inline messages, in one transaction.
 
@@ -519,6 +520,8 @@ def phone_call_admin_save(
     rows, changed ones with their changed fields, and deleted ones. A new call starts at
     version 1 like one made by ``phone_call_create``; an existing one is bumped once when
     anything about it or its transcript changed, and left alone when nothing did.
+    ``expected_version``: the version the admin's page was opened at, checked under the
+    call's row lock (``VersionMismatch``), so two admins' saves cannot overwrite each other.
     """
     # Bulk writes send no signals: their history rows come from calls.history, with the
     # user the admin noted on the call.
@@ -544,7 +547,7 @@ def phone_call_admin_save(
     try:
         with _StoredRecording(call, recording) as stored, transaction.atomic():
             if not adding:
-                old_recording = _bump_call(call, actor, now)
+                old_recording = _bump_call(call, actor, now, expected_version)
             if stored.name or clear_recording:
                 call.recording.name = stored.name or ""
             else:
@@ -587,6 +590,35 @@ def phone_call_admin_save(
         )
         raise
     return call
+
+
+def phone_calls_set_deleted(*, actor: Actor, calls: QuerySet[PhoneCall], deleted: bool) -> int:
+    """Set DeletedFlag on ``calls`` (the admin's mark deleted / restore), in one transaction.
+
+    Each call that changes is locked, gets its version raised by one and its who-columns
+    set, like any other write; calls that already have the flag are left alone. History
+    rows are copied in one statement, naming the request's user (the history middleware).
+    Returns how many calls changed.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        ids = list(
+            PhoneCall.objects.select_for_update()
+            .filter(pk__in=calls.order_by().values("pk"))
+            .exclude(deleted_flag=deleted)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        if ids:
+            PhoneCall.objects.filter(pk__in=ids).update(
+                deleted_flag=deleted,
+                version=F("version") + 1,
+                last_updated_by=actor.username,
+                last_update_date=now,
+                last_update_login=actor.login,
+            )
+            history.record(PhoneCall, "id", ids, history.CHANGED, now, user_of=PhoneCall())
+    return len(ids)
 
 
 # Retention (``manage.py purge_calls``). A purge is a deletion for privacy's sake, so it also

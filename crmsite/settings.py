@@ -204,7 +204,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = envint("CALLBOOK_MAX_REQUEST_BYTES", 200 * 1024 * 
 CALLBOOK_MAX_MESSAGES_PER_REQUEST = envint("CALLBOOK_MAX_MESSAGES_PER_REQUEST", 5_000, minimum=1)
 # On PostgreSQL every request's statements are cancelled after this many ms (0: no limit).
 CALLBOOK_STATEMENT_TIMEOUT_MS = envint("CALLBOOK_STATEMENT_TIMEOUT_MS", 10_000, minimum=0)
-# The admin transcript inline posts ~10 fields a message; 20,000 saves calls of 1,500+ messages.
+# The admin's transcript inline posts one page (50 messages, at most 50 new ones: under 1,000
+# fields); this limit leaves room for the API's and the staff pages' forms.
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 20_000
 
 LOGIN_URL = "login"

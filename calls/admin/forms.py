@@ -54,10 +54,22 @@ class PhoneCallAdminForm(forms.ModelForm):
             "transcript_url",
         )
 
+    # Why the last attempt to save this form could not be applied (set by the admin when the
+    # service refused it): the form is shown again, with what was typed, and this reason.
+    refusal: str | None = None
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             self.fields["loaded_version"].initial = self.instance.version
+
+    def newer_version_seen(self, current: int) -> None:
+        """Let the next save of this (bound) form apply over version ``current``.
+
+        The page keeps what the admin typed; the message says somebody else saved first.
+        Saving again is then a deliberate choice to apply these values over theirs.
+        """
+        self.data = {**dict(self.data.items()), "loaded_version": str(current)}
 
     def clean_recording_file(self) -> UploadedFile | None:
         upload = self.cleaned_data.get("recording_file")
@@ -78,12 +90,20 @@ class PhoneCallAdminForm(forms.ModelForm):
                 .first()
             )
             if current is not None and current != loaded:
-                raise ValidationError(
-                    "This call was changed by someone else after you opened it "
-                    f"(version {loaded}, now {current}). Reload the page and make "
-                    "your change again."
-                )
+                self.newer_version_seen(current)
+                raise ValidationError(version_conflict(loaded, current))
+        if self.refusal:
+            raise ValidationError(self.refusal)
         return cleaned
+
+
+def version_conflict(loaded: int | None, current: int) -> str:
+    return (
+        "This call was changed by someone else after you opened it "
+        f"(version {loaded}, now {current}), so nothing was saved. What you typed is kept "
+        "below; open the call in another tab to see their change, then save again to "
+        "apply yours over it."
+    )
 
 
 class TranscriptMessageInlineForm(forms.ModelForm):
@@ -102,6 +122,16 @@ class TranscriptMessageInlineForm(forms.ModelForm):
             "message_content",
             "deleted_flag",
         )
+        # Short column headings; they also name each input (with the message's position).
+        labels = {
+            "message_number": "MessageNumber",
+            "role_cd": "Role",
+            "posted_by_display_name": "Posted by",
+            "posted_by_party_id": "Party id",
+            "message_type_cd": "Type",
+            "message_content": "Text",
+            "deleted_flag": "Deleted",
+        }
         widgets = {
             "message_content": forms.Textarea(attrs={"rows": 2, "cols": 48}),
             "role_cd": forms.TextInput(attrs={"size": 10}),

@@ -6,18 +6,33 @@ from the logged-in user and bumps the call's version once, like every other writ
 go through ``phone_call_delete`` so the recording leaves storage with its call.
 """
 
+from typing import Any
+
 from django.contrib import admin
-from django.db.models import Count, IntegerField, OuterRef, Subquery
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
+from django.forms import BaseInlineFormSet, ModelForm, Script
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
+from django.template.loader import render_to_string
+from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, reverse
-from django.utils.crypto import salted_hmac
-from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
 from .. import services
 from ..audit import access_record_served
 from ..models import PhoneCall, TranscriptMessage
-from .forms import PhoneCallAdminForm, TranscriptMessageInlineForm, recording_media_type
+from ..staff.selectors import phone_call_search
+from . import actions, transcript
+from .actors import actor_for
+from .forms import (
+    PhoneCallAdminForm,
+    TranscriptMessageInlineForm,
+    recording_media_type,
+    version_conflict,
+)
+from .history import CallTimeline
 from .renderers import TRANSCRIPT_RENDERER
 
 WHO_COLUMNS = (
@@ -29,16 +44,13 @@ WHO_COLUMNS = (
 )
 
 
-def actor_for(request) -> services.Actor:
-    """The who-columns' view of the logged-in user: username and an id of the session."""
-    session_key = getattr(getattr(request, "session", None), "session_key", None) or ""
-    login = salted_hmac("calls.admin.login", session_key or str(request.user.pk)).hexdigest()
-    return services.Actor(username=request.user.get_username(), login=login[:32])
-
-
 class TranscriptMessageInline(admin.TabularInline):
+    """One page of the call's transcript (``calls.admin.transcript``), edited inline."""
+
     model = TranscriptMessage
     form = TranscriptMessageInlineForm
+    formset = transcript.TranscriptPageFormSet
+    template = "admin/calls/phonecall/transcript_inline.html"
     extra = 0
     ordering = ("id",)
     readonly_fields = ("last_updated_by", "last_update_date")
@@ -46,8 +58,49 @@ class TranscriptMessageInline(admin.TabularInline):
     verbose_name = "transcript message"
     verbose_name_plural = "transcript"
 
-    def get_formset(self, request, obj=None, **kwargs):
-        return super().get_formset(request, obj, renderer=TRANSCRIPT_RENDERER, **kwargs)
+    def transcript_page(
+        self, request: HttpRequest, obj: PhoneCall | None
+    ) -> transcript.TranscriptPage:
+        # The admin asks for the formset more than once per request (fields, then forms).
+        cache = request.__dict__.setdefault("_callbook_transcript_pages", {})
+        key = getattr(obj, "pk", None)
+        if key not in cache:
+            cache[key] = transcript.page_for(request, obj)
+        return cache[key]
+
+    def get_formset(
+        self, request: HttpRequest, obj: PhoneCall | None = None, **kwargs: Any
+    ) -> type[BaseInlineFormSet]:
+        page = self.transcript_page(request, obj)
+        # The page's forms and a bounded number of new ones: a save never posts more
+        # fields than DATA_UPLOAD_MAX_NUMBER_FIELDS allows; more forms are refused with a
+        # message, and what was typed stays on the page.
+        kwargs.setdefault("max_num", page.stop - page.start + transcript.NEW_PER_SAVE)
+        kwargs.setdefault("validate_max", True)
+        formset = super().get_formset(request, obj, renderer=TRANSCRIPT_RENDERER, **kwargs)
+        return type(formset.__name__, (formset,), {"transcript_page": page})
+
+
+class RecordingFilter(admin.SimpleListFilter):
+    """Calls with a recording stored here, with only a link to one elsewhere, or neither."""
+
+    title = "recording"
+    parameter_name = "recording"
+
+    def lookups(
+        self, request: HttpRequest, model_admin: admin.ModelAdmin
+    ) -> tuple[tuple[str, str], ...]:
+        return (("stored", "Stored here"), ("link", "Link only"), ("none", "None"))
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[PhoneCall]) -> QuerySet[PhoneCall]:
+        link = Q(recording_url__istartswith="http://") | Q(recording_url__istartswith="https://")
+        if self.value() == "stored":
+            return queryset.exclude(recording="")
+        if self.value() == "link":
+            return queryset.filter(link, recording="")
+        if self.value() == "none":
+            return queryset.filter(recording="").exclude(link)
+        return queryset
 
 
 class PhoneCallAdmin(SimpleHistoryAdmin):
@@ -65,9 +118,14 @@ class PhoneCallAdmin(SimpleHistoryAdmin):
     list_display_links = ("call_number",)
     # No foreign key to follow; the message count is an annotation of get_queryset().
     list_select_related = False
-    list_filter = ("left_message_flag", "deleted_flag", "creation_date")
+    list_filter = ("left_message_flag", RecordingFilter, "deleted_flag", "creation_date")
+    # The staff list's search (calls.staff.selectors): numbers, ids and the words said,
+    # through the same full-text index on PostgreSQL. get_search_results() applies it.
     search_fields = ("call_number", "phone_number", "external_system_call_id")
-    search_help_text = "Search by call number, phone number or external call id."
+    search_help_text = (
+        "Search by call number, phone number, external call id or words said in the transcript."
+    )
+    actions = (actions.mark_deleted, actions.restore, actions.export_jsonl)
     date_hierarchy = "creation_date"
     ordering = ("-creation_date", "-id")
     list_per_page = 50
@@ -77,6 +135,9 @@ class PhoneCallAdmin(SimpleHistoryAdmin):
 
     class Media:
         css = {"all": ("calls/admin/phonecall.css",)}
+        # The staff page's player controls and shortcuts (speed, ±5 s, Space, ←/→); the
+        # admin puts media in <head>, and the script looks for the player when it runs.
+        js = (Script("calls/call.js", defer=True),)
 
     # Reads ---------------------------------------------------------------------------
 
@@ -96,6 +157,12 @@ class PhoneCallAdmin(SimpleHistoryAdmin):
             .annotate(message_count=Coalesce(Subquery(counts, output_field=IntegerField()), 0))
         )
 
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[PhoneCall], search_term: str
+    ) -> tuple[QuerySet[PhoneCall], bool]:
+        # One IN over a UNION (see phone_call_search): no duplicates, so no DISTINCT.
+        return phone_call_search(queryset, search_term), False
+
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         response = super().render_change_form(request, context, add, change, form_url, obj)
         # The transcript is inline on the page, so opening it is reading the transcript.
@@ -104,6 +171,50 @@ class PhoneCallAdmin(SimpleHistoryAdmin):
             access_record_served(
                 request=request, response=response, call=obj, kind="transcript_view", channel="ui"
             )
+        return response
+
+    def changeform_view(
+        self,
+        request: HttpRequest,
+        object_id: str | None = None,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponseBase:
+        if request.method == "GET" and object_id and transcript.find_text(request):
+            # "Go to message" with a position or a MessageNumber opens the page it is on.
+            obj = self.get_object(request, unquote(object_id))
+            if obj is not None:
+                position = transcript.position_of(obj, transcript.find_text(request))
+                if position is not None:
+                    return HttpResponseRedirect(request.path + transcript.jump_query(position))
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except services.ServiceError as error:
+            # The save was refused inside the admin's transaction, which rolled back: show
+            # the same page again, bound to what was posted, saying why.
+            request.callbook_refusal = refusal(error)  # type: ignore[attr-defined]
+            return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def get_form(
+        self,
+        request: HttpRequest,
+        obj: PhoneCall | None = None,
+        change: bool = False,
+        **kwargs: Any,
+    ) -> type[ModelForm]:
+        form = super().get_form(request, obj, change, **kwargs)
+        reason = getattr(request, "callbook_refusal", None)
+        if reason:
+            return type(form.__name__, (form,), {"refusal": reason})
+        return form
+
+    def response_change(self, request: HttpRequest, obj: PhoneCall) -> HttpResponse:
+        response = super().response_change(request, obj)
+        # "Save and continue editing" comes back to the transcript page that was saved.
+        if "_continue" in request.POST and isinstance(response, HttpResponseRedirect):
+            page = request.GET.urlencode()
+            if page and "?" not in response["Location"]:
+                response["Location"] += "?" + page
         return response
 
     def get_fieldsets(self, request, obj=None):
@@ -162,13 +273,11 @@ class PhoneCallAdmin(SimpleHistoryAdmin):
             url = reverse("calls:recording", kwargs={"call_id": obj.pk})
         except NoReverseMatch:
             return "A recording is stored (the player needs the staff recording page)."
-        # The version in the URL makes the browser fetch a replaced recording afresh.
-        return format_html(
-            '<audio class="callbook-player" controls preload="metadata" src="{}?v={}">'
-            '<a href="{}">Download the recording</a></audio>',
-            url,
-            obj.version,
-            url,
+        # The version in the URL makes the browser fetch a replaced recording afresh;
+        # preload="none": opening the page fetches nothing, so it records no play.
+        return render_to_string(
+            "admin/calls/phonecall/player.html",
+            {"src": f"{url}?v={obj.version}", "download": url},
         )
 
     # Writes: all through calls.services ---------------------------------------------
@@ -179,6 +288,32 @@ class PhoneCallAdmin(SimpleHistoryAdmin):
         # user is noted here (what SimpleHistoryAdmin.save_model would do).
         obj._history_user = request.user
 
+    def history_view(
+        self, request: HttpRequest, object_id: str, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponseBase:
+        """One timeline of the call's and its messages' changes (``calls.admin.history``)."""
+        request.current_app = self.admin_site.name
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if not self.has_view_or_change_permission(request, obj):
+            raise PermissionDenied
+        page, entries, left_out = CallTimeline(obj).page(request.GET.get("p"))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"History: {obj}",
+            "subtitle": None,
+            "opts": self.opts,
+            "object": obj,
+            "original": obj,
+            "page_obj": page,
+            "page_range": page.paginator.get_elided_page_range(page.number),
+            "entries": entries,
+            "left_out": left_out,
+            **(extra_context or {}),
+        }
+        return TemplateResponse(request, "admin/calls/phonecall/history.html", context)
+
     def revert_disabled(self, request, obj=None):
         # django-simple-history's revert saves through save_model() alone, which writes
         # nothing here: the history is for reading; corrections go through the change form.
@@ -186,6 +321,7 @@ class PhoneCallAdmin(SimpleHistoryAdmin):
 
     def save_related(self, request, form, formsets, change):
         call = form.instance
+        loaded = form.cleaned_data.get("loaded_version")
         model_fields = {f.name for f in PhoneCall._meta.concrete_fields}
         changed_fields = [name for name in form.changed_data if name in model_fields]
         upload = form.cleaned_data.get("recording_file")
@@ -211,6 +347,7 @@ class PhoneCallAdmin(SimpleHistoryAdmin):
             deleted_messages=deleted,
             recording=upload or None,
             clear_recording=clear,
+            expected_version={loaded} if change and loaded is not None else None,
         )
 
     def delete_model(self, request, obj):
@@ -219,3 +356,16 @@ class PhoneCallAdmin(SimpleHistoryAdmin):
     def delete_queryset(self, request, queryset):
         for call in queryset:
             services.phone_call_delete(call=call)
+
+
+def refusal(error: services.ServiceError) -> str:
+    """What the admin is told when the service refused a save that passed the forms."""
+    if isinstance(error, services.VersionMismatch):
+        # The form's own check says it with both versions, on the page shown again.
+        return version_conflict(None, error.current)
+    if isinstance(error, services.DuplicateNumber):
+        name = "CallNumber" if error.field == "call_number" else "MessageNumber"
+        return f"Nothing was saved: {name} {error.value!r} is already taken."
+    if isinstance(error, services.StorageUnavailable):
+        return "Nothing was saved: the recording could not be stored. Try again later."
+    return f"Nothing was saved: {error}."

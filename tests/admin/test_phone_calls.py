@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from calls.admin.forms import TranscriptMessageInlineForm
 from calls.admin.renderers import TRANSCRIPT_RENDERER
+from calls.admin.transcript import PAGE_SIZE
 from calls.models import PhoneCall, TranscriptMessage
 from tests.factories import PhoneCallFactory, TranscriptMessageFactory
 
@@ -170,8 +171,14 @@ def test_change_page_plays_the_recording_from_the_recording_page(superuser_clien
     call = PhoneCallFactory(recording="recordings/2026/01/abc", recording_format="audio/wav")
     response = superuser_client.get(change_url(call))
     recording_url = reverse("calls:recording", kwargs={"call_id": call.pk})
-    player = f'<audio class="callbook-player" controls preload="metadata" src="{recording_url}?v=1"'
-    assert player in response.content.decode()
+    content = response.content.decode()
+    # preload="none": opening the page fetches nothing, so it records no play.
+    audio = '<audio id="player" class="callbook-player__audio" controls preload="none"'
+    assert f'{audio} src="{recording_url}?v=1"' in content
+    # The staff page's controls, driven by its script.
+    assert "data-player-speed" in content
+    assert 'data-player-seek="-5"' in content
+    assert '<script src="/static/calls/call.js" defer>' in content
 
 
 def test_saving_with_messages_bumps_the_version_and_sets_who_columns(superuser_client, superuser):
@@ -347,14 +354,15 @@ def test_deleting_a_call_in_the_admin_removes_its_messages_and_recording(
     assert not call.recording.storage.exists(name)
 
 
-def test_a_call_with_500_messages_opens_and_saves(superuser_client):
+def test_a_call_with_500_messages_opens_and_saves_its_last_page(superuser_client):
     call = PhoneCallFactory(messages=500)
-    response = superuser_client.get(change_url(call))
+    url = change_url(call) + f"?tpage={500 // PAGE_SIZE}"
+    response = superuser_client.get(url)
     assert response.status_code == 200
-    assert len(response.context["inline_admin_formsets"][0].formset.forms) == 500
+    assert len(response.context["inline_admin_formsets"][0].formset.forms) == PAGE_SIZE
     data = form_data(response)
-    data[f"{inline_prefix(response)}-499-message_content"] = "the last word"
-    response = superuser_client.post(change_url(call), data)
+    data[f"{inline_prefix(response)}-{PAGE_SIZE - 1}-message_content"] = "the last word"
+    response = superuser_client.post(url, data)
     assert response.status_code == 302, response.context and response.context["errors"]
     call.refresh_from_db()
     assert call.version == 2

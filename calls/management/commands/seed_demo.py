@@ -398,13 +398,22 @@ class Command(BaseCommand):
     @staticmethod
     def _backdate(written: Written, started: datetime) -> None:
         # Demo history: the services stamp "now"; the per-day views need a spread of days.
+        # The history rows the create wrote are backdated alike: otherwise the call's first
+        # edit would show its creation date moving, and its history would start "now".
         with transaction.atomic():
             ended = started + timedelta(minutes=4)
             PhoneCall.objects.filter(pk=written.call.pk).update(
                 creation_date=started, last_update_date=ended
             )
+            PhoneCall.history.filter(id=written.call.pk).update(
+                creation_date=started, last_update_date=ended, history_date=started
+            )
             for offset, message in enumerate(written.messages):
                 stamp = started + timedelta(seconds=20 * offset)
                 TranscriptMessage.objects.filter(pk=message.pk).update(
                     creation_date=stamp, last_update_date=stamp
+                )
+                # Still one write with the call: the same history date as its row.
+                TranscriptMessage.history.filter(id=message.pk).update(
+                    creation_date=stamp, last_update_date=stamp, history_date=started
                 )

@@ -33,7 +33,8 @@ run: $(RUN_STAMP)
 # runs the suite in one process.
 PYTEST_WORKERS ?= auto
 
-test: $(DEV_STAMP)
+# The browser tests run axe-core from npm: installed first where npm is there.
+test: $(DEV_STAMP) $(if $(shell command -v npm),node_modules/.package-lock.json)
 	$(PY) manage.py check
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)

@@ -84,15 +84,18 @@ class OracleViewSet(ViewSet):
         return operations.Context(self.request, version, root_url(self.request))
 
     def respond(self, outcome: operations.Outcome) -> HttpResponse:
-        if outcome.body is None:
+        oracle_type = media.COLLECTION if outcome.collection else media.ITEM
+        content_type = media.negotiate(self.request, oracle_type)
+        if outcome.body is None or content_type is None:
+            # No body: nothing to show, the user may not see it, or Accept gave every type
+            # q=0 (a status-only answer, which keeps Location and ETag).
             response = HttpResponse(status=outcome.status)
             del response["Content-Type"]
         else:
-            oracle_type = media.COLLECTION if outcome.collection else media.ITEM
             response = HttpResponse(
                 json.dumps(outcome.body, ensure_ascii=False, separators=(",", ":")),
                 status=outcome.status,
-                content_type=media.response_type(self.request, oracle_type),
+                content_type=content_type,
             )
         if outcome.location:
             response["Location"] = outcome.location
@@ -157,7 +160,11 @@ class TranscriptMessageViewSet(OracleViewSet):
         return self.respond(operations.list_messages(self.context, call_id))
 
     def create(self, request: Request, call_id: str) -> HttpResponse:
-        return self.respond(operations.create_message(self.context, call_id, request.data))
+        return self.respond(
+            operations.create_message(
+                self.context, call_id, request.data, upsert=self.upsert_mode()
+            )
+        )
 
     def retrieve(self, request: Request, call_id: str, message_id: str) -> HttpResponse:
         return self.conditional_get(operations.get_message(self.context, call_id, message_id))
@@ -196,8 +203,13 @@ class BatchViewSet(OracleViewSet):
 
     def create(self, request: Request) -> HttpResponse:
         status, body = run_batch(self.context, request.data)
+        content_type = media.negotiate(request, media.BATCH)
+        if content_type is None:  # Accept gave the batch type q=0: the status alone
+            response = HttpResponse(status=status)
+            del response["Content-Type"]
+            return response
         return HttpResponse(
             json.dumps(body, ensure_ascii=False, separators=(",", ":")),
             status=status,
-            content_type=media.response_type(request, media.BATCH),
+            content_type=content_type,
         )

@@ -15,7 +15,7 @@ from calls.ranges import ranged_response
 
 from . import media
 from .authentication import actor
-from .bodies import spooled_body
+from .bodies import body_bytes, spooled_body
 from .errors import bad_request, not_found
 from .operations import Outcome, get_call_object, get_message_object
 from .views import OracleViewSet
@@ -89,7 +89,7 @@ class MessageContentViewSet(CallRecordingViewSet):
     def replace(self, request, call_id, message_id):
         message = self._message(call_id, message_id)
         try:
-            text = request._request.body.decode("utf-8")
+            text = body_bytes(request._request).decode("utf-8")
         except UnicodeDecodeError:
             raise bad_request("MessageContent must be UTF-8 text.", "MessageContent") from None
         if "\x00" in text:

@@ -45,7 +45,11 @@ def _has_surrogate_key(data: object) -> bool:
 
 
 class StrictJSONParser(JSONParser):
-    """DRF's JSON parser, refusing (400) bodies nested too deep to parse and surrogate keys."""
+    """DRF's JSON parser, refusing (400) bodies nested too deep to parse and surrogate keys.
+
+    A gzip or deflate body is decompressed while JSON reads it, within the size limit
+    (``bodies.decoded``).
+    """
 
     # Any JSON value: a top-level array parses too, though the stubs say dict.
     def parse(
@@ -54,6 +58,12 @@ class StrictJSONParser(JSONParser):
         media_type: str | None = None,
         parser_context: Mapping[str, Any] | None = None,
     ) -> Any:
+        # Imported here: bodies answers with errors, and errors reads this module's types.
+        from .bodies import decoded
+
+        request = (parser_context or {}).get("request")
+        if request is not None:
+            stream = decoded(request, stream)
         try:
             data = super().parse(stream, media_type, parser_context)
         except RecursionError:

@@ -172,6 +172,10 @@ def route_operations(route: str) -> dict[str, Any]:
     batch_types = (media.BATCH, media.JSON)
     return {
         "batch": {
+            "get": {
+                **describe["get"],
+                "summary": "The resource catalog of this version (the same as /describe)",
+            },
             "post": {
                 "summary": "Run a batch of parts in one transaction, all or nothing",
                 "requestBody": _body("BatchRequest", (media.BATCH,)),
@@ -189,7 +193,7 @@ def route_operations(route: str) -> dict[str, Any]:
                     },
                     **{k: v for k, v in errors(415).items() if k != "400"},
                 },
-            }
+            },
         },
         "describe": describe,
         "calls-describe": describe,

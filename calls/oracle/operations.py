@@ -133,7 +133,7 @@ def list_calls(ctx: Context) -> Outcome:
     items = [renderer.call(call, call.messages.all() if shape.expand else None) for call in rows]
     body = renderer.envelope(
         items,
-        L.calls_url(ctx.root),
+        L.with_query(L.calls_url(ctx.root), ctx.params),
         limit=page.limit,
         offset=page.offset,
         has_more=has_more,
@@ -332,7 +332,7 @@ def list_messages(ctx: Context, call_id) -> Outcome:
     renderer = _message_renderer(ctx, shape)
     body = renderer.envelope(
         [renderer.message(m, call) for m in rows],
-        L.messages_url(ctx.root, call.id),
+        L.with_query(L.messages_url(ctx.root, call.id), ctx.params),
         limit=page.limit,
         offset=page.offset,
         has_more=has_more,

@@ -110,9 +110,18 @@ def _resource_operations(call: bool, item: bool) -> dict[str, Any]:
     }
 
 
+# What an enclosure's GET answers with: a recording its media type (RecordingFormat, else
+# sniffed from the bytes, else octets), a message's content UTF-8 text.
+ENCLOSURE_TYPES = {
+    "CallRecording": ("audio/*", "video/*", "application/ogg", media.OCTETS),
+    "MessageContent": ("text/plain",),
+}
+
+
 def _enclosure_operations(name: str, ids: list[str]) -> dict[str, Any]:
     octets = {"type": "string", "format": "binary"}
     ranged = {"Accept-Ranges": {"schema": {"type": "string", "enum": ["bytes"]}}}
+    served = ENCLOSURE_TYPES[name]
     return {
         "get": {
             "summary": f"Read {name} as raw bytes",
@@ -121,7 +130,7 @@ def _enclosure_operations(name: str, ids: list[str]) -> dict[str, Any]:
                 "200": {
                     "description": "The bytes.",
                     "headers": ranged,
-                    "content": content((media.OCTETS,), octets),
+                    "content": content(served, octets),
                 },
                 "206": {
                     "description": "The requested range.",
@@ -129,14 +138,14 @@ def _enclosure_operations(name: str, ids: list[str]) -> dict[str, Any]:
                         **ranged,
                         "Content-Range": {"schema": {"type": "string"}, "required": True},
                     },
-                    "content": content((media.OCTETS,), octets),
+                    "content": content(served, octets),
                 },
                 "416": {
                     "description": "The range is not satisfiable; empty body.",
                     "headers": {
                         "Content-Range": {"schema": {"type": "string"}, "example": "bytes */1024"}
                     },
-                    "content": content((media.OCTETS,), {"type": "string", "maxLength": 0}),
+                    "content": content(served, {"type": "string", "maxLength": 0}),
                 },
                 **errors(404),
             },

@@ -17,7 +17,7 @@ import logging
 
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, connection
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 
 logger = logging.getLogger(__name__)
 
@@ -87,7 +87,9 @@ class StatementTimeoutMiddleware:
         finally:
             timeout.reset()
 
-    def process_exception(self, request, exception):
+    def process_exception(
+        self, request: HttpRequest, exception: BaseException
+    ) -> HttpResponse | None:
         # API views answer in their own error format (calls.oracle.errors); this is the
         # rest: staff pages and the admin.
         if is_statement_timeout(exception):

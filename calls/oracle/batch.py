@@ -72,14 +72,16 @@ class _Precondition:
         self.succeeded: bool | None = None
 
 
-def _current_etag(call_id, message_id) -> str:
+def _current_etag(call_id: str, message_id: str | None) -> str:
     call = operations.get_call_object(call_id)
     if message_id is None:
         return L.etag(call.version)
     return L.etag(operations.get_message_object(call, message_id).version)
 
 
-def _evaluate(precondition: _Precondition, operation: str, call_id, message_id) -> bool:
+def _evaluate(
+    precondition: _Precondition, operation: str, call_id: str, message_id: str | None
+) -> bool:
     """Compare the part's preconditions with the item's ETag: whether the part should run.
 
     ``ifMatch`` that names another ETag fails the part with 412. ``ifNoneMatch`` naming the

@@ -19,6 +19,7 @@ from typing import Protocol
 
 from django.conf import settings
 from django.core.files import File
+from django.http import HttpRequest
 
 from .errors import OracleError, Problem, bad_request, request_too_large
 
@@ -35,7 +36,7 @@ _ENCODINGS = {"gzip": 16 + zlib.MAX_WBITS, "x-gzip": 16 + zlib.MAX_WBITS, "defla
 _IDENTITY = {"", "identity"}
 
 
-def content_encoding(request) -> str | None:
+def content_encoding(request: HttpRequest) -> str | None:
     """The body's ``Content-Encoding`` (gzip, x-gzip or deflate), None for identity.
 
     Any other coding (``br``, a list of codings) is a 415, as RFC 9110 §8.4.1 asks.
@@ -124,7 +125,7 @@ class DecodedBody:
         return b""
 
 
-def decoded(request, stream: Readable) -> Readable:
+def decoded(request: HttpRequest, stream: Readable) -> Readable:
     """``stream`` (the body of ``request``) as its bytes after any ``Content-Encoding``."""
     encoding = content_encoding(request)
     if encoding is None:
@@ -137,26 +138,26 @@ def max_request_bytes() -> int:
     return settings.DATA_UPLOAD_MAX_MEMORY_SIZE
 
 
-def declared_length(request) -> int | None:
+def declared_length(request: HttpRequest) -> int | None:
     """The ``Content-Length`` of a Django request, None when absent or unreadable."""
     raw = request.META.get("CONTENT_LENGTH") or ""
     raw = raw.strip()
     return int(raw) if raw.isascii() and raw.isdigit() else None
 
 
-def is_chunked(request) -> bool:
+def is_chunked(request: HttpRequest) -> bool:
     encoding = request.META.get("HTTP_TRANSFER_ENCODING", "")
     return "chunked" in encoding.lower()
 
 
-def check_declared_length(request) -> None:
+def check_declared_length(request: HttpRequest) -> None:
     """A 413 before reading anything when ``Content-Length`` is already over the limit."""
     length = declared_length(request)
     if length is not None and length > max_request_bytes():
         raise request_too_large()
 
 
-def _source(request):
+def _source(request: HttpRequest) -> tuple[Readable, int | None]:
     """The stream to read and how many bytes it must hold (None: read to its end)."""
     length = declared_length(request)
     if length is None and is_chunked(request):
@@ -173,7 +174,7 @@ def _source(request):
     return request, length or 0
 
 
-def spooled_body(request) -> File:
+def spooled_body(request: HttpRequest) -> File:
     """The raw body of a Django request, copied in chunks to a spooled file, all of it."""
     check_declared_length(request)
     stream, expected = _source(request)
@@ -197,7 +198,7 @@ def spooled_body(request) -> File:
     return File(spool, name="recording")
 
 
-def body_bytes(request) -> bytes:
+def body_bytes(request: HttpRequest) -> bytes:
     """The whole raw body in memory (a text enclosure), read as ``spooled_body`` reads it."""
     with spooled_body(request) as body:
         return body.read()

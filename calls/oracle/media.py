@@ -62,10 +62,10 @@ class StrictJSONParser(JSONParser):
         from .bodies import decoded
 
         request = (parser_context or {}).get("request")
-        if request is not None:
-            stream = decoded(request, stream)
+        # JSONParser only calls read() on its stream, which DecodedBody provides.
+        body: Any = stream if request is None else decoded(request, stream)
         try:
-            data = super().parse(stream, media_type, parser_context)
+            data = super().parse(body, media_type, parser_context)
         except RecursionError:
             raise ParseError("JSON parse error - the body is nested too deeply.") from None
         if _has_surrogate_key(data):

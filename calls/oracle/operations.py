@@ -5,6 +5,7 @@ exactly like the request it stands for. Each returns an ``Outcome``; failures ra
 ``OracleError`` or the services' errors, which ``errors.as_oracle_error`` translates.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -220,7 +221,7 @@ def _check_deletion(ctx: Context, values: dict, was_deleted: bool = False) -> No
         ctx.require("delete", "phonecall")
 
 
-def _authorize_call_upsert(ctx: Context, values: dict):
+def _authorize_call_upsert(ctx: Context, values: dict) -> Callable[[PhoneCall | None], None]:
     """The upsert's permission, decided once the service knows which it does (and before it
     writes): ``add_`` to create, ``change_`` to update the match."""
 
@@ -235,7 +236,9 @@ def _authorize_call_upsert(ctx: Context, values: dict):
     return authorize
 
 
-def _call_reply(ctx: Context, call: PhoneCall, nested) -> dict | None:
+def _call_reply(
+    ctx: Context, call: PhoneCall, nested: list[TranscriptMessage] | None
+) -> dict | None:
     """The item a write answers with, or None when the user may not see it."""
     if not ctx.may_view("phonecall", *(["transcriptmessage"] if nested is not None else [])):
         return None
@@ -361,14 +364,14 @@ def _message_reply(ctx: Context, message: TranscriptMessage, call: PhoneCall) ->
     return _message_renderer(ctx).message(message, call)
 
 
-def _authorize_message_upsert(ctx: Context):
+def _authorize_message_upsert(ctx: Context) -> Callable[[TranscriptMessage | None], None]:
     def authorize(match: TranscriptMessage | None) -> None:
         ctx.require("add" if match is None else "change", "transcriptmessage")
 
     return authorize
 
 
-def create_message(ctx: Context, call_id, data, *, upsert: bool = False) -> Outcome:
+def create_message(ctx: Context, call_id: object, data: object, *, upsert: bool = False) -> Outcome:
     """POST on the child collection; with ``upsert`` (``Upsert-Mode: true``) the message
     matching ``MessageId``, then ``MessageNumber``, within the call is updated instead (200)."""
     call = get_call_object(call_id)

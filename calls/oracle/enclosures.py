@@ -2,8 +2,10 @@
 
 GET streams the bytes with ``Range`` support, PUT takes the raw body, DELETE clears the
 value; an empty value is 404. A recording answers with its media type (its
-``RecordingFormat``, else sniffed from its first bytes: ``calls.recording_types``), a
-message's content as ``text/plain; charset=utf-8``.
+``RecordingFormat``, else sniffed from its first bytes: ``calls.recording_types``) unless
+``Accept`` prefers ``application/octet-stream``. A message's content answers
+``application/octet-stream``, as Oracle documents the enclosure, unless ``Accept`` prefers
+``text/plain`` (then ``text/plain; charset=utf-8``): the bytes are the same either way.
 """
 
 import io
@@ -16,6 +18,7 @@ from calls.models import TranscriptMessage
 from calls.ranges import ranged_response
 from calls.recording_types import HEAD_BYTES, recording_type
 
+from . import media
 from .authentication import actor
 from .bodies import body_bytes, spooled_body
 from .errors import bad_request, not_found
@@ -49,7 +52,8 @@ class CallRecordingViewSet(OracleViewSet):
         if not call.recording:
             raise not_found(f"Phone call {call.id} has no CallRecording.")
         storage, name = call.recording.storage, call.recording.name
-        content_type = recording_type(call.recording_format, lambda: _head(storage, name))
+        own = recording_type(call.recording_format, lambda: _head(storage, name))
+        content_type = media.preferred(request, list(dict.fromkeys([own, media.OCTETS])))
         response = ranged_bytes(
             request, lambda: storage.open(name, "rb"), storage.size(name), content_type
         )
@@ -88,7 +92,8 @@ class MessageContentViewSet(CallRecordingViewSet):
         if message.message_content is None:
             raise not_found(f"Message {message.id} has no MessageContent.")
         raw = message.message_content.encode("utf-8")
-        response = ranged_bytes(request, lambda: io.BytesIO(raw), len(raw), TEXT)
+        content_type = media.preferred(request, [media.OCTETS, TEXT])
+        response = ranged_bytes(request, lambda: io.BytesIO(raw), len(raw), content_type)
         access_record_served(
             request=request,
             response=response,

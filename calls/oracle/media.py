@@ -153,6 +153,20 @@ def negotiate(request: HttpRequest | Request, oracle_type: str) -> str | None:
     return oracle_type
 
 
+def preferred(request: HttpRequest | Request, candidates: list[str]) -> str:
+    """Of ``candidates`` (the server's order of preference), the one ``Accept`` weighs most.
+
+    Ties, an absent ``Accept`` and one that accepts none of them go to the first: the API
+    never answers 406. For an enclosure, whose bytes are the same whatever it is called.
+    """
+    ranges = _ranges(request)
+    weights = {c: _weight(ranges, c.split(";", 1)[0].strip()) for c in candidates}
+    wanted = {c: w for c, w in weights.items() if w is not None and w[0] > 0}
+    if not ranges or not wanted:
+        return candidates[0]
+    return max(wanted, key=lambda c: (wanted[c], -candidates.index(c)))
+
+
 def response_type(request: HttpRequest | Request, oracle_type: str) -> str:
     """The media type of an answer that always has a body (an error, a describe)."""
     return negotiate(request, oracle_type) or oracle_type

@@ -150,12 +150,12 @@ def test_a_viewer_cannot_put_or_delete_a_recording(viewer, recorded):
 # MessageContent
 
 
-def test_message_content_is_served_as_its_utf8_text(admin_api):
+def test_message_content_is_served_as_its_utf8_bytes(admin_api):
     message = TranscriptMessageFactory(message_content="Grüße, 世界")
     response = admin_api.get(content_url(message.call_id, message.id))
     assert response.status_code == 200
     assert isinstance(response, StreamingHttpResponse)
-    assert response["Content-Type"] == "text/plain; charset=utf-8"
+    assert response["Content-Type"] == OCTETS  # as Oracle documents the enclosure
     assert response["Accept-Ranges"] == "bytes"
     assert body_of(response) == "Grüße, 世界".encode()
 
@@ -280,6 +280,39 @@ def test_the_recording_format_names_the_type_when_it_is_a_media_type(
 def test_a_recording_without_a_usable_format_is_sniffed_from_its_bytes(admin_api, head, expected):
     call = _recorded(head + b"\x00" * 64)
     assert admin_api.get(recording_url(call.id))["Content-Type"] == expected
+
+
+@pytest.mark.parametrize(
+    ("accept", "expected"),
+    [
+        ("text/plain", "text/plain; charset=utf-8"),
+        ("text/*", "text/plain; charset=utf-8"),
+        (f"{OCTETS};q=0.5, text/plain", "text/plain; charset=utf-8"),
+        (f"{OCTETS}, text/plain;q=0.5", OCTETS),
+        ("*/*", OCTETS),
+        ("audio/wav", OCTETS),  # nothing acceptable: the default, never a 406
+    ],
+)
+def test_message_content_is_text_when_accept_prefers_it(admin_api, accept, expected):
+    message = TranscriptMessageFactory(message_content="Grüße")
+    response = admin_api.get(content_url(message.call_id, message.id), HTTP_ACCEPT=accept)
+    assert response["Content-Type"] == expected
+    assert body_of(response) == "Grüße".encode()
+
+
+@pytest.mark.parametrize(
+    ("accept", "expected"),
+    [
+        ("*/*", "audio/wav"),
+        ("audio/*", "audio/wav"),
+        (OCTETS, OCTETS),
+        (f"audio/wav;q=0.1, {OCTETS}", OCTETS),
+        ("text/html", "audio/wav"),
+    ],
+)
+def test_a_recording_is_octets_only_when_accept_prefers_them(admin_api, accept, expected):
+    call = _recorded(wav_bytes(0.1))
+    assert admin_api.get(recording_url(call.id), HTTP_ACCEPT=accept)["Content-Type"] == expected
 
 
 def test_a_range_of_a_sniffed_recording_keeps_the_type(admin_api):

@@ -111,10 +111,11 @@ def _resource_operations(call: bool, item: bool) -> dict[str, Any]:
 
 
 # What an enclosure's GET answers with: a recording its media type (RecordingFormat, else
-# sniffed from the bytes, else octets), a message's content UTF-8 text.
+# sniffed from the bytes, else octets), a message's content octets or, when Accept prefers
+# it, UTF-8 text.
 ENCLOSURE_TYPES = {
     "CallRecording": ("audio/*", "video/*", "application/ogg", media.OCTETS),
-    "MessageContent": ("text/plain",),
+    "MessageContent": (media.OCTETS, "text/plain"),
 }
 
 

@@ -248,6 +248,14 @@ def test_a_path_no_route_matches_is_oracles_404_in_the_versions_format(admin_api
     assert as_json_error["REST-Framework-Version"] == "4"
 
 
+def test_a_post_to_an_unrouted_path_is_a_404_not_djangos_csrf_page(superuser):
+    client = APIClient(enforce_csrf_checks=True)
+    client.force_login(superuser)  # a session cookie, and no CSRF token
+    response = client.post(f"{CALLS}/1/nothing", {}, format="json", **version_header(4))
+    assert response.status_code == 404
+    assert response["Content-Type"] == f"{ERROR_TYPE}; charset=utf-8"
+
+
 def test_an_unrouted_path_with_an_unknown_version_is_a_404_in_the_default_format(admin_api):
     response = admin_api.get(f"{CALLS}/1/nothing", **{"HTTP_REST_FRAMEWORK_VERSION": "99"})
     assert response.status_code == 404

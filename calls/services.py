@@ -7,7 +7,7 @@ replaced or deleted recordings are removed only after the commit.
 """
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -155,6 +155,12 @@ def _bump_call(call: PhoneCall, actor: Actor, now, expected: set[int] | None = N
     """
     current, recording = _lock_call(call.pk)
     _check(current, expected)
+    _raise_version(call, current, actor, now)
+    return recording
+
+
+def _raise_version(call: PhoneCall, current: int, actor: Actor, now) -> None:
+    """Raise the locked call's version (read as ``current`` under the lock) by one."""
     PhoneCall.objects.filter(pk=call.pk).update(
         version=current + 1,
         last_updated_by=actor.username,
@@ -163,7 +169,6 @@ def _bump_call(call: PhoneCall, actor: Actor, now, expected: set[int] | None = N
     )
     call.version = current + 1
     _stamp_updated(call, actor, now)
-    return recording
 
 
 # The recordings written to storage inside ``recordings_stored_during()``, for callers
@@ -302,10 +307,13 @@ def _apply(instance, values: dict[str, Any]) -> list[str]:
     return list(values)
 
 
-def _upsert_messages(
-    call: PhoneCall, messages: Sequence[dict[str, Any]], actor: Actor, now
-) -> list[TranscriptMessage]:
-    """Update the messages matched by MessageId, then MessageNumber; add the others."""
+def _match_messages(
+    call: PhoneCall, messages: Sequence[dict[str, Any]]
+) -> list[TranscriptMessage | None]:
+    """The existing message of ``call`` each one names: by MessageId, then MessageNumber.
+
+    A MessageId that is not a message of the call is refused; an unmatched number is new.
+    """
     ids = [m["id"] for m in messages if m.get("id") is not None]
     numbers = _given_numbers(messages)
     existing = (
@@ -315,17 +323,31 @@ def _upsert_messages(
     )
     by_id = {m.id: m for m in existing}
     by_number = {m.message_number: m for m in existing}
-
-    result, changed, new, fields = [], [], [], set()
+    matches: list[TranscriptMessage | None] = []
     for index, values in enumerate(messages):
-        values = _normalize_message(dict(values))
-        message_id = values.pop("id", None)
+        message_id = values.get("id")
         if message_id is not None:
             match = by_id.get(message_id)
             if match is None:
                 raise MessageNotFound(index, message_id)
         else:
             match = by_number.get(values.get("message_number"))
+        matches.append(match)
+    return matches
+
+
+def _write_messages(
+    call: PhoneCall,
+    messages: Sequence[dict[str, Any]],
+    matches: Sequence[TranscriptMessage | None],
+    actor: Actor,
+    now,
+) -> list[TranscriptMessage]:
+    """Update each matched message with its values and add the unmatched ones."""
+    result, changed, new, fields = [], [], [], set()
+    for values, match in zip(messages, matches, strict=True):
+        values = _normalize_message(dict(values))
+        values.pop("id", None)
         if match is None:
             row = TranscriptMessage(call=call, **_stamp_created(values, actor, now))
             new.append(row)
@@ -340,6 +362,13 @@ def _upsert_messages(
     _update_messages(call, changed, [*sorted(fields), *_UPDATED_COLUMNS, "version"], now)
     _insert_messages(call, new, now)
     return result
+
+
+def _upsert_messages(
+    call: PhoneCall, messages: Sequence[dict[str, Any]], actor: Actor, now
+) -> list[TranscriptMessage]:
+    """Update the messages matched by MessageId, then MessageNumber; add the others."""
+    return _write_messages(call, messages, _match_messages(call, messages), actor, now)
 
 
 def phone_call_update(
@@ -384,10 +413,13 @@ def phone_call_upsert(
     values: dict[str, Any],
     messages: Sequence[dict[str, Any]] = (),
     recording: bytes | File | None = None,
+    authorize: Callable[[PhoneCall | None], None] | None = None,
     attempts: int = 5,
 ) -> Written:
     """Update the call matching ``call_id``, else ``call_number``; create it if none does.
 
+    ``authorize`` is called with the match (None: a create) before anything is written;
+    whatever it raises refuses the upsert, so the permission can depend on what it does.
     The database's unique constraint decides races: a concurrent creator of the same
     CallNumber makes our insert fail, and the retry then finds and updates its row.
     """
@@ -401,6 +433,8 @@ def phone_call_upsert(
                 match = (
                     PhoneCall.objects.select_for_update().filter(call_number=call_number).first()
                 )
+            if authorize is not None:
+                authorize(match)
             if match is not None:
                 update = {k: v for k, v in values.items() if k != "call_number"}
                 return phone_call_update(
@@ -462,6 +496,36 @@ def message_create(*, actor: Actor, call: PhoneCall, values: dict[str, Any]) -> 
         raise
     message.call = call
     return message
+
+
+def message_upsert(
+    *,
+    actor: Actor,
+    call: PhoneCall,
+    values: dict[str, Any],
+    authorize: Callable[[TranscriptMessage | None], None] | None = None,
+) -> tuple[TranscriptMessage, bool]:
+    """Update the message of ``call`` matching ``values`` (MessageId, then MessageNumber) or
+    add it: ``(message, created)``.
+
+    The call's row is locked before the match is looked up, so a concurrent writer of the
+    call cannot delete or add the match in between; ``authorize`` is called with the match
+    (None: a create) before anything is written.
+    """
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            current, _ = _lock_call(call.pk)
+            (match,) = _match_messages(call, [values])
+            if authorize is not None:
+                authorize(match)
+            _raise_version(call, current, actor, now)
+            (message,) = _write_messages(call, [values], [match], actor, now)
+    except IntegrityError:
+        _raise_duplicate(None, _given_numbers([values]))
+        raise
+    message.call = call
+    return message, match is None
 
 
 def message_update(

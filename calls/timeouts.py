@@ -9,6 +9,8 @@ request resets it, because connections outlive requests (``CONN_MAX_AGE``).
 
 A cancelled statement is PostgreSQL's ``query_canceled`` (SQLSTATE 57014): the API answers
 503 in the version's error format (``calls.oracle.errors``), other pages a plain 503 page.
+So does a database that cannot be reached or that dropped the connection (any other
+``OperationalError`` or an ``InterfaceError``): clients retry a 503, not a 500.
 """
 
 import logging
@@ -16,7 +18,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.db import OperationalError, connection
+from django.db import InterfaceError, OperationalError, connection
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 
 if TYPE_CHECKING:
@@ -38,6 +40,13 @@ def is_statement_timeout(exc: BaseException) -> bool:
     cause = exc.__cause__
     code = getattr(cause, "sqlstate", None) or getattr(cause, "pgcode", None)
     return code == QUERY_CANCELED
+
+
+def is_database_unavailable(exc: BaseException) -> bool:
+    """Whether ``exc`` says the database cannot answer now: unreachable, restarting, the
+    connection lost, a lock or a serialisation conflict. None of them is the request's fault.
+    """
+    return isinstance(exc, OperationalError | InterfaceError)
 
 
 class _SessionTimeout:
@@ -92,13 +101,14 @@ class StatementTimeoutMiddleware:
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         # API views answer in their own error format (calls.oracle.errors); this is the
         # rest: staff pages and the admin.
-        if not is_statement_timeout(exception):
+        if is_statement_timeout(exception):
+            logger.warning("Statement timeout on %s", request.path)
+            text = "The database took too long to answer. Please try again in a moment.\n"
+        elif is_database_unavailable(exception):
+            logger.error("Database unavailable on %s", request.path, exc_info=exception)
+            text = "The database is unavailable. Please try again in a moment.\n"
+        else:
             return None
-        logger.warning("Statement timeout on %s", request.path)
-        response = HttpResponse(
-            "The database took too long to answer. Please try again in a moment.\n",
-            status=503,
-            content_type="text/plain; charset=utf-8",
-        )
+        response = HttpResponse(text, status=503, content_type="text/plain; charset=utf-8")
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response

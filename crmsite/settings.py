@@ -107,6 +107,8 @@ MIDDLEWARE = [
     # /healthz, answered before host validation and the https redirect (calls/health.py).
     "calls.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Outside everything that may answer an API request (axes' lockout, a 503 below).
+    "calls.oracle.middleware.ApiCacheControlMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Before anything that queries (sessions, auth): static files above run no SQL.
     "calls.timeouts.StatementTimeoutMiddleware",

@@ -1,11 +1,15 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, re_path
+
+from calls.oracle.views import route_not_found
 
 # Recordings are never served from MEDIA_URL: only through views that check permissions.
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("crmRestApi/resources/", include("calls.oracle.urls")),
+    # Any other path under /crmRestApi/ is Oracle's 404 in the request's version, not HTML.
+    re_path(r"^crmRestApi(?:/|$)", route_not_found),
     path("api/schema/", include("calls.oracle.openapi.views")),
     # django.contrib.auth.urls without the password-reset pages: there is no mail set up, so
     # they could only send mail nobody reads (or spam someone); an admin resets passwords.

@@ -13,23 +13,28 @@ from django.http import QueryDict
 
 from calls import services
 
+from . import links as L
 from . import media, operations
 from .attributes import CHILD_NAME
 from .budget import RenderBudget
-from .errors import OracleError, as_oracle_error, bad_request, error_body
+from .errors import OracleError, Problem, as_oracle_error, bad_request, error_body
 
 # Parts of one batch: each runs in a savepoint of the one transaction (README "Limits").
 MAX_PARTS = 100
 OPERATIONS = {"get", "create", "update", "replace", "delete", "upsert"}
-# Which model permission each operation needs.
+# Which model permissions each operation needs (any one of them). An upsert needs ``add``
+# to create and ``change`` to update: the operation decides which once it knows
+# (operations._authorize_*_upsert), before it writes.
 PERMISSIONS = {
-    "get": "view",
-    "create": "add",
-    "upsert": "add",
-    "update": "change",
-    "replace": "change",
-    "delete": "delete",
+    "get": ("view",),
+    "create": ("add",),
+    "upsert": ("add", "change"),
+    "update": ("change",),
+    "replace": ("change",),
+    "delete": ("delete",),
 }
+# A part's preconditions, by the name in the part and the header it stands for.
+CONDITIONS = ("ifMatch", "ifNoneMatch")
 
 
 class _Rollback(Exception):
@@ -58,7 +63,52 @@ def _route(path: str):
     return call_id, message_id, child, QueryDict(parts.query)
 
 
-def _run(ctx: operations.Context, part: dict) -> operations.Outcome:
+class _Precondition:
+    """What a part's ``ifMatch``/``ifNoneMatch`` came to: ``succeeded`` stays None until the
+    current ETag has been compared (a part that fails before that reports false)."""
+
+    def __init__(self, part: dict):
+        self.sent = {key: part[key] for key in CONDITIONS if part.get(key) is not None}
+        self.succeeded: bool | None = None
+
+
+def _current_etag(call_id: str, message_id: str | None) -> str:
+    call = operations.get_call_object(call_id)
+    if message_id is None:
+        return L.etag(call.version)
+    return L.etag(operations.get_message_object(call, message_id).version)
+
+
+def _evaluate(
+    precondition: _Precondition, operation: str, call_id: str, message_id: str | None
+) -> bool:
+    """Compare the part's preconditions with the item's ETag: whether the part should run.
+
+    ``ifMatch`` that names another ETag fails the part with 412. ``ifNoneMatch`` naming the
+    current ETag answers a get with 304 (the client's copy is current); on a write it is
+    refused, as is any precondition on a collection (there is no ETag to compare).
+    """
+    if "ifNoneMatch" in precondition.sent and operation != "get":
+        raise bad_request("ifNoneMatch applies to get parts.", "ifNoneMatch")
+    precondition.succeeded = False  # until the comparison below has shown otherwise
+    current = _current_etag(call_id, message_id)
+    if_match = precondition.sent.get("ifMatch")
+    if if_match is not None:
+        versions = L.if_match_versions(if_match)
+        if versions is not None and int(current.strip('"')) not in versions:
+            raise OracleError(
+                412,
+                [Problem("The resource was changed by another request.", "precondition_failed")],
+                {"ETag": current},
+            )
+    if_none_match = precondition.sent.get("ifNoneMatch")
+    if if_none_match is not None and L.if_none_match_hits(if_none_match, current):
+        return False
+    precondition.succeeded = True
+    return True
+
+
+def _run(ctx: operations.Context, part: dict, precondition: _Precondition) -> operations.Outcome:
     for key in ("id", "path", "operation"):
         if isinstance(part.get(key), str) and media.has_surrogate(part[key]):
             raise bad_request(f"{key} holds a lone UTF-16 surrogate.", key)
@@ -71,18 +121,25 @@ def _run(ctx: operations.Context, part: dict) -> operations.Outcome:
     call_id, message_id, child, query = _route(path)
     ctx = operations.Context(ctx.request, ctx.version, ctx.root, query, ctx.budget)
     model = "transcriptmessage" if child else "phonecall"
-    if not ctx.request.user.has_perm(f"calls.{PERMISSIONS[operation]}_{model}"):
+    if not any(ctx.may(action, model) for action in PERMISSIONS[operation]):
         raise OracleError(403, "You do not have permission to perform this operation.")
     payload = part.get("payload")
-    if_match = part.get("ifMatch")
-    if if_match is not None and not isinstance(if_match, str):
-        raise bad_request("ifMatch must be a string.", "ifMatch")
     needs_payload = operation in ("create", "update", "upsert")
     if needs_payload and not isinstance(payload, dict):
         raise bad_request("payload must be a JSON object.", "payload")
-
     if operation == "replace":
         raise OracleError(405, "replace (PUT) is not supported on this resource; use update.")
+    for key, value in precondition.sent.items():
+        if not isinstance(value, str):
+            raise bad_request(f"{key} must be a string.", key)
+    item = call_id is not None and (not child or message_id is not None)
+    if precondition.sent:
+        if not item:
+            raise bad_request("ifMatch and ifNoneMatch apply to an item's path.", "path")
+        if not _evaluate(precondition, operation, call_id, message_id):
+            return operations.Outcome(304)
+    if_match = precondition.sent.get("ifMatch")
+
     if not child:
         if call_id is None:
             if operation == "get":
@@ -99,8 +156,8 @@ def _run(ctx: operations.Context, part: dict) -> operations.Outcome:
     elif message_id is None:
         if operation == "get":
             return operations.list_messages(ctx, call_id)
-        if operation == "create":
-            return operations.create_message(ctx, call_id, payload)
+        if operation in ("create", "upsert"):
+            return operations.create_message(ctx, call_id, payload, upsert=operation == "upsert")
     else:
         if operation == "get":
             return operations.get_message(ctx, call_id, message_id)
@@ -130,13 +187,14 @@ def run_batch(ctx: operations.Context, body) -> tuple[int, dict]:
                         )
                     )
                     continue
+                precondition = _Precondition(part)
                 try:
                     with transaction.atomic():
-                        outcome = _run(ctx, part)
+                        outcome = _run(ctx, part, precondition)
                 except Exception as exc:  # every part's failure is reported, not raised
-                    failures.append(_failure(part, as_oracle_error(exc)))
+                    failures.append(_failure(part, as_oracle_error(exc), precondition))
                     continue
-                results.append(_result(part, outcome))
+                results.append(_result(part, outcome, precondition))
             if failures:
                 raise _Rollback
     except _Rollback:
@@ -181,12 +239,19 @@ def _echo(part: dict) -> dict:
     }
 
 
-def _result(part: dict, outcome: operations.Outcome) -> dict:
+def _result(part: dict, outcome: operations.Outcome, precondition: _Precondition) -> dict:
     result = _echo(part)
-    if outcome.body is not None:
+    if precondition.sent:
+        result["preconditionSucceeded"] = bool(precondition.succeeded)
+    if outcome.body is not None:  # none after a 304, a delete, or for a writer without view
         result["payload"] = outcome.body
     return result
 
 
-def _failure(part: dict, error: OracleError) -> dict:
-    return {**_echo(part), "payload": error_body(error)}
+def _failure(part: dict, error: OracleError, precondition: _Precondition | None = None) -> dict:
+    failure = _echo(part)
+    if precondition is not None and precondition.sent:
+        # A 412 from the write itself (a change between the comparison and its lock) too.
+        failure["preconditionSucceeded"] = bool(precondition.succeeded) and error.status != 412
+    failure["payload"] = error_body(error)
+    return failure

@@ -1,7 +1,11 @@
 """Enclosures: the raw bytes of ``CallRecording`` and ``MessageContent`` (contract §1).
 
-GET streams ``application/octet-stream`` with ``Range`` support, PUT takes the raw body,
-DELETE clears the value; an empty value is 404.
+GET streams the bytes with ``Range`` support, PUT takes the raw body, DELETE clears the
+value; an empty value is 404. A recording answers with its media type (its
+``RecordingFormat``, else sniffed from its first bytes: ``calls.recording_types``) unless
+``Accept`` prefers ``application/octet-stream``. A message's content answers
+``application/octet-stream``, as Oracle documents the enclosure, unless ``Accept`` prefers
+``text/plain`` (then ``text/plain; charset=utf-8``): the bytes are the same either way.
 """
 
 import io
@@ -12,24 +16,32 @@ from calls import services
 from calls.audit import access_record_served
 from calls.models import TranscriptMessage
 from calls.ranges import ranged_response
+from calls.recording_types import HEAD_BYTES, recording_type
 
 from . import media
 from .authentication import actor
-from .bodies import spooled_body
+from .bodies import body_bytes, spooled_body
 from .errors import bad_request, not_found
 from .operations import Outcome, get_call_object, get_message_object
 from .views import OracleViewSet
 
+TEXT = "text/plain; charset=utf-8"
 
-def ranged_octets(request, open_file, size: int) -> HttpResponse:
-    """The enclosure's bytes as ``application/octet-stream``, honouring ``Range``."""
+
+def ranged_bytes(request, open_file, size: int, content_type: str) -> HttpResponse:
+    """The enclosure's bytes as ``content_type``, honouring ``Range``."""
     return ranged_response(
         request,
         open_file,
         size,
-        content_type=media.OCTETS,
+        content_type=content_type,
         headers={"X-Content-Type-Options": "nosniff"},
     )
+
+
+def _head(storage, name: str) -> bytes:
+    with storage.open(name, "rb") as stored:
+        return stored.read(HEAD_BYTES)
 
 
 class CallRecordingViewSet(OracleViewSet):
@@ -40,7 +52,11 @@ class CallRecordingViewSet(OracleViewSet):
         if not call.recording:
             raise not_found(f"Phone call {call.id} has no CallRecording.")
         storage, name = call.recording.storage, call.recording.name
-        response = ranged_octets(request, lambda: storage.open(name, "rb"), storage.size(name))
+        own = recording_type(call.recording_format, lambda: _head(storage, name))
+        content_type = media.preferred(request, list(dict.fromkeys([own, media.OCTETS])))
+        response = ranged_bytes(
+            request, lambda: storage.open(name, "rb"), storage.size(name), content_type
+        )
         access_record_served(
             request=request, response=response, call=call, kind="recording_download", channel="api"
         )
@@ -76,7 +92,8 @@ class MessageContentViewSet(CallRecordingViewSet):
         if message.message_content is None:
             raise not_found(f"Message {message.id} has no MessageContent.")
         raw = message.message_content.encode("utf-8")
-        response = ranged_octets(request, lambda: io.BytesIO(raw), len(raw))
+        content_type = media.preferred(request, [media.OCTETS, TEXT])
+        response = ranged_bytes(request, lambda: io.BytesIO(raw), len(raw), content_type)
         access_record_served(
             request=request,
             response=response,
@@ -89,7 +106,7 @@ class MessageContentViewSet(CallRecordingViewSet):
     def replace(self, request, call_id, message_id):
         message = self._message(call_id, message_id)
         try:
-            text = request._request.body.decode("utf-8")
+            text = body_bytes(request._request).decode("utf-8")
         except UnicodeDecodeError:
             raise bad_request("MessageContent must be UTF-8 text.", "MessageContent") from None
         if "\x00" in text:

@@ -17,7 +17,7 @@ from rest_framework import exceptions
 
 from calls import services
 from calls.models import PhoneCall, TranscriptMessage
-from calls.timeouts import RETRY_AFTER_SECONDS, is_statement_timeout
+from calls.timeouts import RETRY_AFTER_SECONDS, is_database_unavailable, is_statement_timeout
 
 from . import media
 from .attributes import CALL_ATTRIBUTES, CHILD_NAME, MESSAGE_ATTRIBUTES
@@ -177,6 +177,13 @@ def as_oracle_error(exc: Exception) -> OracleError:
         return OracleError(
             503,
             [Problem("The database took too long to answer; try again later.", "timeout")],
+            {"Retry-After": str(RETRY_AFTER_SECONDS)},
+        )
+    if is_database_unavailable(exc):
+        logger.error("Database unavailable in the REST API", exc_info=exc)
+        return OracleError(
+            503,
+            [Problem("The database is unavailable; try again later.", "unavailable")],
             {"Retry-After": str(RETRY_AFTER_SECONDS)},
         )
     if isinstance(exc, RequestDataTooBig):  # Django's own read of a body (request.body)

@@ -3,7 +3,7 @@ ETags that carry an item's change indicator."""
 
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import HttpRequest, QueryDict
 from django.utils.http import parse_etags, quote_etag
 from rest_framework.request import Request
 
@@ -30,6 +30,14 @@ def messages_url(root: str, call_id: int) -> str:
 
 def message_url(root: str, call_id: int, message_id: int) -> str:
     return f"{messages_url(root, call_id)}/{message_id}"
+
+
+def with_query(url: str, params: QueryDict) -> str:
+    """A collection's URL with the query that produced the page (``limit``, ``offset``,
+    ``q``, ``orderBy``, ``fields``…, as the client sent them), so that its ``self`` link
+    fetches the same page again."""
+    query = params.urlencode()
+    return f"{url}?{query}" if query else url
 
 
 def link(

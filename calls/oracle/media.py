@@ -47,7 +47,11 @@ def _has_surrogate_key(data: object) -> bool:
 
 
 class StrictJSONParser(JSONParser):
-    """DRF's JSON parser, refusing (400) bodies nested too deep to parse and surrogate keys."""
+    """DRF's JSON parser, refusing (400) bodies nested too deep to parse and surrogate keys.
+
+    A gzip or deflate body is decompressed while JSON reads it, within the size limit
+    (``bodies.decoded``).
+    """
 
     # Any JSON value: a top-level array parses too, though the stubs say dict.
     def parse(
@@ -56,8 +60,14 @@ class StrictJSONParser(JSONParser):
         media_type: str | None = None,
         parser_context: Mapping[str, Any] | None = None,
     ) -> Any:
+        # Imported here: bodies answers with errors, and errors reads this module's types.
+        from .bodies import decoded
+
+        request = (parser_context or {}).get("request")
+        # JSONParser only calls read() on its stream, which DecodedBody provides.
+        body: Any = stream if request is None else decoded(request, stream)
         try:
-            data = super().parse(stream, media_type, parser_context)
+            data = super().parse(body, media_type, parser_context)
         except RecursionError:
             raise ParseError("JSON parse error - the body is nested too deeply.") from None
         if _has_surrogate_key(data):
@@ -80,9 +90,83 @@ class BatchJSONParser(StrictJSONParser):
 BODY_PARSERS = [PlainJSONParser, ItemJSONParser]
 
 
-def _accepted(request: HttpRequest | Request) -> list[str]:
+def _quality(params: list[str]) -> float:
+    """The ``q`` of one Accept entry (1 when absent; an unreadable weight counts as 1)."""
+    for param in params:
+        name, _, value = param.partition("=")
+        if name.strip().lower() == "q":
+            try:
+                weight = float(value.strip())
+            except ValueError:
+                return 1.0
+            return min(max(weight, 0.0), 1.0)
+    return 1.0
+
+
+def _ranges(request: HttpRequest | Request) -> list[tuple[str, float]]:
+    """The media ranges of ``Accept`` with their weights, in the order given."""
     accept = request.headers.get("Accept", "")
-    return [part.split(";")[0].strip().lower() for part in accept.split(",") if part.strip()]
+    ranges = []
+    for entry in accept.split(","):
+        media_range, *params = entry.split(";")
+        media_range = media_range.strip().lower()
+        if media_range:
+            ranges.append((media_range, _quality(params)))
+    return ranges
+
+
+def _weight(ranges: list[tuple[str, float]], media_type: str) -> tuple[float, int] | None:
+    """How much ``Accept`` wants ``media_type``: (q, specificity) of the most specific range
+    that matches it (RFC 9110 §12.5.1), None when no range matches."""
+    kind = media_type.split("/", 1)[0]
+    best: tuple[float, int] | None = None
+    for media_range, weight in ranges:
+        if media_range == media_type:
+            specificity = 2
+        elif media_range == f"{kind}/*":
+            specificity = 1
+        elif media_range == "*/*":
+            specificity = 0
+        else:
+            continue
+        if best is None or specificity > best[1]:
+            best = (weight, specificity)
+    return best
+
+
+def negotiate(request: HttpRequest | Request, oracle_type: str) -> str | None:
+    """The media type to answer with: the Oracle type or plain JSON, as ``Accept`` weighs them.
+
+    None means the client gave every type the resource answers ``q=0``: it asks for the
+    status and headers alone (Oracle recommends ``…resourceitem+json;q=0`` for bulk
+    upserts). An ``Accept`` naming neither type (``text/html``) still gets the Oracle type,
+    as every request did before weights counted: the API never answers 406.
+    """
+    ranges = _ranges(request)
+    if not ranges:
+        return oracle_type
+    weights = {candidate: _weight(ranges, candidate) for candidate in (oracle_type, JSON)}
+    wanted = {t: w for t, w in weights.items() if w is not None and w[0] > 0}
+    if wanted:
+        # The higher weight wins; on a tie the type named outright, then the Oracle type.
+        return max(wanted, key=lambda t: (wanted[t], t == oracle_type))
+    if any(w is not None for w in weights.values()):
+        return None
+    return oracle_type
+
+
+def preferred(request: HttpRequest | Request, candidates: list[str]) -> str:
+    """Of ``candidates`` (the server's order of preference), the one ``Accept`` weighs most.
+
+    Ties, an absent ``Accept`` and one that accepts none of them go to the first: the API
+    never answers 406. For an enclosure, whose bytes are the same whatever it is called.
+    """
+    ranges = _ranges(request)
+    weights = {c: _weight(ranges, c.split(";", 1)[0].strip()) for c in candidates}
+    wanted = {c: w for c, w in weights.items() if w is not None and w[0] > 0}
+    if not ranges or not wanted:
+        return candidates[0]
+    return max(wanted, key=lambda c: (wanted[c], -candidates.index(c)))
 
 
 def names_type(request: HttpRequest | Request, media_type: str) -> bool:
@@ -100,11 +184,8 @@ def names_type(request: HttpRequest | Request, media_type: str) -> bool:
 
 
 def response_type(request: HttpRequest | Request, oracle_type: str) -> str:
-    """The Oracle media type, unless the client accepts plain JSON and not the Oracle type."""
-    accepted = _accepted(request)
-    if JSON in accepted and oracle_type not in accepted:
-        return JSON
-    return oracle_type
+    """The media type of an answer that always has a body (an error, a describe)."""
+    return negotiate(request, oracle_type) or oracle_type
 
 
 class OracleNegotiation(BaseContentNegotiation):

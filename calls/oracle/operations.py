@@ -5,6 +5,7 @@ exactly like the request it stands for. Each returns an ``Outcome``; failures ra
 ``OracleError`` or the services' errors, which ``errors.as_oracle_error`` translates.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -18,7 +19,7 @@ from . import links as L
 from .attributes import CALL_BY_NAME, CHILD_NAME, INT64_MAX, MESSAGE_BY_NAME
 from .authentication import actor
 from .budget import RenderBudget
-from .errors import bad_request, not_found
+from .errors import OracleError, bad_request, not_found
 from .query import QueryError, parse_q
 from .rendering import FULL, Renderer
 from .serializers import CallSerializer, MessageSerializer
@@ -44,6 +45,19 @@ class Context:
         """Charge what is about to be rendered to the batch's budget (if any)."""
         if self.budget is not None:
             self.budget.spend(items=items, expanded_messages=expanded_messages)
+
+    def may(self, action: str, model: str) -> bool:
+        """Whether the user holds ``calls.<action>_<model>`` (the permissions are loaded)."""
+        return self.request.user.has_perm(f"calls.{action}_{model}")
+
+    def require(self, action: str, model: str) -> None:
+        if not self.may(action, model):
+            raise OracleError(403, "You do not have permission to perform this operation.")
+
+    def may_view(self, *models: str) -> bool:
+        """Whether a reply may show the data of ``models``: a writer without ``view_`` gets
+        the status and headers of its write, not the item (README "Permissions")."""
+        return all(self.may("view", model) for model in models)
 
 
 @dataclass
@@ -120,7 +134,7 @@ def list_calls(ctx: Context) -> Outcome:
     items = [renderer.call(call, call.messages.all() if shape.expand else None) for call in rows]
     body = renderer.envelope(
         items,
-        L.calls_url(ctx.root),
+        L.with_query(L.calls_url(ctx.root), ctx.params),
         limit=page.limit,
         offset=page.offset,
         has_more=has_more,
@@ -200,6 +214,37 @@ def _check_message_count(data) -> None:
         )
 
 
+def _check_deletion(ctx: Context, values: dict, was_deleted: bool = False) -> None:
+    """Setting ``DeletedFlag`` schedules the call's deletion by retention: it needs the
+    right to delete, whatever else the write needs."""
+    if values.get("deleted_flag") is True and not was_deleted:
+        ctx.require("delete", "phonecall")
+
+
+def _authorize_call_upsert(ctx: Context, values: dict) -> Callable[[PhoneCall | None], None]:
+    """The upsert's permission, decided once the service knows which it does (and before it
+    writes): ``add_`` to create, ``change_`` to update the match."""
+
+    def authorize(match: PhoneCall | None) -> None:
+        if match is None:
+            ctx.require("add", "phonecall")
+            _check_deletion(ctx, values)
+        else:
+            ctx.require("change", "phonecall")
+            _check_deletion(ctx, values, match.deleted_flag)
+
+    return authorize
+
+
+def _call_reply(
+    ctx: Context, call: PhoneCall, nested: list[TranscriptMessage] | None
+) -> dict | None:
+    """The item a write answers with, or None when the user may not see it."""
+    if not ctx.may_view("phonecall", *(["transcriptmessage"] if nested is not None else [])):
+        return None
+    return _render_call(ctx, call, messages=nested, echo=True)
+
+
 def create_call(ctx: Context, data, *, upsert: bool) -> Outcome:
     _check_message_count(data)
     values = _validated(CallSerializer, data, upsert=upsert)
@@ -212,17 +257,18 @@ def create_call(ctx: Context, data, *, upsert: bool) -> Outcome:
             values=values,
             messages=messages,
             recording=recording,
+            authorize=_authorize_call_upsert(ctx, values),
         )
     else:
+        _check_deletion(ctx, values)
         written = services.phone_call_create(
             actor=who, values=values, messages=messages, recording=recording
         )
     call = written.call
     nested = written.messages if data.get(CHILD_NAME) else None
-    body = _render_call(ctx, call, messages=nested, echo=True)
     return Outcome(
         201 if written.created else 200,
-        body,
+        _call_reply(ctx, call, nested),
         location=L.call_url(ctx.root, call.id),
         etag=L.etag(call.version),
     )
@@ -233,6 +279,7 @@ def update_call(ctx: Context, call_id, data, *, if_match=None) -> Outcome:
     _check_message_count(data)
     values = _validated(CallSerializer, data, update=True, context={"call_id": call.id})
     values, messages, recording = _split_call_values(values)
+    _check_deletion(ctx, values, call.deleted_flag)
     written = services.phone_call_update(
         actor=actor(ctx.request),
         call=call,
@@ -242,9 +289,7 @@ def update_call(ctx: Context, call_id, data, *, if_match=None) -> Outcome:
         expected_version=_expected(if_match),
     )
     nested = written.messages if messages else None
-    return Outcome(
-        200, _render_call(ctx, call, messages=nested, echo=True), etag=L.etag(call.version)
-    )
+    return Outcome(200, _call_reply(ctx, call, nested), etag=L.etag(call.version))
 
 
 def delete_call(ctx: Context, call_id, *, if_match=None) -> Outcome:
@@ -290,7 +335,7 @@ def list_messages(ctx: Context, call_id) -> Outcome:
     renderer = _message_renderer(ctx, shape)
     body = renderer.envelope(
         [renderer.message(m, call) for m in rows],
-        L.messages_url(ctx.root, call.id),
+        L.with_query(L.messages_url(ctx.root, call.id), ctx.params),
         limit=page.limit,
         offset=page.offset,
         has_more=has_more,
@@ -312,13 +357,43 @@ def get_message(ctx: Context, call_id, message_id) -> Outcome:
     )
 
 
-def create_message(ctx: Context, call_id, data) -> Outcome:
+def _message_reply(ctx: Context, message: TranscriptMessage, call: PhoneCall) -> dict | None:
+    """The item a write answers with, or None when the user may not see messages."""
+    if not ctx.may_view("transcriptmessage"):
+        return None
+    return _message_renderer(ctx).message(message, call)
+
+
+def _authorize_message_upsert(ctx: Context) -> Callable[[TranscriptMessage | None], None]:
+    def authorize(match: TranscriptMessage | None) -> None:
+        ctx.require("add" if match is None else "change", "transcriptmessage")
+
+    return authorize
+
+
+def create_message(ctx: Context, call_id: object, data: object, *, upsert: bool = False) -> Outcome:
+    """POST on the child collection; with ``upsert`` (``Upsert-Mode: true``) the message
+    matching ``MessageId``, then ``MessageNumber``, within the call is updated instead (200)."""
     call = get_call_object(call_id)
-    values = _validated(MessageSerializer, data, context={"call_id": call.id})
-    message = services.message_create(actor=actor(ctx.request), call=call, values=values)
+    values = _validated(MessageSerializer, data, matching=upsert, context={"call_id": call.id})
+    who = actor(ctx.request)
+    created = True
+    if upsert:
+        try:
+            message, created = services.message_upsert(
+                actor=who, call=call, values=values, authorize=_authorize_message_upsert(ctx)
+            )
+        except services.MessageNotFound as missing:
+            raise bad_request(
+                f"MessageId {missing.message_id} is not a message of phone call {call.id}.",
+                "/MessageId",
+                code="not_found",
+            ) from None
+    else:
+        message = services.message_create(actor=who, call=call, values=values)
     return Outcome(
-        201,
-        _message_renderer(ctx).message(message, call),
+        201 if created else 200,
+        _message_reply(ctx, message, call),
         location=L.message_url(ctx.root, call.id, message.id),
         etag=L.etag(message.version),
     )
@@ -334,7 +409,7 @@ def update_message(ctx: Context, call_id, message_id, data, *, if_match=None) ->
         values=values,
         expected_version=_expected(if_match),
     )
-    return Outcome(200, _message_renderer(ctx).message(message, call), etag=L.etag(message.version))
+    return Outcome(200, _message_reply(ctx, message, call), etag=L.etag(message.version))
 
 
 def delete_message(ctx: Context, call_id, message_id, *, if_match=None) -> Outcome:

@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from rest_framework.permissions import DjangoModelPermissions
+from rest_framework.request import Request
 
 from calls.sql.permissions import load_permissions
 
@@ -12,9 +13,21 @@ if TYPE_CHECKING:
     from rest_framework.request import Request
     from rest_framework.views import APIView
 
+UPSERT_HEADER = "Upsert-Mode"
+
+
+def asks_upsert(request: Request) -> bool:
+    """``Upsert-Mode: true`` (the views refuse values other than true and false)."""
+    return request.headers.get(UPSERT_HEADER, "").strip().lower() == "true"
+
 
 class ModelPermissions(DjangoModelPermissions):
-    """Django's model permissions, with ``view`` required for reads (DRF requires none)."""
+    """Django's model permissions, with ``view`` required for reads (DRF requires none).
+
+    An upsert (a POST with ``Upsert-Mode: true``) passes here with ``add_`` or ``change_``:
+    which of the two it needs is known only once the service has looked for the match, and
+    the operation checks it there, before writing (``operations._authorize_*_upsert``).
+    """
 
     perms_map = {
         **DjangoModelPermissions.perms_map,
@@ -23,6 +36,13 @@ class ModelPermissions(DjangoModelPermissions):
     }
 
     def has_permission(self, request: Request, view: APIView) -> bool:
-        if request.user and request.user.is_authenticated:
-            load_permissions(request.user)
-        return super().has_permission(request, view)
+        user = request.user
+        if user and user.is_authenticated:
+            load_permissions(user)
+        if request.method == "POST" and asks_upsert(request) and user and user.is_authenticated:
+            model = self._queryset(view).model._meta
+            return any(
+                user.has_perm(f"{model.app_label}.{action}_{model.model_name}")
+                for action in ("add", "change")
+            )
+        return bool(super().has_permission(request, view))

@@ -3,7 +3,13 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 from django.urls import re_path
 
 from .enclosures import CallRecordingViewSet, MessageContentViewSet
-from .views import BatchViewSet, DescribeViewSet, PhoneCallViewSet, TranscriptMessageViewSet
+from .views import (
+    BatchViewSet,
+    DescribeViewSet,
+    PhoneCallViewSet,
+    TranscriptMessageViewSet,
+    VersionsViewSet,
+)
 
 if TYPE_CHECKING:
     from rest_framework.decorators import ViewSetAction  # only the stubs define it
@@ -21,8 +27,13 @@ VERSION = r"(?:11\.13\.18\.05|latest)"
 CALL = r"(?P<call_id>[^/]+)"
 MESSAGE = r"(?P<message_id>[^/]+)"
 
-urlpatterns = [
-    re_path(rf"^{VERSION}/?$", BatchViewSet.as_view({"post": "create"}), name="batch"),
+# The routes under the version root: what the OpenAPI document describes.
+resource_urlpatterns = [
+    re_path(
+        rf"^{VERSION}/?$",
+        BatchViewSet.as_view({"get": "catalog", "post": "create"}),
+        name="batch",
+    ),
     re_path(
         rf"^{VERSION}/describe/?$", DescribeViewSet.as_view({"get": "retrieve"}), name="describe"
     ),
@@ -64,4 +75,10 @@ urlpatterns = [
         MessageContentViewSet.as_view(ENCLOSURE),
         name="message-content",
     ),
+]
+
+urlpatterns = [
+    # ``/crmRestApi/resources/``: the resource versions (discovery, outside any version).
+    re_path(r"^$", VersionsViewSet.as_view({"get": "retrieve"}), name="versions"),
+    *resource_urlpatterns,
 ]

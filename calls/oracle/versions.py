@@ -34,7 +34,7 @@ def requested_version(request: HttpRequest | Request) -> int:
 _ATTRIBUTE = "oracle_version"
 
 
-def remember_version(request: Request, version: int) -> None:
+def remember_version(request: HttpRequest | Request, version: int) -> None:
     setattr(request, _ATTRIBUTE, version)
 
 

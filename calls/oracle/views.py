@@ -10,7 +10,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
-from django.utils.cache import add_never_cache_headers
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.viewsets import ViewSet
@@ -19,14 +19,17 @@ from calls.models import PhoneCall, TranscriptMessage
 
 from . import media, operations
 from .batch import run_batch
-from .bodies import check_declared_length
+from .bodies import check_declared_length, content_encoding
 from .describe import describe_call, describe_messages, describe_resources, parse_metadata_mode
-from .errors import bad_request
+from .discovery import resource_versions
+from .errors import bad_request, not_found, render_error
 from .links import if_none_match_hits, root_url
 from .openapi import openapi_document
+from .permissions import ModelPermissions
 from .versions import (
     HEADER,
     FrameworkVersionError,
+    default_version,
     negotiated_version,
     remember_version,
     requested_version,
@@ -57,8 +60,10 @@ class OracleViewSet(ViewSet):
             raise bad_request(str(error), code="unsupported_version") from None
         super().initial(request, *args, **kwargs)
         # DRF's parsers read the body as a stream, past Django's DATA_UPLOAD_MAX_MEMORY_SIZE:
-        # a body announced over CALLBOOK_MAX_REQUEST_BYTES is refused before it is read.
+        # a body announced over CALLBOOK_MAX_REQUEST_BYTES is refused before it is read, and
+        # one in a Content-Encoding the API cannot read before anything else happens.
         check_declared_length(request)
+        content_encoding(request)
 
     # The views answer plain HttpResponses: DRF's finalize_response takes (it asserts as much)
     # and returns any HttpResponseBase, where the stubs say Response.
@@ -72,9 +77,8 @@ class OracleViewSet(ViewSet):
         context = request.headers.get("Metadata-Context")
         if context is not None:
             response["Metadata-Context"] = context
-        # Calls are personal data: no browser or proxy keeps a copy. Revalidation goes by
-        # the ETag (If-None-Match, If-Match), which no-store leaves as it is.
-        add_never_cache_headers(response)
+        # Cache-Control is set for every answer under /crmRestApi/ by
+        # calls.oracle.middleware, errors and answers made outside the views included.
         return response
 
     @property
@@ -85,15 +89,18 @@ class OracleViewSet(ViewSet):
         return operations.Context(self.request, version, root_url(self.request))
 
     def respond(self, outcome: operations.Outcome) -> HttpResponse:
-        if outcome.body is None:
+        oracle_type = media.COLLECTION if outcome.collection else media.ITEM
+        content_type = media.negotiate(self.request, oracle_type)
+        if outcome.body is None or content_type is None:
+            # No body: nothing to show, the user may not see it, or Accept gave every type
+            # q=0 (a status-only answer, which keeps Location and ETag).
             response = HttpResponse(status=outcome.status)
             del response["Content-Type"]
         else:
-            oracle_type = media.COLLECTION if outcome.collection else media.ITEM
             response = HttpResponse(
                 json.dumps(outcome.body, ensure_ascii=False, separators=(",", ":")),
                 status=outcome.status,
-                content_type=media.response_type(self.request, oracle_type),
+                content_type=content_type,
             )
         if outcome.location:
             response["Location"] = outcome.location
@@ -158,7 +165,11 @@ class TranscriptMessageViewSet(OracleViewSet):
         return self.respond(operations.list_messages(self.context, call_id))
 
     def create(self, request: Request, call_id: str) -> HttpResponse:
-        return self.respond(operations.create_message(self.context, call_id, request.data))
+        return self.respond(
+            operations.create_message(
+                self.context, call_id, request.data, upsert=self.upsert_mode()
+            )
+        )
 
     def retrieve(self, request: Request, call_id: str, message_id: str) -> HttpResponse:
         return self.conditional_get(operations.get_message(self.context, call_id, message_id))
@@ -205,17 +216,61 @@ class DescribeViewSet(OracleViewSet):
 
 
 class BatchViewSet(OracleViewSet):
-    """``POST /crmRestApi/resources/11.13.18.05`` with the batch media type."""
+    """The version root, ``/crmRestApi/resources/11.13.18.05``: POST with the batch media
+    type runs a batch; GET answers the resource catalog, as ``/describe`` does."""
 
     parser_classes = [media.BatchJSONParser]
-    # A batch is a POST of any parts: each part checks the permission its operation needs
-    # (batch.PERMISSIONS), so a reader's batch of gets is allowed here.
-    permission_classes = [IsAuthenticated]
+
+    def get_permissions(self) -> list[Any]:
+        if self.request.method == "GET":
+            return [ModelPermissions()]  # the catalog, like describe: view_phonecall
+        # A batch is a POST of any parts: each part checks the permission its operation
+        # needs (batch.PERMISSIONS), so a reader's batch of gets is allowed here.
+        return [IsAuthenticated()]
+
+    def catalog(self, request: Request) -> HttpResponse:
+        body = describe_resources(root_url(request), "list")
+        return HttpResponse(
+            json.dumps(body, ensure_ascii=False),
+            content_type=media.response_type(request, media.DESCRIPTION),
+        )
 
     def create(self, request: Request) -> HttpResponse:
         status, body = run_batch(self.context, request.data)
+        content_type = media.negotiate(request, media.BATCH)
+        if content_type is None:  # Accept gave the batch type q=0: the status alone
+            response = HttpResponse(status=status)
+            del response["Content-Type"]
+            return response
         return HttpResponse(
             json.dumps(body, ensure_ascii=False, separators=(",", ":")),
             status=status,
-            content_type=media.response_type(request, media.BATCH),
+            content_type=content_type,
         )
+
+
+class VersionsViewSet(OracleViewSet):
+    """``GET /crmRestApi/resources/``: the resource versions and framework versions."""
+
+    permission_classes = [IsAuthenticated]
+
+    def retrieve(self, request: Request) -> HttpResponse:
+        body = resource_versions(request.build_absolute_uri(), root_url(request))
+        return self.respond(operations.Outcome(200, body, collection=True))
+
+
+@csrf_exempt  # it changes nothing; Django's CSRF refusal of a POST would be an HTML 403
+def route_not_found(request: HttpRequest) -> HttpResponse:
+    """A path under ``/crmRestApi/`` that no route matches: Oracle's 404, never HTML.
+
+    In the error format of the version the request asks for (the default when it asks for
+    one that does not exist: the path is what is wrong here).
+    """
+    try:
+        version = requested_version(request)
+    except FrameworkVersionError:
+        version = default_version()
+    remember_version(request, version)  # render_error reads it
+    response = render_error(request, not_found("No resource matches this path."))
+    response[HEADER] = str(version)
+    return response

@@ -14,7 +14,7 @@ from tests.api.helpers import (
     user_with,
     version_header,
 )
-from tests.factories import PhoneCallFactory, TranscriptMessageFactory
+from tests.factories import PhoneCallFactory, TranscriptMessageFactory, wav_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -155,7 +155,7 @@ def test_message_content_is_served_as_its_utf8_bytes(admin_api):
     response = admin_api.get(content_url(message.call_id, message.id))
     assert response.status_code == 200
     assert isinstance(response, StreamingHttpResponse)
-    assert response["Content-Type"] == OCTETS
+    assert response["Content-Type"] == OCTETS  # as Oracle documents the enclosure
     assert response["Accept-Ranges"] == "bytes"
     assert body_of(response) == "Grüße, 世界".encode()
 
@@ -222,3 +222,102 @@ def test_enclosure_errors_speak_the_error_format_of_the_version(admin_api):
     oracle = admin_api.get(recording_url(call.id), **version_header(4))
     assert oracle["Content-Type"].startswith("application/vnd.oracle.adf.error+json")
     assert oracle.json()["status"] == "404"
+
+
+# Media types (issue 12.9)
+
+
+def _recorded(content: bytes, recording_format: str | None = None) -> PhoneCall:
+    call = PhoneCallFactory(recording_format=recording_format)
+    services.phone_call_set_recording(actor=services.Actor("cti"), call=call, content=content)
+    call.refresh_from_db()
+    return call
+
+
+def test_a_wav_without_a_recording_format_is_served_as_audio_wav(admin_api):
+    call = _recorded(wav_bytes(0.1))
+    response = admin_api.get(recording_url(call.id))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "audio/wav"
+    assert response["X-Content-Type-Options"] == "nosniff"
+
+
+@pytest.mark.parametrize(
+    ("recording_format", "expected"),
+    [
+        ("audio/mpeg", "audio/mpeg"),
+        ("Audio/OGG; codecs=opus", "audio/ogg"),
+        ("video/webm", "video/webm"),
+        ("wav", "audio/wav"),  # not a media type: the bytes decide
+        ("text/html", "audio/wav"),  # never a type a browser would render
+        ("", "audio/wav"),
+    ],
+)
+def test_the_recording_format_names_the_type_when_it_is_a_media_type(
+    admin_api, recording_format, expected
+):
+    call = _recorded(wav_bytes(0.1), recording_format)
+    assert admin_api.get(recording_url(call.id))["Content-Type"] == expected
+
+
+@pytest.mark.parametrize(
+    ("head", "expected"),
+    [
+        (b"ID3\x04\x00\x00\x00\x00\x00\x00", "audio/mpeg"),
+        (b"\xff\xfb\x90\x64\x00\x00\x00\x00", "audio/mpeg"),
+        (b"\xff\xf1\x50\x80\x00\x1f\xfc\x00", "audio/aac"),
+        (b"OggS\x00\x02\x00\x00\x00\x00\x00\x00", "audio/ogg"),
+        (b"fLaC\x00\x00\x00\x22\x00\x00\x00\x00", "audio/flac"),
+        (b"\x1a\x45\xdf\xa3\x9f\x42\x86\x81\x01\x42\xf7\x81", "audio/webm"),
+        (b"\x00\x00\x00\x20ftypM4A \x00\x00\x00\x00", "audio/mp4"),
+        (b"#!AMR\n\x00\x00\x00\x00\x00\x00", "audio/amr"),
+        (b"FORM\x00\x00\x00\x00AIFF", "audio/aiff"),
+        (b"RF64\xff\xff\xff\xffWAVE", "audio/wav"),
+        (b"RIFF\x00\x00\x00\x00AVI ", OCTETS),
+        (b"<html><script>", OCTETS),
+    ],
+)
+def test_a_recording_without_a_usable_format_is_sniffed_from_its_bytes(admin_api, head, expected):
+    call = _recorded(head + b"\x00" * 64)
+    assert admin_api.get(recording_url(call.id))["Content-Type"] == expected
+
+
+@pytest.mark.parametrize(
+    ("accept", "expected"),
+    [
+        ("text/plain", "text/plain; charset=utf-8"),
+        ("text/*", "text/plain; charset=utf-8"),
+        (f"{OCTETS};q=0.5, text/plain", "text/plain; charset=utf-8"),
+        (f"{OCTETS}, text/plain;q=0.5", OCTETS),
+        ("*/*", OCTETS),
+        ("audio/wav", OCTETS),  # nothing acceptable: the default, never a 406
+    ],
+)
+def test_message_content_is_text_when_accept_prefers_it(admin_api, accept, expected):
+    message = TranscriptMessageFactory(message_content="Grüße")
+    response = admin_api.get(content_url(message.call_id, message.id), HTTP_ACCEPT=accept)
+    assert response["Content-Type"] == expected
+    assert body_of(response) == "Grüße".encode()
+
+
+@pytest.mark.parametrize(
+    ("accept", "expected"),
+    [
+        ("*/*", "audio/wav"),
+        ("audio/*", "audio/wav"),
+        (OCTETS, OCTETS),
+        (f"audio/wav;q=0.1, {OCTETS}", OCTETS),
+        ("text/html", "audio/wav"),
+    ],
+)
+def test_a_recording_is_octets_only_when_accept_prefers_them(admin_api, accept, expected):
+    call = _recorded(wav_bytes(0.1))
+    assert admin_api.get(recording_url(call.id), HTTP_ACCEPT=accept)["Content-Type"] == expected
+
+
+def test_a_range_of_a_sniffed_recording_keeps_the_type(admin_api):
+    call = _recorded(wav_bytes(0.1))
+    response = admin_api.get(recording_url(call.id), HTTP_RANGE="bytes=100-199")
+    assert response.status_code == 206
+    assert response["Content-Type"] == "audio/wav"
+    assert len(body_of(response)) == 100

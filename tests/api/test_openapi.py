@@ -34,7 +34,7 @@ from calls.models import PhoneCall, TranscriptMessage
 from calls.oracle.links import ROOT_PATH
 from calls.oracle.openapi import PATHS, openapi_document
 from calls.oracle.openapi.document import as_json
-from calls.oracle.urls import urlpatterns
+from calls.oracle.urls import resource_urlpatterns
 from tests.factories import PhoneCallFactory, TranscriptMessageFactory
 
 SCHEMA_URL = "/api/schema/"
@@ -125,7 +125,7 @@ def test_every_route_of_the_api_is_in_the_schema_with_its_methods(client):
     paths = client.get(SCHEMA_URL).json()["paths"]
 
     assert set(paths) == {template for template, _ in PATHS.values()}
-    for pattern in urlpatterns:
+    for pattern in resource_urlpatterns:
         template, _ = PATHS[pattern.name]
         url = ROOT_PATH + template.format(CallId=7, MessageId=9)
         assert resolve(url).url_name == pattern.name, url

@@ -48,10 +48,12 @@ class _ViewSetView(Protocol):
 @functools.cache
 def openapi_document() -> dict[str, Any]:
     """The whole document, built once per process."""
-    from ..urls import urlpatterns  # urls imports the views; the views never import this
+    # urls imports the views; the views never import this. The discovery route outside
+    # the version root (``/crmRestApi/resources/``) is not under the server URL.
+    from ..urls import resource_urlpatterns
 
     paths: dict[str, Any] = {}
-    for pattern in urlpatterns:
+    for pattern in resource_urlpatterns:
         name, callback = pattern.name, pattern.callback
         if name is None or not isinstance(callback, _ViewSetView):
             raise ValueError(f"route {pattern.pattern}: not a named ViewSet route")

@@ -111,9 +111,19 @@ def _resource_operations(call: bool, item: bool) -> dict[str, Any]:
     }
 
 
+# What an enclosure's GET answers with: a recording its media type (RecordingFormat, else
+# sniffed from the bytes, else octets), a message's content octets or, when Accept prefers
+# it, UTF-8 text.
+ENCLOSURE_TYPES = {
+    "CallRecording": ("audio/*", "video/*", "application/ogg", media.OCTETS),
+    "MessageContent": (media.OCTETS, "text/plain"),
+}
+
+
 def _enclosure_operations(name: str, ids: list[str]) -> dict[str, Any]:
     octets = {"type": "string", "format": "binary"}
     ranged = {"Accept-Ranges": {"schema": {"type": "string", "enum": ["bytes"]}}}
+    served = ENCLOSURE_TYPES[name]
     return {
         "get": {
             "summary": f"Read {name} as raw bytes",
@@ -122,7 +132,7 @@ def _enclosure_operations(name: str, ids: list[str]) -> dict[str, Any]:
                 "200": {
                     "description": "The bytes.",
                     "headers": ranged,
-                    "content": content((media.OCTETS,), octets),
+                    "content": content(served, octets),
                 },
                 "206": {
                     "description": "The requested range.",
@@ -130,14 +140,14 @@ def _enclosure_operations(name: str, ids: list[str]) -> dict[str, Any]:
                         **ranged,
                         "Content-Range": {"schema": {"type": "string"}, "required": True},
                     },
-                    "content": content((media.OCTETS,), octets),
+                    "content": content(served, octets),
                 },
                 "416": {
                     "description": "The range is not satisfiable; empty body.",
                     "headers": {
                         "Content-Range": {"schema": {"type": "string"}, "example": "bytes */1024"}
                     },
-                    "content": content((media.OCTETS,), {"type": "string", "maxLength": 0}),
+                    "content": content(served, {"type": "string", "maxLength": 0}),
                 },
                 **errors(404),
             },
@@ -180,6 +190,11 @@ def route_operations(route: str) -> dict[str, Any]:
     batch_types = (media.BATCH, media.JSON)
     return {
         "batch": {
+            "get": {
+                **describe("")["get"],
+                "summary": "The resource catalog of this version "
+                "(the same as /describe?metadataMode=list)",
+            },
             "post": {
                 "summary": "Run a batch of parts in one transaction, all or nothing",
                 "requestBody": _body("BatchRequest", (media.BATCH,)),
@@ -197,7 +212,7 @@ def route_operations(route: str) -> dict[str, Any]:
                     },
                     **{k: v for k, v in errors(415).items() if k != "400"},
                 },
-            }
+            },
         },
         "describe": describe(resources),
         "calls-describe": describe(resources),

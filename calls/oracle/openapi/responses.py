@@ -16,7 +16,10 @@ ERRORS = {
     412: ("PreconditionFailed", "If-Match names a stale ETag; nothing was changed."),
     415: ("UnsupportedMediaType", "The body's Content-Type is not accepted."),
     429: ("TooManyRequests", "Throttled, or too many failed logins."),
-    503: ("ServiceUnavailable", "The recording could not be stored; retry later."),
+    503: (
+        "ServiceUnavailable",
+        "The database (or the recording's storage) is unavailable; retry after Retry-After.",
+    ),
 }
 
 
@@ -86,4 +89,6 @@ def ok(
 
 
 def errors(*statuses: int) -> dict[str, Any]:
-    return {str(s): ref("responses", ERRORS[s][0]) for s in (400, 401, 403, 429, *statuses)}
+    # Every operation may meet an unreachable database: 503 with Retry-After.
+    everywhere = (400, 401, 403, 429, 503)
+    return {str(s): ref("responses", ERRORS[s][0]) for s in dict.fromkeys((*everywhere, *statuses))}

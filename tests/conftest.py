@@ -33,3 +33,13 @@ def _empty_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _forget_webhook_subscriptions():
+    # The per-process list of subscribed event types belongs to the test that made it.
+    from calls.webhooks.subscriptions import forget
+
+    forget()
+    yield
+    forget()

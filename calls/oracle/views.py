@@ -22,6 +22,7 @@ from .batch import run_batch
 from .bodies import check_declared_length
 from .describe import describe_resources
 from .errors import bad_request
+from .idempotency import IdempotentMixin
 from .links import if_none_match_hits, root_url
 from .versions import (
     HEADER,
@@ -34,7 +35,7 @@ from .versions import (
 METHOD_OVERRIDES = {"PATCH", "DELETE", "GET"}
 
 
-class OracleViewSet(ViewSet):
+class OracleViewSet(IdempotentMixin, ViewSet):
     parser_classes = media.BODY_PARSERS
     content_negotiation_class = media.OracleNegotiation
     model: type[PhoneCall] | type[TranscriptMessage] = PhoneCall

@@ -221,6 +221,7 @@ class PurgeRecord(models.Model):
 
 
 # The webhooks' models live in their own package; imported here so Django finds them.
+from .api_keys import ApiKey  # noqa: E402, F401
 from .idempotency import IdempotencyRecord  # noqa: E402, F401
 from .webhooks.models import (  # noqa: E402, F401
     WebhookAttempt,

@@ -95,7 +95,6 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
     # Django's task framework (the django-tasks backport) with its database backend: the
     # webhook worker (`manage.py db_worker`) needs no server beside the database.
     "django_tasks",

@@ -223,8 +223,9 @@ REST_FRAMEWORK = {
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     # Per user and per anonymous address; counters live in CACHES["default"].
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        # DRF's own, noting their decisions for the RateLimit headers.
+        "calls.oracle.throttles.AnonRateThrottle",
+        "calls.oracle.throttles.UserRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": envrate("CALLBOOK_THROTTLE_ANON", "60/min"),

@@ -24,6 +24,7 @@ from .describe import describe_resources
 from .errors import bad_request
 from .idempotency import IdempotentMixin
 from .links import if_none_match_hits, root_url
+from .ratelimit import RateLimitHeadersMixin
 from .versions import (
     HEADER,
     FrameworkVersionError,
@@ -35,7 +36,7 @@ from .versions import (
 METHOD_OVERRIDES = {"PATCH", "DELETE", "GET"}
 
 
-class OracleViewSet(IdempotentMixin, ViewSet):
+class OracleViewSet(IdempotentMixin, RateLimitHeadersMixin, ViewSet):
     parser_classes = media.BODY_PARSERS
     content_negotiation_class = media.OracleNegotiation
     model: type[PhoneCall] | type[TranscriptMessage] = PhoneCall

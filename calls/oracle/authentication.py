@@ -2,9 +2,11 @@
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.cache.backends.locmem import LocMemCache
 from django.utils.crypto import constant_time_compare, salted_hmac
 from rest_framework import authentication, exceptions
+from rest_framework.request import Request
 
 from calls.api_keys import ApiKey, api_key_authenticate
 from calls.security import basic_failure_recorded, basic_failures_exceeded, login_locked_out
@@ -94,7 +96,7 @@ class TokenAuthentication(authentication.BaseAuthentication):
 
     keywords = ("token", "bearer")
 
-    def authenticate(self, request):
+    def authenticate(self, request: Request) -> tuple[AbstractBaseUser, ApiKey] | None:
         auth = authentication.get_authorization_header(request).split()
         if not auth or auth[0].decode("latin-1").lower() not in self.keywords:
             return None

@@ -20,6 +20,7 @@ $(DEV_STAMP): pyproject.toml | $(PY)
 
 install: $(DEV_STAMP)
 
+# The demo server with one task worker beside it (webhook deliveries); both stop together.
 # `make run PORT=8080` serves on another port.
 PORT ?= 8000
 
@@ -27,7 +28,13 @@ run: $(RUN_STAMP)
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
 	$(PY) manage.py ensure_admin
+	$(PY) manage.py db_worker --no-reload & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+# One task worker (webhook deliveries) on the database's queue; run one or more per host
+# (README, Deployment). Reloads on code changes when DJANGO_DEBUG is on.
+worker: $(RUN_STAMP)
+	$(PY) manage.py db_worker
 
 # pytest-xdist: one worker per core (each with its own test database); PYTEST_WORKERS=0
 # runs the suite in one process.

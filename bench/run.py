@@ -3,7 +3,7 @@
 1. (Re)creates the bench database named in ``DATABASE_URL`` (its name must contain
    "bench"; default ``postgres://postgres@127.0.0.1:5432/callbook_bench``; a
    ``sqlite:///…bench….sqlite3`` URL works too), migrates it, and creates the bench user
-   (a real PBKDF2 password, a DRF token, every calls permission, a staff session).
+   (a real PBKDF2 password, an API key, every calls permission, a staff session).
 2. Loads the small data set (1,000 calls × 10 messages), plus one call with a
    2,000-message transcript and one with a 200 MB recording.
 3. Measures the hello-world ceiling of gunicorn and of this load generator, starts the app
@@ -146,8 +146,8 @@ def create_fixture(media: Path, sizes: Sizes) -> Fixture:
     from django.contrib.auth.models import Permission
     from django.contrib.sessions.backends.db import SessionStore
     from django.db import connection
-    from rest_framework.authtoken.models import Token
 
+    from calls.api_keys import api_key_create
     from calls.sql.scale_data import load
 
     password = secrets.token_urlsafe(16)
@@ -155,7 +155,7 @@ def create_fixture(media: Path, sizes: Sizes) -> Fixture:
     user.user_permissions.set(Permission.objects.filter(content_type__app_label="calls"))
     user.is_staff = True  # the admin's change pages of long transcripts are scenarios too
     user.save(update_fields=["is_staff"])
-    token = Token.objects.create(user=user).key
+    _, token = api_key_create(user=user, name="bench")
     session = SessionStore()
     session["_auth_user_id"] = str(user.pk)
     session["_auth_user_backend"] = "django.contrib.auth.backends.ModelBackend"

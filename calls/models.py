@@ -218,3 +218,14 @@ class PurgeRecord(models.Model):
 
     def __str__(self) -> str:
         return f"purge {self.started_at:%Y-%m-%d %H:%M}{' (dry run)' if self.dry_run else ''}"
+
+
+# The webhooks' models live in their own package; imported here so Django finds them.
+from .api_keys import ApiKey  # noqa: E402, F401
+from .idempotency import IdempotencyRecord  # noqa: E402, F401
+from .webhooks.models import (  # noqa: E402, F401
+    WebhookAttempt,
+    WebhookEndpoint,
+    WebhookEvent,
+    WebhookMessage,
+)

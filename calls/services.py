@@ -21,6 +21,9 @@ from django.utils import timezone
 from .models import AccessRecord, PhoneCall, TranscriptMessage
 from .sql import history, inserts
 from .sql.deletes import delete_rows
+from .webhooks import events
+from .webhooks.outbox import record as record_events
+from .webhooks.outbox import record_call as record_call_events
 
 logger = logging.getLogger(__name__)
 
@@ -276,6 +279,25 @@ def _given_numbers(messages: Sequence[dict[str, Any]]) -> list[str]:
     return [m["message_number"] for m in messages if m.get("message_number") is not None]
 
 
+def _created_events(recording: str | None) -> list[str]:
+    # A create is one write: the call, with its recording when it came along.
+    return [events.CALL_CREATED, *([events.RECORDING_STORED] if recording else [])]
+
+
+def _updated_events(*, values: bool, messages: bool, stored: bool, removed: bool) -> list[str]:
+    """The webhook events of one update: each kind of change once, however many rows."""
+    return [
+        name
+        for name, happened in (
+            (events.CALL_UPDATED, values),
+            (events.TRANSCRIPT_UPDATED, messages),
+            (events.RECORDING_STORED, stored),
+            (events.RECORDING_REMOVED, removed),
+        )
+        if happened
+    ]
+
+
 def phone_call_create(
     *,
     actor: Actor,
@@ -295,6 +317,7 @@ def phone_call_create(
             inserts.insert(PhoneCall, [call])
             history.record(PhoneCall, "id", [call.pk], history.CREATED, now, user_of=call)
             rows = _insert_messages(call, _message_rows(call, messages, actor, now), now)
+            record_call_events(_created_events(stored.name), call.pk, call.call_number, now)
     except IntegrityError:
         _raise_duplicate(values.get("call_number"), _given_numbers(messages))
         raise
@@ -400,6 +423,17 @@ def phone_call_update(
             call.save(update_fields=fields)
             if messages:
                 rows = _upsert_messages(call, messages, actor, now)
+            record_call_events(
+                _updated_events(
+                    values=bool(values),
+                    messages=bool(messages),
+                    stored=bool(stored.name),
+                    removed=clear_recording and bool(old_recording),
+                ),
+                call.pk,
+                call.call_number,
+                now,
+            )
     except IntegrityError:
         _raise_duplicate(None, _given_numbers(messages or ()))
         raise
@@ -470,7 +504,9 @@ def phone_call_delete(*, call: PhoneCall, expected_version: set[int] | None = No
     with transaction.atomic():
         current, name = _lock_call(call.pk)
         _check(current, expected_version)
-        _delete_messages_with_history(call, timezone.now())
+        now = timezone.now()
+        _delete_messages_with_history(call, now)
+        record_call_events([events.CALL_DELETED], call.pk, call.call_number, now)
         call.delete()
         _delete_file_on_commit(call.recording.storage, name)
 
@@ -491,6 +527,7 @@ def message_create(*, actor: Actor, call: PhoneCall, values: dict[str, Any]) -> 
             _bump_call(call, actor, now)
             (message,) = _message_rows(call, [values], actor, now)
             message.save(force_insert=True)
+            record_call_events([events.TRANSCRIPT_UPDATED], call.pk, call.call_number, now)
     except IntegrityError:
         _raise_duplicate(None, _given_numbers([values]))
         raise
@@ -546,6 +583,8 @@ def message_update(
         _stamp_updated(message, actor, now)
         message.version = current + 1
         message.save(update_fields=[*fields, *_UPDATED_COLUMNS, "version"])
+        call = message.call
+        record_call_events([events.TRANSCRIPT_UPDATED], call.pk, call.call_number, now)
     return message
 
 
@@ -557,6 +596,8 @@ def message_delete(
         _bump_call(message.call, actor, now)
         _check(_current_version(TranscriptMessage, message.pk, lock=False), expected_version)
         message.delete()
+        call = message.call
+        record_call_events([events.TRANSCRIPT_UPDATED], call.pk, call.call_number, now)
 
 
 def _normalize_message_instance(message: TranscriptMessage) -> None:
@@ -647,6 +688,19 @@ def phone_call_admin_save(
                     for name, value in _stamp_created({}, actor, now).items():
                         setattr(message, name, value)
                 _insert_messages(call, new_messages, now)
+            record_call_events(
+                _created_events(stored.name)
+                if adding
+                else _updated_events(
+                    values=any(f not in ("recording", "version") for f in changed_fields),
+                    messages=bool(new_messages or changed_messages or deleted_messages),
+                    stored=bool(stored.name),
+                    removed=clear_recording and bool(old_recording),
+                ),
+                call.pk,
+                call.call_number,
+                now,
+            )
     except IntegrityError:
         _raise_duplicate(
             call.call_number if adding else None,
@@ -725,11 +779,16 @@ def purge_recordings(calls: QuerySet[PhoneCall], *, now) -> int:
     """Clear the recordings of ``calls``; their files are deleted after the commit."""
     storage = PhoneCall._meta.get_field("recording").storage
     with transaction.atomic():
-        rows = list(calls.select_for_update().exclude(recording="").values_list("id", "recording"))
-        ids = [pk for pk, _ in rows]
+        rows = list(
+            calls.select_for_update()
+            .exclude(recording="")
+            .values_list("id", "recording", "call_number")
+        )
+        ids = [pk for pk, _, _ in rows]
         PhoneCall.objects.filter(id__in=ids).update(recording="")
         _touch_purged(ids, now)
-        names = [name for _, name in rows]
+        record_events([events.RECORDING_REMOVED], [(pk, n) for pk, _, n in rows], now)
+        names = [name for _, name, _ in rows]
         transaction.on_commit(lambda: _delete_files_quietly(storage, names))
     return len(ids)
 
@@ -737,9 +796,11 @@ def purge_recordings(calls: QuerySet[PhoneCall], *, now) -> int:
 def purge_transcripts(calls: QuerySet[PhoneCall], *, now) -> tuple[int, int]:
     """Delete the messages of ``calls`` and their history: (calls, messages) purged."""
     with transaction.atomic():
-        ids = list(calls.select_for_update().values_list("id", flat=True))
+        rows = list(calls.select_for_update().values_list("id", "call_number"))
+        ids = [pk for pk, _ in rows]
         deleted = _purge_messages(ids)
         _touch_purged(ids, now)
+        record_events([events.TRANSCRIPT_UPDATED], rows, now)
     return len(ids), deleted
 
 
@@ -747,15 +808,16 @@ def purge_calls(calls: QuerySet[PhoneCall]) -> int:
     """Delete ``calls`` with their messages and history; recordings go after the commit."""
     storage = PhoneCall._meta.get_field("recording").storage
     with transaction.atomic():
-        rows = list(calls.select_for_update().values_list("id", "recording"))
-        ids = [pk for pk, _ in rows]
+        rows = list(calls.select_for_update().values_list("id", "recording", "call_number"))
+        ids = [pk for pk, _, _ in rows]
         _purge_messages(ids)
+        record_events([events.CALL_DELETED], [(pk, n) for pk, _, n in rows], timezone.now())
         # What refers to a call, handled here so the DELETE needs no per-row signals (whose
         # history rows the purge would only delete again); test_purge checks this list
         # against the models.
         AccessRecord.objects.filter(call_id__in=ids).update(call=None)
         delete_rows(PhoneCall.objects.filter(id__in=ids))
         PhoneCall.history.filter(id__in=ids).delete()
-        names = [name for _, name in rows if name]
+        names = [name for _, name, _ in rows if name]
         transaction.on_commit(lambda: _delete_files_quietly(storage, names))
     return len(ids)

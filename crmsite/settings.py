@@ -95,7 +95,10 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
+    # Django's task framework (the django-tasks backport) with its database backend: the
+    # webhook worker (`manage.py db_worker`) needs no server beside the database.
+    "django_tasks",
+    "django_tasks_db",
     "django_filters",
     "csp",
     "calls",
@@ -225,8 +228,9 @@ REST_FRAMEWORK = {
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     # Per user and per anonymous address; counters live in CACHES["default"].
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        # DRF's own, noting their decisions for the RateLimit headers.
+        "calls.oracle.throttles.AnonRateThrottle",
+        "calls.oracle.throttles.UserRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": envrate("CALLBOOK_THROTTLE_ANON", "60/min"),
@@ -360,3 +364,26 @@ CALLBOOK_ACCESS_AUDIT_WINDOW_SECONDS = envint(
 CALLBOOK_RETAIN_RECORDINGS_DAYS = envint("CALLBOOK_RETAIN_RECORDINGS_DAYS", 0, minimum=0)
 CALLBOOK_RETAIN_TRANSCRIPTS_DAYS = envint("CALLBOOK_RETAIN_TRANSCRIPTS_DAYS", 0, minimum=0)
 CALLBOOK_RETAIN_DELETED_CALLS_DAYS = envint("CALLBOOK_RETAIN_DELETED_CALLS_DAYS", 0, minimum=0)
+
+# Background work: Django's task framework through the django-tasks backport and its
+# database backend (django-tasks-db), so SQLite and PostgreSQL both work with no other
+# server; `manage.py db_worker` runs the tasks. The webhooks write their outbox row through
+# this backend inside the write's own transaction (calls/webhooks/outbox.py), so it must be
+# a database backend: an immediate one would deliver before the commit.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+# Webhooks (README "Webhooks"). Endpoints must be https:// on public addresses unless this is
+# set (tests and local receivers); the address is checked again at every delivery.
+CALLBOOK_WEBHOOKS_ALLOW_PRIVATE = envbool("CALLBOOK_WEBHOOKS_ALLOW_PRIVATE", False)
+# The Fernet keys that encrypt the endpoints' signing secrets at rest, comma-separated: the
+# first encrypts, all decrypt (rotation). Unset: one key derived from SECRET_KEY.
+CALLBOOK_WEBHOOK_KEYS = envlist("CALLBOOK_WEBHOOK_KEY", [])
+# The absolute URL the links inside webhook payloads start with (no request to take it from).
+CALLBOOK_PUBLIC_URL = os.environ.get("CALLBOOK_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+# Seconds a process trusts its list of subscribed event types (a new endpoint is heard
+# within this long by every app server; a change in this process is seen at once).
+CALLBOOK_WEBHOOKS_REFRESH_SECONDS = envint("CALLBOOK_WEBHOOKS_REFRESH_SECONDS", 10, minimum=0)
+# Hours the previous secret still signs (beside the new one) after a rotation.
+CALLBOOK_WEBHOOK_SECRET_OVERLAP_HOURS = envint(
+    "CALLBOOK_WEBHOOK_SECRET_OVERLAP_HOURS", 24, minimum=0
+)

@@ -33,3 +33,15 @@ def _empty_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _no_webhook_subscriptions():
+    # A test starts with no endpoint, so the per-process list of subscribed event types is
+    # known to be empty (no query for it inside a test's query count); saving an endpoint
+    # makes the next write read it again, as in production.
+    from calls.webhooks import subscriptions
+
+    subscriptions._state = (float("inf"), frozenset())
+    yield
+    subscriptions.forget()

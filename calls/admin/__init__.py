@@ -6,7 +6,9 @@
 
 from django.contrib import admin
 
+from .. import api_keys_admin  # noqa: F401 (registers the API keys' admin)
 from ..models import AccessRecord, PhoneCall, PurgeRecord
+from ..webhooks import admin as webhooks_admin  # noqa: F401 (registers the webhooks' admin)
 from .phone_calls import PhoneCallAdmin
 from .records import AccessRecordAdmin, PurgeRecordAdmin
 

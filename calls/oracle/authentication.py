@@ -2,10 +2,13 @@
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.cache.backends.locmem import LocMemCache
 from django.utils.crypto import constant_time_compare, salted_hmac
 from rest_framework import authentication, exceptions
+from rest_framework.request import Request
 
+from calls.api_keys import ApiKey, api_key_authenticate
 from calls.security import basic_failure_recorded, basic_failures_exceeded, login_locked_out
 from calls.services import Actor
 
@@ -87,17 +90,26 @@ def forget_verified_credentials() -> None:
     _verified.clear()
 
 
-class TokenAuthentication(authentication.TokenAuthentication):
-    """``Authorization: Token <key>`` and ``Authorization: Bearer <key>``."""
+class TokenAuthentication(authentication.BaseAuthentication):
+    """``Authorization: Token <key>`` and ``Authorization: Bearer <key>``: an API key
+    (``calls.api_keys``), found by its prefix and checked against its SHA-256 digest."""
 
     keywords = ("token", "bearer")
 
-    def authenticate(self, request):
+    def authenticate(self, request: Request) -> tuple[AbstractBaseUser, ApiKey] | None:
         auth = authentication.get_authorization_header(request).split()
         if not auth or auth[0].decode("latin-1").lower() not in self.keywords:
             return None
-        self.keyword = auth[0].decode("latin-1")
-        return super().authenticate(request)
+        if len(auth) != 2:
+            raise exceptions.AuthenticationFailed("Invalid token header.")
+        try:
+            key = auth[1].decode("ascii")
+        except UnicodeDecodeError:
+            raise exceptions.AuthenticationFailed("Invalid token.") from None
+        api_key = api_key_authenticate(key)
+        if api_key is None or not api_key.user.is_active:
+            raise exceptions.AuthenticationFailed("Invalid, expired or revoked token.")
+        return api_key.user, api_key
 
 
 def login_id(request) -> str | None:
@@ -105,8 +117,8 @@ def login_id(request) -> str | None:
     if getattr(request, "callbook_basic_login", None):
         return request.callbook_basic_login[:32]
     auth = request.auth
-    if auth is not None and hasattr(auth, "key"):
-        return _digest("login-id", "token:" + auth.key)[:32]
+    if isinstance(auth, ApiKey):
+        return _digest("login-id", f"api-key:{auth.pk}")[:32]
     session = getattr(request, "session", None)
     if session is not None and session.session_key:
         return _digest("login-id", "session:" + session.session_key)[:32]

@@ -23,9 +23,11 @@ from .bodies import check_declared_length, content_encoding
 from .describe import describe_call, describe_messages, describe_resources, parse_metadata_mode
 from .discovery import resource_versions
 from .errors import bad_request, not_found, render_error
+from .idempotency import IdempotentMixin
 from .links import if_none_match_hits, root_url
 from .openapi import openapi_document
 from .permissions import ModelPermissions
+from .ratelimit import RateLimitHeadersMixin
 from .versions import (
     HEADER,
     FrameworkVersionError,
@@ -38,7 +40,7 @@ from .versions import (
 METHOD_OVERRIDES = {"PATCH", "DELETE", "GET"}
 
 
-class OracleViewSet(ViewSet):
+class OracleViewSet(IdempotentMixin, RateLimitHeadersMixin, ViewSet):
     parser_classes = media.BODY_PARSERS
     content_negotiation_class = media.OracleNegotiation
     model: type[PhoneCall] | type[TranscriptMessage] = PhoneCall

@@ -42,8 +42,8 @@ def lockout(settings):
 def test_rest_framework_keeps_its_keys_and_gains_the_throttles():
     rf = django_settings.REST_FRAMEWORK
     assert rf["DEFAULT_THROTTLE_CLASSES"] == [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        "calls.oracle.throttles.AnonRateThrottle",
+        "calls.oracle.throttles.UserRateThrottle",
     ]
     assert set(rf["DEFAULT_THROTTLE_RATES"]) == {"anon", "user"}
     for key in ("DEFAULT_AUTHENTICATION_CLASSES", "DEFAULT_PERMISSION_CLASSES"):

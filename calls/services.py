@@ -90,6 +90,8 @@ class Written(NamedTuple):
 
 
 def _stamp_created(values: dict[str, Any], actor: Actor, now) -> dict[str, Any]:
+    if "custom" in values:
+        values = {**values, "custom": _merged_custom({}, values["custom"])}
     return {
         **values,
         "created_by": actor.username,
@@ -296,8 +298,31 @@ def phone_call_create(
     return Written(call, rows, created=True)
 
 
+def _merged_custom(stored: dict[str, Any] | None, sent: dict[str, Any]) -> dict[str, Any]:
+    """Custom attribute values: ``stored`` with those ``sent``, where null removes one.
+
+    Names not sent stay as they are, among them the values of declarations since removed
+    (they show again when the attribute is declared again).
+    """
+    result = dict(stored or {})
+    for name, value in sent.items():
+        if value is None:
+            result.pop(name, None)
+        else:
+            result[name] = value
+    return result
+
+
+def _fresh_custom(model, pk: int) -> dict[str, Any]:
+    """The stored custom values, read under the call's row lock: a concurrent write of
+    another custom attribute of the same row is merged, not overwritten."""
+    return model.objects.filter(pk=pk).values_list("custom", flat=True).get()
+
+
 def _apply(instance, values: dict[str, Any]) -> list[str]:
     for name, value in values.items():
+        if name == "custom":
+            value = _merged_custom(instance.custom, value)
         setattr(instance, name, value)
     return list(values)
 
@@ -361,6 +386,8 @@ def phone_call_update(
     try:
         with _StoredRecording(call, recording) as stored, transaction.atomic():
             old_recording = _bump_call(call, actor, now, expected_version)
+            if "custom" in values:
+                call.custom = _fresh_custom(PhoneCall, call.pk)
             _apply(call, values)
             if stored.name or clear_recording:
                 call.recording.name = stored.name or ""
@@ -478,6 +505,8 @@ def message_update(
         _bump_call(message.call, actor, now)  # the call's row lock guards its messages too
         current = _current_version(TranscriptMessage, message.pk, lock=False)
         _check(current, expected_version)
+        if "custom" in values:
+            message.custom = _fresh_custom(TranscriptMessage, message.pk)
         fields = _apply(message, values)
         _stamp_updated(message, actor, now)
         message.version = current + 1

@@ -4,12 +4,12 @@ from typing import Any
 
 from . import links as L
 from .attributes import (
-    CALL_ATTRIBUTES,
+    BUILT_IN,
     CHILD_NAME,
     DATETIME,
     INTEGER,
-    MESSAGE_ATTRIBUTES,
     Attribute,
+    AttributeSet,
 )
 from .shaping import DEFAULT_LIMIT
 
@@ -90,18 +90,19 @@ def _resource(
     return described
 
 
-def describe_resources(root: str) -> dict[str, Any]:
+def describe_resources(root: str, attributes: AttributeSet = BUILT_IN) -> dict[str, Any]:
+    """Both resources with ``attributes``: the built-ins, then the declared custom ones."""
     calls = L.calls_url(root)
     message_template = f"{calls}/{{CallId}}/child/{CHILD_NAME}"
     child = _resource(
-        "Phone Transcript Messages", MESSAGE_ATTRIBUTES, MESSAGE_ATTRIBUTES[0], message_template
+        "Phone Transcript Messages", attributes.messages, attributes.messages[0], message_template
     )
     return {
         "Resources": {
             "phoneCalls": _resource(
                 "Phone Calls",
-                CALL_ATTRIBUTES,
-                CALL_ATTRIBUTES[0],
+                attributes.calls,
+                attributes.calls[0],
                 calls,
                 children={CHILD_NAME: child},
             )

@@ -4,6 +4,10 @@ limit, offset, totalResults, orderBy and finder (contract ยง7). Unknown names โ
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from django.db.models import OrderBy
+
+from calls.sql.custom import CustomValue
+
 from .attributes import CHILD_NAME, INT64_MAX, INT64_MIN, Attribute
 from .errors import bad_request
 
@@ -113,7 +117,7 @@ def parse_page(params: Params) -> Page:
     return Page(min(limit, MAX_LIMIT), offset, _flag(params, "totalResults"))
 
 
-def parse_order(params: Params, attributes: dict[str, Attribute]) -> list[str]:
+def parse_order(params: Params, attributes: Mapping[str, Attribute]) -> list[str | OrderBy]:
     """``orderBy=CreationDate:desc,CallId`` as ORM ordering, always ending on the key."""
     ordering: list[str] = []
     for clause in _split(params.get("orderBy", "")):
@@ -124,6 +128,10 @@ def parse_order(params: Params, attributes: dict[str, Attribute]) -> list[str]:
             raise bad_request(f"orderBy: {name} is not a sortable attribute.", name)
         if direction not in ("asc", "desc"):
             raise bad_request(f"orderBy: {direction} is not asc or desc.", name)
+        if attribute.custom:  # a declared attribute sorts by its typed value in ``custom``
+            value = CustomValue(attribute.name, attribute.type)
+            ordering.append(value.desc() if direction == "desc" else value.asc())
+            continue
         ordering.append(("-" if direction == "desc" else "") + attribute.field)
     if "id" not in ordering and "-id" not in ordering:
         ordering.append("id")

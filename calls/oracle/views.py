@@ -17,7 +17,7 @@ from rest_framework.viewsets import ViewSet
 
 from calls.models import PhoneCall, TranscriptMessage
 
-from . import media, operations
+from . import custom, media, operations
 from .batch import run_batch
 from .bodies import check_declared_length
 from .describe import describe_resources
@@ -179,7 +179,7 @@ class DescribeViewSet(OracleViewSet):
     """``/describe`` (the catalog) and ``/phoneCalls/describe``."""
 
     def retrieve(self, request: Request) -> HttpResponse:
-        body = describe_resources(root_url(request))
+        body = describe_resources(root_url(request), custom.for_request(request))
         return HttpResponse(
             json.dumps(body, ensure_ascii=False),
             content_type=media.response_type(request, media.DESCRIPTION),

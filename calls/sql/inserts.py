@@ -11,7 +11,7 @@ statement's parts are built once per model.
 from functools import cache
 
 from django.db import connection
-from django.db.models import DateTimeField, FileField
+from django.db.models import DateTimeField, FileField, JSONField
 
 
 @cache
@@ -23,7 +23,7 @@ def _preparer(field):
     """How a value of ``field`` goes to the database: as it is, unless its type says not."""
     if isinstance(field, DateTimeField):
         return lambda value: connection.ops.adapt_datetimefield_value(value)
-    if isinstance(field, FileField):
+    if isinstance(field, FileField | JSONField):  # a file's name; JSON as the backend takes it
         return lambda value: field.get_db_prep_save(value, connection)
     return None
 

@@ -5,9 +5,11 @@ exist only in ``calls.oracle``. Every write goes through ``calls.services``, whi
 who-columns and the ``version`` change indicator right.
 """
 
+import re
 import secrets
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
@@ -193,6 +195,30 @@ class CustomAttribute(models.Model):
 
     def __str__(self) -> str:
         return f"{self.resource}.{self.name}"
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        if not re.match(self.NAME_PATTERN, self.name or ""):
+            errors["name"] = (
+                "A custom attribute's name starts with a letter, holds only letters, digits "
+                "and underscores, and ends in _c (Oracle's custom fields), e.g. Disposition_c."
+            )
+        if self.type == self.Type.STRING:
+            if self.max_length is None or not 1 <= self.max_length <= self.MAX_STRING_LENGTH:
+                errors["max_length"] = (
+                    f"A string attribute needs a maximum length from 1 to {self.MAX_STRING_LENGTH}."
+                )
+        elif self.max_length is not None:
+            errors["max_length"] = "Only string attributes have a maximum length."
+        if errors:
+            raise ValidationError(errors)
+
+    def same_as(self, other: "CustomAttribute") -> bool:
+        """Whether ``other`` declares the same: resource, name, type, length and title."""
+        return all(
+            getattr(self, f) == getattr(other, f)
+            for f in ("resource", "name", "type", "max_length", "title")
+        )
 
 
 class AccessRecord(models.Model):

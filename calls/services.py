@@ -13,12 +13,14 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile, File
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
-from .models import AccessRecord, PhoneCall, TranscriptMessage
+from . import declarations
+from .models import AccessRecord, CustomAttribute, PhoneCall, TranscriptMessage
 from .sql import history, inserts
 from .sql.deletes import delete_rows
 
@@ -692,3 +694,62 @@ def purge_calls(calls: QuerySet[PhoneCall]) -> int:
         names = [name for _, name in rows if name]
         transaction.on_commit(lambda: _delete_files_quietly(storage, names))
     return len(ids)
+
+
+# Custom attribute declarations. Every change tells every worker after its commit
+# (``calls.declarations``): their next request speaks the new set of attributes. Values
+# stored under a name stay in the calls and messages whatever happens to its declaration.
+
+
+def custom_attribute_save(*, attribute: CustomAttribute) -> CustomAttribute:
+    """Declare a custom attribute, or change a declaration; ``ValidationError`` if invalid."""
+    attribute.updated_at = timezone.now()
+    attribute.full_clean()
+    with transaction.atomic():
+        attribute.save()
+        transaction.on_commit(declarations.changed)
+    return attribute
+
+
+def custom_attribute_delete(*, attribute: CustomAttribute) -> None:
+    """Remove a declaration; the values stored under its name are kept (and unseen)."""
+    with transaction.atomic():
+        attribute.delete()
+        transaction.on_commit(declarations.changed)
+
+
+class LoadResult(NamedTuple):
+    created: list[CustomAttribute]
+    changed: list[CustomAttribute]
+    unchanged: list[CustomAttribute]
+
+
+def custom_attributes_load(*, attributes: Sequence[CustomAttribute]) -> LoadResult:
+    """Declare each of ``attributes`` (unsaved instances), matched by resource and name:
+    new ones are created, different ones changed, equal ones left alone. All or nothing:
+    the first invalid one raises ``ValidationError`` and nothing is written. Declarations
+    not named are kept. Loading the same file again changes nothing.
+    """
+    keys = [(a.resource, a.name) for a in attributes]
+    duplicates = sorted({k for k in keys if keys.count(k) > 1})
+    if duplicates:
+        resource, name = duplicates[0]
+        raise ValidationError(f"{resource}.{name} is declared more than once.")
+    result = LoadResult([], [], [])
+    now = timezone.now()
+    with transaction.atomic():
+        existing = {(a.resource, a.name): a for a in CustomAttribute.objects.select_for_update()}
+        for attribute in attributes:
+            match = existing.get((attribute.resource, attribute.name))
+            if match is not None and match.same_as(attribute):
+                result.unchanged.append(match)
+                continue
+            if match is not None:
+                attribute.pk, attribute.created_at = match.pk, match.created_at
+            attribute.updated_at = now
+            attribute.full_clean(validate_constraints=match is None)
+            attribute.save()
+            (result.created if match is None else result.changed).append(attribute)
+        if result.created or result.changed:
+            transaction.on_commit(declarations.changed)
+    return result

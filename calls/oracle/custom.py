@@ -72,11 +72,16 @@ def attribute_for(declaration: Declaration) -> Attribute:
     )
 
 
-def build(declared: list[Declaration]) -> AttributeSet:
-    """The built-ins, then the defaults and declarations (a declaration wins over a default)."""
+def in_effect(declared: list[Declaration]) -> list[Declaration]:
+    """The defaults and ``declared`` (a declaration wins over a default), by name."""
     merged = {(d.resource, d.name): d for d in DEFAULTS}
     merged.update({(d.resource, d.name): d for d in declared})
-    ordered = sorted(merged.values(), key=lambda d: d.name)
+    return sorted(merged.values(), key=lambda d: (d.resource, d.name))
+
+
+def build(declared: list[Declaration]) -> AttributeSet:
+    """The built-ins, then the declarations in effect."""
+    ordered = in_effect(declared)
     return AttributeSet(
         CALL_ATTRIBUTES + tuple(attribute_for(d) for d in ordered if d.resource == CALLS),
         MESSAGE_ATTRIBUTES + tuple(attribute_for(d) for d in ordered if d.resource == MESSAGES),

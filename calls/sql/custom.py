@@ -133,12 +133,12 @@ def index_name(model: type[Model], name: str, kind: str) -> str:
     return f"custom_{model._meta.model_name[:8]}_{name.lower()[:30]}_{digest}"
 
 
-def _index_sql(model: type[Model], name: str, kind: str, q) -> str:
+def _index_sql(model: type[Model], name: str, kind: str, q, concurrently: str) -> str:
     table = q(model._meta.db_table)
     sql_type, json_type = _POSTGRESQL[kind]
     expression = _postgresql_sql(q("custom"), name).format(json=json_type, sql=sql_type)
     return (
-        f"CREATE INDEX CONCURRENTLY IF NOT EXISTS {q(index_name(model, name, kind))} "
+        f"CREATE INDEX {concurrently}IF NOT EXISTS {q(index_name(model, name, kind))} "
         f"ON {table} (({expression}))"
     )
 
@@ -161,9 +161,10 @@ def create_index(
 ) -> bool:
     """Build the expression index of a custom attribute (PostgreSQL); False elsewhere.
 
-    ``CONCURRENTLY``: writes go on while it builds (which at a million rows takes seconds),
-    so it must run outside a transaction, as ``manage.py custom_attributes index`` does. An
-    index a failed build left invalid is dropped and built again.
+    ``CONCURRENTLY``: writes go on while it builds (which at a million rows takes seconds);
+    that needs autocommit, as ``manage.py custom_attributes index`` runs. Inside a
+    transaction (a test's) it is built plainly. An index a failed build left invalid is
+    dropped and built again.
     """
     connection = connection or default_connection
     if connection.vendor != "postgresql":
@@ -177,9 +178,13 @@ def create_index(
         )
         row = cursor.fetchone()
         if row and row[0]:
-            cursor.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {q(index_name(model, name, kind))}")
-        cursor.execute(_index_sql(model, name, kind, q))
+            cursor.execute(f"DROP INDEX IF EXISTS {q(index_name(model, name, kind))}")
+        cursor.execute(_index_sql(model, name, kind, q, _concurrently(connection)))
     return True
+
+
+def _concurrently(connection: BaseDatabaseWrapper) -> str:
+    return "" if connection.in_atomic_block else "CONCURRENTLY "
 
 
 def drop_index(
@@ -188,4 +193,5 @@ def drop_index(
     """Drop a custom attribute's expression index (its declaration is gone or changed)."""
     connection = connection or default_connection
     with connection.cursor() as cursor:
-        cursor.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {connection.ops.quote_name(index)}")
+        quoted = connection.ops.quote_name(index)
+        cursor.execute(f"DROP INDEX {_concurrently(connection)}IF EXISTS {quoted}")

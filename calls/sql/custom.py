@@ -159,27 +159,33 @@ def existing_indexes(model: type[Model], connection: BaseDatabaseWrapper | None 
 def create_index(
     model: type[Model], name: str, kind: str, connection: BaseDatabaseWrapper | None = None
 ) -> bool:
-    """Build the expression index of a custom attribute (PostgreSQL); False elsewhere.
+    """Build the expression index of a custom attribute on PostgreSQL; whether it built one.
 
     ``CONCURRENTLY``: writes go on while it builds (which at a million rows takes seconds);
     that needs autocommit, as ``manage.py custom_attributes index`` runs. Inside a
     transaction (a test's) it is built plainly. An index a failed build left invalid is
-    dropped and built again.
+    dropped and built again; an index that exists is left alone.
     """
     connection = connection or default_connection
     if connection.vendor != "postgresql":
         return False
     q = connection.ops.quote_name
+    index = index_name(model, name, kind)
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT NOT i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+            "SELECT i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
             "WHERE c.relname = %s",
-            [index_name(model, name, kind)],
+            [index],
         )
         row = cursor.fetchone()
         if row and row[0]:
-            cursor.execute(f"DROP INDEX IF EXISTS {q(index_name(model, name, kind))}")
+            return False
+        if row:
+            cursor.execute(f"DROP INDEX IF EXISTS {q(index)}")
         cursor.execute(_index_sql(model, name, kind, q, _concurrently(connection)))
+        # The planner keeps statistics of an indexed expression, gathered by ANALYZE: without
+        # them it guesses the selectivity of every comparison on it.
+        cursor.execute(f"ANALYZE {q(model._meta.db_table)}")
     return True
 
 

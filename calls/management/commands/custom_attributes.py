@@ -153,11 +153,9 @@ class Command(BaseCommand):
             for name in sorted(custom_sql.existing_indexes(model) - set(wanted)):
                 custom_sql.drop_index(model, name)
                 self.stdout.write(f"dropped {name}")
-        existing = self._indexes()
-        for name, (model, row) in wanted.items():
-            if name not in existing:
-                self.stdout.write(f"indexing {row.resource}.{row.name} ...")
-            custom_sql.create_index(model, row.name, row.type)
+        for model, row in wanted.values():
+            if custom_sql.create_index(model, row.name, row.type):
+                self.stdout.write(f"indexed {row.resource}.{row.name}")
         self.stdout.write(f"{len(wanted)} custom attributes indexed.")
 
     def remove(self, resource: str, name: str) -> None:

@@ -744,10 +744,12 @@ def custom_attributes_load(*, attributes: Sequence[CustomAttribute]) -> LoadResu
             if match is not None and match.same_as(attribute):
                 result.unchanged.append(match)
                 continue
-            if match is not None:
-                attribute.pk, attribute.created_at = match.pk, match.created_at
+            if match is not None:  # changed in place: the same row, its creation kept
+                for field in ("type", "max_length", "title"):
+                    setattr(match, field, getattr(attribute, field))
+                attribute = match
             attribute.updated_at = now
-            attribute.full_clean(validate_constraints=match is None)
+            attribute.full_clean()
             attribute.save()
             (result.created if match is None else result.changed).append(attribute)
         if result.created or result.changed:

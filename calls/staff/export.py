@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET
 
 from ..exports import csv_lines
 from ..models import PhoneCall
+from ..oracle import custom
 from .filters import PhoneCallFilterSet
 from .views import staff_required
 
@@ -25,7 +26,7 @@ def call_list_csv(request: HttpRequest) -> StreamingHttpResponse:
     filterset = PhoneCallFilterSet(request.GET, queryset=PhoneCall.objects.all())
     calls = filterset.qs.iterator(chunk_size=CHUNK_SIZE)
     response = StreamingHttpResponse(
-        (line.encode("utf-8") for line in csv_lines(calls)),
+        (line.encode("utf-8") for line in csv_lines(calls, custom.current())),
         content_type="text/csv; charset=utf-8",
     )
     stamp = timezone.now().strftime("%Y%m%d-%H%M%S")

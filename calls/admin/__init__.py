@@ -6,10 +6,11 @@
 
 from django.contrib import admin
 
-from ..models import AccessRecord, PhoneCall, PurgeRecord
-from .phone_calls import PhoneCallAdmin
+from ..models import AccessRecord, CustomAttribute, PhoneCall, PurgeRecord
+from .phone_calls import CustomAttributeAdmin, PhoneCallAdmin
 from .records import AccessRecordAdmin, PurgeRecordAdmin
 
 admin.site.register(PhoneCall, PhoneCallAdmin)
+admin.site.register(CustomAttribute, CustomAttributeAdmin)
 admin.site.register(AccessRecord, AccessRecordAdmin)
 admin.site.register(PurgeRecord, PurgeRecordAdmin)

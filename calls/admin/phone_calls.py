@@ -6,7 +6,8 @@ from the logged-in user and bumps the call's version once, like every other writ
 go through ``phone_call_delete`` so the recording leaves storage with its call.
 """
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.db import connection
 from django.db.models import Count, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.urls import NoReverseMatch, reverse
@@ -17,9 +18,12 @@ from simple_history.admin import SimpleHistoryAdmin
 from .. import services
 from ..audit import access_record_served
 from ..models import PhoneCall, TranscriptMessage
+from ..oracle import custom
+from .custom_fields import model_fields, with_custom_fields
 from .forms import PhoneCallAdminForm, TranscriptMessageInlineForm, recording_media_type
 from .renderers import TRANSCRIPT_RENDERER
 
+CUSTOM_FIELDSET = "Custom attributes"
 WHO_COLUMNS = (
     "created_by",
     "creation_date",
@@ -46,8 +50,14 @@ class TranscriptMessageInline(admin.TabularInline):
     verbose_name = "transcript message"
     verbose_name_plural = "transcript"
 
+    def get_fields(self, request, obj=None):
+        # The declared custom message attributes, after the built-in ones.
+        names = [a.name for a in custom.custom_attributes(custom.current().messages)]
+        return (*TranscriptMessageInlineForm.Meta.fields, *names, *self.readonly_fields)
+
     def get_formset(self, request, obj=None, **kwargs):
-        return super().get_formset(request, obj, renderer=TRANSCRIPT_RENDERER, **kwargs)
+        form = with_custom_fields(self.form, custom.current().messages)
+        return super().get_formset(request, obj, form=form, renderer=TRANSCRIPT_RENDERER, **kwargs)
 
 
 class PhoneCallAdmin(SimpleHistoryAdmin):
@@ -106,6 +116,10 @@ class PhoneCallAdmin(SimpleHistoryAdmin):
             )
         return response
 
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = with_custom_fields(self.form, custom.current().calls)
+        return super().get_form(request, obj, change, form=form, **kwargs)
+
     def get_fieldsets(self, request, obj=None):
         recording = ["recording_player", "recording_file"]
         if obj is not None and obj.recording:
@@ -128,6 +142,9 @@ class PhoneCallAdmin(SimpleHistoryAdmin):
             ("Recording", {"fields": tuple(recording)}),
             ("Links", {"fields": ("call_details_url", "transcript_url")}),
         ]
+        names = tuple(a.name for a in custom.custom_attributes(custom.current().calls))
+        if names:
+            fieldsets.append((CUSTOM_FIELDSET, {"fields": names}))
         if obj is not None:
             fieldsets.append(("Record history", {"fields": (*WHO_COLUMNS, "version")}))
         return fieldsets
@@ -186,8 +203,9 @@ class PhoneCallAdmin(SimpleHistoryAdmin):
 
     def save_related(self, request, form, formsets, change):
         call = form.instance
-        model_fields = {f.name for f in PhoneCall._meta.concrete_fields}
-        changed_fields = [name for name in form.changed_data if name in model_fields]
+        concrete = {f.name for f in PhoneCall._meta.concrete_fields}
+        changed = model_fields(form.changed_data, type(form))
+        changed_fields = [name for name in changed if name in concrete]
         upload = form.cleaned_data.get("recording_file")
         clear = bool(form.cleaned_data.get("clear_recording")) and bool(call.recording)
         if (upload or clear) and "recording_format" not in changed_fields:
@@ -200,7 +218,10 @@ class PhoneCallAdmin(SimpleHistoryAdmin):
             # changed_objects and deleted_objects (the change message reads them).
             formset.save(commit=False)
             new += formset.new_objects
-            changed += formset.changed_objects
+            changed += [
+                (message, model_fields(fields, formset.form))
+                for message, fields in formset.changed_objects
+            ]
             deleted += formset.deleted_objects
         services.phone_call_admin_save(
             actor=actor_for(request),
@@ -219,3 +240,31 @@ class PhoneCallAdmin(SimpleHistoryAdmin):
     def delete_queryset(self, request, queryset):
         for call in queryset:
             services.phone_call_delete(call=call)
+
+
+class CustomAttributeAdmin(admin.ModelAdmin):
+    """Declarations of custom attributes, written through the services: every worker sees a
+    change on its next request; removing one keeps the values stored under its name."""
+
+    list_display = ("name", "resource", "type", "max_length", "title", "updated_at")
+    list_filter = ("resource", "type")
+    search_fields = ("name", "title")
+    fields = ("name", "resource", "type", "max_length", "title")
+    ordering = ("resource", "name")
+
+    def save_model(self, request, obj, form, change):
+        services.custom_attribute_save(attribute=obj)
+        if connection.vendor == "postgresql":
+            self.message_user(
+                request,
+                f"On PostgreSQL, run `manage.py custom_attributes index` to index {obj.name} "
+                "for q and orderBy on many calls.",
+                messages.INFO,
+            )
+
+    def delete_model(self, request, obj):
+        services.custom_attribute_delete(attribute=obj)
+
+    def delete_queryset(self, request, queryset):
+        for attribute in queryset:
+            services.custom_attribute_delete(attribute=attribute)

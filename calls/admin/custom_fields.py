@@ -75,7 +75,7 @@ def with_custom_fields(
             self.fields[attribute.name].initial = form_value(attribute, stored)
 
     def clean(self: forms.ModelForm) -> dict[str, Any]:
-        cleaned = form_class.clean(self)
+        cleaned = form_class.clean(self) or self.cleaned_data
         # custom is no form field: what is put on the instance here is what gets saved.
         values = dict(self.instance.custom or {})
         for attribute in declared:

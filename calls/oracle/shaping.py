@@ -119,7 +119,7 @@ def parse_page(params: Params) -> Page:
 
 def parse_order(params: Params, attributes: Mapping[str, Attribute]) -> list[str | OrderBy]:
     """``orderBy=CreationDate:desc,CallId`` as ORM ordering, always ending on the key."""
-    ordering: list[str] = []
+    ordering: list[str | OrderBy] = []
     for clause in _split(params.get("orderBy", "")):
         name, _, direction = clause.partition(":")
         name, direction = name.strip(), direction.strip().lower() or "asc"

@@ -16,6 +16,7 @@ measurements.
 """
 
 import hashlib
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.db import connection as default_connection
@@ -99,10 +100,10 @@ class CustomValue(Expression):
     def get_source_expressions(self) -> list[Any]:
         return [self.source]
 
-    def set_source_expressions(self, exprs: list[Any]) -> None:
+    def set_source_expressions(self, exprs: Sequence[Any]) -> None:
         (self.source,) = exprs
 
-    def as_sql(self, compiler: Any, connection: BaseDatabaseWrapper) -> tuple[str, list[Any]]:
+    def as_sql(self, compiler: Any, connection: BaseDatabaseWrapper) -> tuple[str, Any]:
         # SQLite (the other supported backend): json_type/json_extract with a JSON path.
         column, params = compiler.compile(self.source)
         path = f'$."{self.name}"'
@@ -112,9 +113,7 @@ class CustomValue(Expression):
         )
         return sql, [*params, path, *params, path]
 
-    def as_postgresql(
-        self, compiler: Any, connection: BaseDatabaseWrapper
-    ) -> tuple[str, list[Any]]:
+    def as_postgresql(self, compiler: Any, connection: BaseDatabaseWrapper) -> tuple[str, Any]:
         column, params = compiler.compile(self.source)
         sql_type, json_type = _POSTGRESQL[self.kind]
         # The name is a validated identifier (letters, digits, _), written as a literal so
@@ -130,10 +129,12 @@ def index_name(model: type[Model], name: str, kind: str) -> str:
     expression, so its old index is one ``manage.py custom_attributes index`` drops.
     """
     digest = hashlib.sha1(f"{model._meta.db_table}.{name}.{kind}".encode()).hexdigest()[:10]
-    return f"custom_{model._meta.model_name[:8]}_{name.lower()[:30]}_{digest}"
+    return f"custom_{model._meta.db_table.removeprefix('calls_')[:8]}_{name.lower()[:30]}_{digest}"
 
 
-def _index_sql(model: type[Model], name: str, kind: str, q, concurrently: str) -> str:
+def _index_sql(
+    model: type[Model], name: str, kind: str, q: Callable[[str], str], concurrently: str
+) -> str:
     table = q(model._meta.db_table)
     sql_type, json_type = _POSTGRESQL[kind]
     expression = _postgresql_sql(q("custom"), name).format(json=json_type, sql=sql_type)

@@ -416,10 +416,14 @@ def test_order_by_sorts_by_a_custom_attribute(admin_api, three_calls):
     assert ascending == [second, first]  # "NO_SALE" < "SALE"
 
 
-def test_order_by_an_undeclared_custom_attribute_is_a_400(admin_api, three_calls):
-    response = get(admin_api, orderBy="Unknown_c")
+@pytest.mark.parametrize("parameter", ["orderBy", "fields"])
+def test_an_undeclared_custom_attribute_in_order_by_or_fields_is_a_400(
+    admin_api, three_calls, parameter
+):
+    response = get(admin_api, **{parameter: "Unknown_c"})
 
     assert response.status_code == 400
+    assert "Unknown_c" in response.content.decode()
 
 
 # describe and OpenAPI

@@ -1,7 +1,8 @@
 """The export formats, shared by the staff page's CSV and ``manage.py export_calls``.
 
 CSV: one row per call, its inline attributes under their Oracle names, taken from the one
-attribute table (the recording is bytes: not a column). JSON Lines: one item per line in
+attribute table (the recording is bytes: not a column), the declared custom attributes
+after the built-ins. JSON Lines: one item per line in
 exactly the shape of ``GET …/phoneCalls?expand=TranscriptMessage&onlyData=true``
 (framework version 1: the messages as an array), rendered by the API's own ``Renderer``,
 so ``import_calls`` (and any Oracle client) reads it back.
@@ -14,10 +15,12 @@ from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 
 from .models import PhoneCall
-from .oracle.attributes import CALL_ATTRIBUTES, DATETIME, Attribute
+from .oracle import custom
+from .oracle.attributes import CALL_ATTRIBUTES, DATETIME, Attribute, AttributeSet
 from .oracle.rendering import Renderer
 from .oracle.shaping import Shape
 
+# The built-in columns; the custom attributes in effect follow them (``csv_attributes``).
 CSV_ATTRIBUTES = tuple(a for a in CALL_ATTRIBUTES if a.inline)
 CSV_HEADER = tuple(a.name for a in CSV_ATTRIBUTES)
 ITEM_SHAPE = Shape(expand=True, only_data=True)
@@ -31,10 +34,14 @@ _FORMULA_START = re.compile(r'^[ "]*[=+\-@\t\r]')
 _FORMULA_INSIDE = re.compile(r'(?<=[,;\r\n])(?=[ "]*[=+\-@\t\r])')
 
 
+def csv_attributes(attributes: AttributeSet) -> tuple[Attribute, ...]:
+    return tuple(a for a in attributes.calls if a.inline)
+
+
 def _cell(attribute: Attribute, value: object) -> str:
     if value is None:
         return ""
-    # A DATETIME attribute's field is a DateTimeField: its value is a datetime.
+    # A built-in DATETIME's value is a datetime; a custom one's is already its text.
     if attribute.type == DATETIME and isinstance(value, datetime):
         return value.astimezone(UTC).isoformat(timespec="milliseconds")
     if isinstance(value, bool):
@@ -42,8 +49,14 @@ def _cell(attribute: Attribute, value: object) -> str:
     return str(value)
 
 
-def csv_row(call: PhoneCall) -> list[str]:
-    return [_cell(a, getattr(call, a.field)) for a in CSV_ATTRIBUTES]
+def _value(call: PhoneCall, attribute: Attribute):
+    if attribute.custom:
+        return custom.stored_value(attribute, call.custom)
+    return getattr(call, attribute.field)
+
+
+def csv_row(call: PhoneCall, attributes: tuple[Attribute, ...] = CSV_ATTRIBUTES) -> list[str]:
+    return [_cell(a, _value(call, a)) for a in attributes]
 
 
 def safe_for_spreadsheets(row: list[str]) -> list[str]:
@@ -68,21 +81,26 @@ class _Echo:
         return value
 
 
-def csv_lines(calls: Iterable[PhoneCall]) -> Iterator[str]:
+def csv_lines(calls: Iterable[PhoneCall], attributes: AttributeSet | None = None) -> Iterator[str]:
     """The header, then a row per call: every cell quoted and safe for spreadsheets.
 
     Quoting every cell keeps a separator inside a value from splitting it for a reader
     that honours the quotes; ``safe_for_spreadsheets`` is for the readers that do not.
+    ``attributes``: those in effect (``custom.current()`` when not given).
     """
+    columns = csv_attributes(attributes or custom.current())
     writer = csv.writer(_Echo(), quoting=csv.QUOTE_ALL)
-    yield writer.writerow(CSV_HEADER)
+    yield writer.writerow([a.name for a in columns])
     for call in calls:
-        yield writer.writerow(safe_for_spreadsheets(csv_row(call)))
+        yield writer.writerow(safe_for_spreadsheets(csv_row(call, columns)))
 
 
-def jsonl_lines(calls: Iterable[PhoneCall]) -> Iterator[str]:
-    """Each call with its prefetched ``messages``, one JSON item per line."""
-    renderer = Renderer("", 1, ITEM_SHAPE)
+def jsonl_lines(
+    calls: Iterable[PhoneCall], attributes: AttributeSet | None = None
+) -> Iterator[str]:
+    """Each call with its prefetched ``messages``, one JSON item per line, with the custom
+    attributes in effect (``custom.current()`` when not given)."""
+    renderer = Renderer("", 1, ITEM_SHAPE, attributes or custom.current())
     for call in calls:
         item = renderer.call(call, call.messages.all())
         yield json.dumps(item, ensure_ascii=False, separators=(",", ":")) + "\n"

@@ -5,9 +5,11 @@ exist only in ``calls.oracle``. Every write goes through ``calls.services``, whi
 who-columns and the ``version`` change indicator right.
 """
 
+import re
 import secrets
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
@@ -62,6 +64,10 @@ class PhoneCall(WhoColumns):
     interaction_id = models.BigIntegerField()
     left_message_flag = models.BooleanField(default=False)
     phone_number = models.CharField(max_length=30, null=True, blank=True)
+    # The values of declared custom attributes (CustomAttribute), by their names. Values of
+    # a declaration since removed stay here, unseen, and show again if it is re-declared.
+    # The database's default covers rows written without it (the scale data's COPY).
+    custom = models.JSONField(default=dict, db_default={}, blank=True, editable=False)
     version = models.PositiveBigIntegerField(default=1, editable=False)
     # Who changed what and when (django-simple-history); the admin shows it.
     history = HistoricalRecords()
@@ -114,6 +120,8 @@ class TranscriptMessage(WhoColumns):
     role_cd = models.CharField(max_length=30, null=True, blank=True)
     visibility_cd = models.CharField(max_length=30, default=EXTERNAL)
     deleted_flag = models.BooleanField(default=False)
+    # The values of declared custom message attributes, as on PhoneCall.
+    custom = models.JSONField(default=dict, db_default={}, blank=True, editable=False)
     # The message's own change indicator (its ETag); a change also bumps the call's version.
     version = models.PositiveBigIntegerField(default=1, editable=False)
     history = HistoricalRecords()
@@ -135,6 +143,82 @@ class TranscriptMessage(WhoColumns):
 
     def __str__(self) -> str:
         return self.message_number
+
+
+class CustomAttribute(models.Model):
+    """A custom attribute an admin declared: Oracle's ``_c`` fields (Application Composer).
+
+    ``name`` is the attribute's name on the wire (it ends in ``_c``), ``resource`` the
+    resource it belongs to, as Oracle names them. Declared attributes behave like built-in
+    ones in the API, the admin and the staff pages; their values are kept in the ``custom``
+    JSON column of the call or message, so declaring one needs no schema migration.
+    Changes go through ``calls.services.custom_attribute_save``/``_delete``, which tell
+    every worker after the commit (``calls.oracle.custom``).
+    """
+
+    class Resource(models.TextChoices):
+        CALLS = "phoneCalls", "Phone calls"
+        MESSAGES = "TranscriptMessage", "Transcript messages"
+
+    class Type(models.TextChoices):
+        STRING = "string", "String"
+        INTEGER = "integer", "Integer"
+        NUMBER = "number", "Number"
+        BOOLEAN = "boolean", "Boolean"
+        DATETIME = "datetime", "Date-time"
+
+    # Oracle's names: a letter, then letters, digits and underscores, ending in _c.
+    NAME_PATTERN = r"^[A-Za-z][A-Za-z0-9_]*_c\Z"
+    # Oracle's VARCHAR2 limit: the longest string a custom attribute may hold.
+    MAX_STRING_LENGTH = 4000
+
+    name = models.CharField(max_length=80)
+    resource = models.CharField(max_length=32, choices=Resource.choices)
+    type = models.CharField(max_length=16, choices=Type.choices)
+    max_length = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Strings only: the most characters a value may hold."
+    )
+    title = models.CharField(max_length=80)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["resource", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["resource", "name"], name="custom_attribute_unique"),
+            models.CheckConstraint(
+                condition=models.Q(type="string", max_length__isnull=False)
+                | (~models.Q(type="string") & models.Q(max_length__isnull=True)),
+                name="custom_attribute_string_length",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.resource}.{self.name}"
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        if not re.match(self.NAME_PATTERN, self.name or ""):
+            errors["name"] = (
+                "A custom attribute's name starts with a letter, holds only letters, digits "
+                "and underscores, and ends in _c (Oracle's custom fields), e.g. Disposition_c."
+            )
+        if self.type == self.Type.STRING:
+            if self.max_length is None or not 1 <= self.max_length <= self.MAX_STRING_LENGTH:
+                errors["max_length"] = (
+                    f"A string attribute needs a maximum length from 1 to {self.MAX_STRING_LENGTH}."
+                )
+        elif self.max_length is not None:
+            errors["max_length"] = "Only string attributes have a maximum length."
+        if errors:
+            raise ValidationError(errors)
+
+    def same_as(self, other: "CustomAttribute") -> bool:
+        """Whether ``other`` declares the same: resource, name, type, length and title."""
+        return all(
+            getattr(self, f) == getattr(other, f)
+            for f in ("resource", "name", "type", "max_length", "title")
+        )
 
 
 class AccessRecord(models.Model):

@@ -13,12 +13,14 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile, File
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
-from .models import AccessRecord, PhoneCall, TranscriptMessage
+from . import declarations
+from .models import AccessRecord, CustomAttribute, PhoneCall, TranscriptMessage
 from .sql import history, inserts
 from .sql.deletes import delete_rows
 from .webhooks import events
@@ -93,6 +95,8 @@ class Written(NamedTuple):
 
 
 def _stamp_created(values: dict[str, Any], actor: Actor, now) -> dict[str, Any]:
+    if "custom" in values:
+        values = {**values, "custom": _merged_custom({}, values["custom"])}
     return {
         **values,
         "created_by": actor.username,
@@ -324,8 +328,31 @@ def phone_call_create(
     return Written(call, rows, created=True)
 
 
+def _merged_custom(stored: dict[str, Any] | None, sent: dict[str, Any]) -> dict[str, Any]:
+    """Custom attribute values: ``stored`` with those ``sent``, where null removes one.
+
+    Names not sent stay as they are, among them the values of declarations since removed
+    (they show again when the attribute is declared again).
+    """
+    result = dict(stored or {})
+    for name, value in sent.items():
+        if value is None:
+            result.pop(name, None)
+        else:
+            result[name] = value
+    return result
+
+
+def _fresh_custom(model, pk: int) -> dict[str, Any]:
+    """The stored custom values, read under the call's row lock: a concurrent write of
+    another custom attribute of the same row is merged, not overwritten."""
+    return model.objects.filter(pk=pk).values_list("custom", flat=True).get()
+
+
 def _apply(instance, values: dict[str, Any]) -> list[str]:
     for name, value in values.items():
+        if name == "custom":
+            value = _merged_custom(instance.custom, value)
         setattr(instance, name, value)
     return list(values)
 
@@ -413,6 +440,8 @@ def phone_call_update(
     try:
         with _StoredRecording(call, recording) as stored, transaction.atomic():
             old_recording = _bump_call(call, actor, now, expected_version)
+            if "custom" in values:
+                call.custom = _fresh_custom(PhoneCall, call.pk)
             _apply(call, values)
             if stored.name or clear_recording:
                 call.recording.name = stored.name or ""
@@ -579,6 +608,8 @@ def message_update(
         _bump_call(message.call, actor, now)  # the call's row lock guards its messages too
         current = _current_version(TranscriptMessage, message.pk, lock=False)
         _check(current, expected_version)
+        if "custom" in values:
+            message.custom = _fresh_custom(TranscriptMessage, message.pk)
         fields = _apply(message, values)
         _stamp_updated(message, actor, now)
         message.version = current + 1
@@ -821,3 +852,64 @@ def purge_calls(calls: QuerySet[PhoneCall]) -> int:
         names = [name for _, name, _ in rows if name]
         transaction.on_commit(lambda: _delete_files_quietly(storage, names))
     return len(ids)
+
+
+# Custom attribute declarations. Every change tells every worker after its commit
+# (``calls.declarations``): their next request speaks the new set of attributes. Values
+# stored under a name stay in the calls and messages whatever happens to its declaration.
+
+
+def custom_attribute_save(*, attribute: CustomAttribute) -> CustomAttribute:
+    """Declare a custom attribute, or change a declaration; ``ValidationError`` if invalid."""
+    attribute.updated_at = timezone.now()
+    attribute.full_clean()
+    with transaction.atomic():
+        attribute.save()
+        transaction.on_commit(declarations.changed)
+    return attribute
+
+
+def custom_attribute_delete(*, attribute: CustomAttribute) -> None:
+    """Remove a declaration; the values stored under its name are kept (and unseen)."""
+    with transaction.atomic():
+        attribute.delete()
+        transaction.on_commit(declarations.changed)
+
+
+class LoadResult(NamedTuple):
+    created: list[CustomAttribute]
+    changed: list[CustomAttribute]
+    unchanged: list[CustomAttribute]
+
+
+def custom_attributes_load(*, attributes: Sequence[CustomAttribute]) -> LoadResult:
+    """Declare each of ``attributes`` (unsaved instances), matched by resource and name:
+    new ones are created, different ones changed, equal ones left alone. All or nothing:
+    the first invalid one raises ``ValidationError`` and nothing is written. Declarations
+    not named are kept. Loading the same file again changes nothing.
+    """
+    keys = [(a.resource, a.name) for a in attributes]
+    duplicates = sorted({k for k in keys if keys.count(k) > 1})
+    if duplicates:
+        resource, name = duplicates[0]
+        raise ValidationError(f"{resource}.{name} is declared more than once.")
+    result = LoadResult([], [], [])
+    now = timezone.now()
+    with transaction.atomic():
+        existing = {(a.resource, a.name): a for a in CustomAttribute.objects.select_for_update()}
+        for attribute in attributes:
+            match = existing.get((attribute.resource, attribute.name))
+            if match is not None and match.same_as(attribute):
+                result.unchanged.append(match)
+                continue
+            if match is not None:  # changed in place: the same row, its creation kept
+                for field in ("type", "max_length", "title"):
+                    setattr(match, field, getattr(attribute, field))
+                attribute = match
+            attribute.updated_at = now
+            attribute.full_clean()
+            attribute.save()
+            (result.created if match is None else result.changed).append(attribute)
+        if result.created or result.changed:
+            transaction.on_commit(declarations.changed)
+    return result

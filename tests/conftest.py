@@ -30,7 +30,11 @@ def _empty_cache():
     # Cached chart counts and throttle counters belong to the test that made them.
     from django.core.cache import cache
 
+    from calls import declarations
+
     cache.clear()
+    # The test database starts without custom attribute declarations: so does the process.
+    declarations.reset()
     yield
     cache.clear()
 

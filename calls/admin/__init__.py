@@ -7,11 +7,12 @@
 from django.contrib import admin
 
 from .. import api_keys_admin  # noqa: F401 (registers the API keys' admin)
-from ..models import AccessRecord, PhoneCall, PurgeRecord
+from ..models import AccessRecord, CustomAttribute, PhoneCall, PurgeRecord
 from ..webhooks import admin as webhooks_admin  # noqa: F401 (registers the webhooks' admin)
-from .phone_calls import PhoneCallAdmin
+from .phone_calls import CustomAttributeAdmin, PhoneCallAdmin
 from .records import AccessRecordAdmin, PurgeRecordAdmin
 
 admin.site.register(PhoneCall, PhoneCallAdmin)
+admin.site.register(CustomAttribute, CustomAttributeAdmin)
 admin.site.register(AccessRecord, AccessRecordAdmin)
 admin.site.register(PurgeRecord, PurgeRecordAdmin)

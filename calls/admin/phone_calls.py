@@ -8,9 +8,10 @@ go through ``phone_call_delete`` so the recording leaves storage with its call.
 
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
+from django.db import connection
 from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.forms import BaseInlineFormSet, ModelForm, Script
@@ -23,9 +24,11 @@ from simple_history.admin import SimpleHistoryAdmin
 from .. import services
 from ..audit import access_record_served
 from ..models import PhoneCall, TranscriptMessage
+from ..oracle import custom
 from ..staff.selectors import phone_call_search
 from . import actions, transcript
 from .actors import actor_for
+from .custom_fields import model_fields, with_custom_fields
 from .forms import (
     PhoneCallAdminForm,
     TranscriptMessageInlineForm,
@@ -35,6 +38,7 @@ from .forms import (
 from .history import CallTimeline
 from .renderers import TRANSCRIPT_RENDERER
 
+CUSTOM_FIELDSET = "Custom attributes"
 WHO_COLUMNS = (
     "created_by",
     "creation_date",
@@ -58,6 +62,11 @@ class TranscriptMessageInline(admin.TabularInline):
     verbose_name = "transcript message"
     verbose_name_plural = "transcript"
 
+    def get_fields(self, request, obj=None):
+        # The declared custom message attributes, after the built-in ones.
+        names = [a.name for a in custom.custom_attributes(custom.current().messages)]
+        return (*TranscriptMessageInlineForm.Meta.fields, *names, *self.readonly_fields)
+
     def transcript_page(
         self, request: HttpRequest, obj: PhoneCall | None
     ) -> transcript.TranscriptPage:
@@ -77,7 +86,10 @@ class TranscriptMessageInline(admin.TabularInline):
         # message, and what was typed stays on the page.
         kwargs.setdefault("max_num", page.stop - page.start + transcript.NEW_PER_SAVE)
         kwargs.setdefault("validate_max", True)
-        formset = super().get_formset(request, obj, renderer=TRANSCRIPT_RENDERER, **kwargs)
+        form = with_custom_fields(self.form, custom.current().messages)
+        formset = super().get_formset(
+            request, obj, form=form, renderer=TRANSCRIPT_RENDERER, **kwargs
+        )
         return type(formset.__name__, (formset,), {"transcript_page": page})
 
 
@@ -202,7 +214,8 @@ class PhoneCallAdmin(SimpleHistoryAdmin):
         change: bool = False,
         **kwargs: Any,
     ) -> type[ModelForm]:
-        form = super().get_form(request, obj, change, **kwargs)
+        custom_form = with_custom_fields(self.form, custom.current().calls)
+        form = super().get_form(request, obj, change, form=custom_form, **kwargs)
         reason = getattr(request, "callbook_refusal", None)
         if reason:
             return type(form.__name__, (form,), {"refusal": reason})
@@ -239,6 +252,9 @@ class PhoneCallAdmin(SimpleHistoryAdmin):
             ("Recording", {"fields": tuple(recording)}),
             ("Links", {"fields": ("call_details_url", "transcript_url")}),
         ]
+        names = tuple(a.name for a in custom.custom_attributes(custom.current().calls))
+        if names:
+            fieldsets.append((CUSTOM_FIELDSET, {"fields": names}))
         if obj is not None:
             fieldsets.append(("Record history", {"fields": (*WHO_COLUMNS, "version")}))
         return fieldsets
@@ -322,8 +338,10 @@ class PhoneCallAdmin(SimpleHistoryAdmin):
     def save_related(self, request, form, formsets, change):
         call = form.instance
         loaded = form.cleaned_data.get("loaded_version")
-        model_fields = {f.name for f in PhoneCall._meta.concrete_fields}
-        changed_fields = [name for name in form.changed_data if name in model_fields]
+        concrete = {f.name for f in PhoneCall._meta.concrete_fields}
+        changed_fields = [
+            name for name in model_fields(form.changed_data, type(form)) if name in concrete
+        ]
         upload = form.cleaned_data.get("recording_file")
         clear = bool(form.cleaned_data.get("clear_recording")) and bool(call.recording)
         if (upload or clear) and "recording_format" not in changed_fields:
@@ -336,7 +354,10 @@ class PhoneCallAdmin(SimpleHistoryAdmin):
             # changed_objects and deleted_objects (the change message reads them).
             formset.save(commit=False)
             new += formset.new_objects
-            changed += formset.changed_objects
+            changed += [
+                (message, model_fields(fields, formset.form))
+                for message, fields in formset.changed_objects
+            ]
             deleted += formset.deleted_objects
         services.phone_call_admin_save(
             actor=actor_for(request),
@@ -369,3 +390,31 @@ def refusal(error: services.ServiceError) -> str:
     if isinstance(error, services.StorageUnavailable):
         return "Nothing was saved: the recording could not be stored. Try again later."
     return f"Nothing was saved: {error}."
+
+
+class CustomAttributeAdmin(admin.ModelAdmin):
+    """Declarations of custom attributes, written through the services: every worker sees a
+    change on its next request; removing one keeps the values stored under its name."""
+
+    list_display = ("name", "resource", "type", "max_length", "title", "updated_at")
+    list_filter = ("resource", "type")
+    search_fields = ("name", "title")
+    fields = ("name", "resource", "type", "max_length", "title")
+    ordering = ("resource", "name")
+
+    def save_model(self, request, obj, form, change):
+        services.custom_attribute_save(attribute=obj)
+        if connection.vendor == "postgresql":
+            self.message_user(
+                request,
+                f"On PostgreSQL, run `manage.py custom_attributes index` to index {obj.name} "
+                "for q and orderBy on many calls.",
+                messages.INFO,
+            )
+
+    def delete_model(self, request, obj):
+        services.custom_attribute_delete(attribute=obj)
+
+    def delete_queryset(self, request, queryset):
+        for attribute in queryset:
+            services.custom_attribute_delete(attribute=attribute)

@@ -2,15 +2,21 @@
 
 Serializers, item rendering, the ``q`` allow-list, ``fields``/``orderBy`` validation and
 ``describe`` all read these tuples, so they cannot disagree about a name, a type or a rule.
+The built-in attributes are the tuples below; the custom (``_c``) attributes an admin
+declares join them per request (``calls.oracle.custom.current()`` gives an
+``AttributeSet``), so code that serves a request takes its attributes from there.
 """
 
 from dataclasses import dataclass
+from functools import cached_property
+from types import MappingProxyType
 
 STRING = "string"
 INTEGER = "integer"
 BOOLEAN = "boolean"
 DATETIME = "datetime"
 BYTES = "byte"
+NUMBER = "number"  # custom attributes only: a JSON number (Oracle's NUMBER with a scale)
 
 # The range of an INTEGER attribute (Oracle NUMBER(18) keys; the database's bigint).
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
@@ -29,6 +35,10 @@ class Attribute:
     queryable: bool = True  # usable in q, orderBy
     inline: bool = True  # rendered in the item (LOBs served only by their enclosure are not)
     enclosure: bool = False  # has an enclosure URL
+    # A declared custom attribute: its value lives under its name in the row's ``custom``
+    # JSON column (``field`` is ``custom.<name>``), and ``q``/``orderBy`` read it through
+    # ``calls.sql.custom.CustomValue``.
+    custom: bool = False
 
     @property
     def read_only(self) -> bool:
@@ -108,3 +118,30 @@ MESSAGE_BY_NAME = {a.name: a for a in MESSAGE_ATTRIBUTES}
 
 # The child collection of a call, as Oracle names it.
 CHILD_NAME = "TranscriptMessage"
+
+
+@dataclass(frozen=True)
+class AttributeSet:
+    """The attributes of both resources for one request: the built-ins and the declared ones.
+
+    Hashable (plans and documents are cached per set); a new declaration makes a new set.
+    """
+
+    calls: tuple[Attribute, ...]
+    messages: tuple[Attribute, ...]
+
+    @cached_property
+    def call_by_name(self) -> MappingProxyType[str, Attribute]:
+        return MappingProxyType({a.name: a for a in self.calls})
+
+    @cached_property
+    def message_by_name(self) -> MappingProxyType[str, Attribute]:
+        return MappingProxyType({a.name: a for a in self.messages})
+
+    @cached_property
+    def children(self) -> MappingProxyType[str, tuple[str, MappingProxyType[str, Attribute]]]:
+        """What ``q`` on a call may name in its child: ``TranscriptMessage.<name>``."""
+        return MappingProxyType({CHILD_NAME: ("messages", self.message_by_name)})
+
+
+BUILT_IN = AttributeSet(CALL_ATTRIBUTES, MESSAGE_ATTRIBUTES)

@@ -11,13 +11,13 @@ from typing import Any
 
 from . import links as L
 from .attributes import (
-    CALL_ATTRIBUTES,
+    BUILT_IN,
     CHILD_NAME,
     DATETIME,
     INT64_MAX,
     INTEGER,
-    MESSAGE_ATTRIBUTES,
     Attribute,
+    AttributeSet,
 )
 from .errors import bad_request, not_found
 from .shaping import DEFAULT_LIMIT, Params
@@ -141,29 +141,36 @@ def _resource(
     return described
 
 
-def _messages(url: str, mode: str) -> dict[str, Any]:
+def _messages(url: str, mode: str, attributes: AttributeSet) -> dict[str, Any]:
     return _resource(
-        MESSAGES_TITLE, MESSAGE_ATTRIBUTES, MESSAGE_ATTRIBUTES[0], url, mode, CHILD_NAME
+        MESSAGES_TITLE, attributes.messages, attributes.messages[0], url, mode, CHILD_NAME
     )
 
 
-def describe_resources(root: str, mode: str = FULL) -> dict[str, Any]:
-    """Phone calls and their child, as the catalog and ``/phoneCalls/describe`` answer."""
+def describe_resources(
+    root: str, mode: str = FULL, attributes: AttributeSet = BUILT_IN
+) -> dict[str, Any]:
+    """Phone calls and their child, as the catalog and ``/phoneCalls/describe`` answer, with
+    ``attributes``: the built-ins, then the declared custom ones."""
     calls = L.calls_url(root)
     # In list mode a resource is only its links: the child is reached through a call.
     children = None
     if mode != "list":
-        children = {CHILD_NAME: _messages(f"{calls}/{{CallId}}/child/{CHILD_NAME}", mode)}
+        template = f"{calls}/{{CallId}}/child/{CHILD_NAME}"
+        children = {CHILD_NAME: _messages(template, mode, attributes)}
     resource = _resource(
-        CALLS_TITLE, CALL_ATTRIBUTES, CALL_ATTRIBUTES[0], calls, mode, L.CALLS, children
+        CALLS_TITLE, attributes.calls, attributes.calls[0], calls, mode, L.CALLS, children
     )
     return {"Resources": {L.CALLS: resource}}
 
 
-def describe_messages(root: str, call_id: str, mode: str = FULL) -> dict[str, Any]:
+def describe_messages(
+    root: str, call_id: str, mode: str = FULL, attributes: AttributeSet = BUILT_IN
+) -> dict[str, Any]:
     """``…/phoneCalls/{CallId}/child/TranscriptMessage/describe``: the child resource,
     with the collection URL of that call."""
-    return {"Resources": {CHILD_NAME: _messages(L.messages_url(root, _call_id(call_id)), mode)}}
+    url = L.messages_url(root, _call_id(call_id))
+    return {"Resources": {CHILD_NAME: _messages(url, mode, attributes)}}
 
 
 def _call_id(call_id: str) -> int:
@@ -175,7 +182,9 @@ def _call_id(call_id: str) -> int:
     return int(call_id)
 
 
-def describe_call(root: str, call_id: str, mode: str = FULL) -> dict[str, Any]:
+def describe_call(
+    root: str, call_id: str, mode: str = FULL, attributes: AttributeSet = BUILT_IN
+) -> dict[str, Any]:
     """``…/phoneCalls/{CallId}/describe``: the resource's describe."""
     _call_id(call_id)
-    return describe_resources(root, mode)
+    return describe_resources(root, mode, attributes)

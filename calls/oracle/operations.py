@@ -15,8 +15,9 @@ from calls import services
 from calls.audit import access_record_many
 from calls.models import PhoneCall, TranscriptMessage
 
+from . import custom
 from . import links as L
-from .attributes import CALL_BY_NAME, CHILD_NAME, INT64_MAX, MESSAGE_BY_NAME
+from .attributes import CHILD_NAME, INT64_MAX, AttributeSet
 from .authentication import actor
 from .budget import RenderBudget
 from .errors import OracleError, bad_request, not_found
@@ -40,6 +41,11 @@ class Context:
     def __post_init__(self):
         if self.params is None:
             self.params = self.request.query_params
+
+    @property
+    def attributes(self) -> AttributeSet:
+        """The attributes in effect for this request: built-ins and declared custom ones."""
+        return custom.for_request(self.request)
 
     def spend(self, *, items: int, expanded_messages: int = 0) -> None:
         """Charge what is about to be rendered to the batch's budget (if any)."""
@@ -113,14 +119,15 @@ def _page(queryset, page):
 
 def list_calls(ctx: Context) -> Outcome:
     ctx.spend(items=0)
-    shape = parse_shape(ctx.params, CALL_BY_NAME, MESSAGE_BY_NAME)
+    attributes = ctx.attributes
+    shape = parse_shape(ctx.params, attributes.call_by_name, attributes.message_by_name)
     page = parse_page(ctx.params)
     queryset = _filtered(
         ctx,
         call_queryset(),
-        CALL_BY_NAME,
+        attributes.call_by_name,
         "CallId",
-        children={CHILD_NAME: ("messages", MESSAGE_BY_NAME)},
+        children=attributes.children,
     )
     if shape.expand:
         queryset = queryset.prefetch_related(_messages_prefetch())
@@ -130,7 +137,7 @@ def list_calls(ctx: Context) -> Outcome:
     ctx.spend(items=len(rows), expanded_messages=expanded)
     if shape.expand:
         _audit_transcripts(ctx, rows)
-    renderer = Renderer(ctx.root, ctx.version, shape)
+    renderer = Renderer(ctx.root, ctx.version, shape, attributes)
     items = [renderer.call(call, call.messages.all() if shape.expand else None) for call in rows]
     body = renderer.envelope(
         items,
@@ -159,13 +166,13 @@ def _is_int64(value) -> bool:
 
 
 def _render_call(ctx: Context, call: PhoneCall, shape=None, messages=None, echo=False) -> dict:
-    renderer = Renderer(ctx.root, ctx.version, shape or FULL)
+    renderer = Renderer(ctx.root, ctx.version, shape or FULL, ctx.attributes)
     return renderer.call(call, messages, echo=echo)
 
 
 def get_call(ctx: Context, call_id) -> Outcome:
     ctx.spend(items=0)
-    shape = parse_shape(ctx.params, CALL_BY_NAME, MESSAGE_BY_NAME)
+    shape = parse_shape(ctx.params, ctx.attributes.call_by_name, ctx.attributes.message_by_name)
     call = get_call_object(call_id)
     etag = L.etag(call.version)
     messages = None
@@ -189,6 +196,11 @@ def _validated(serializer_class, data, **kwargs):
     serializer = serializer_class(data=data, **kwargs)
     serializer.is_valid(raise_exception=True)
     return dict(serializer.validated_data)
+
+
+def _serializer_attributes(ctx: Context) -> dict:
+    """The request's attributes, as ``CallSerializer`` takes them."""
+    return {"attributes": ctx.attributes.calls, "message_attributes": ctx.attributes.messages}
 
 
 def _split_call_values(values: dict):
@@ -247,7 +259,7 @@ def _call_reply(
 
 def create_call(ctx: Context, data, *, upsert: bool) -> Outcome:
     _check_message_count(data)
-    values = _validated(CallSerializer, data, upsert=upsert)
+    values = _validated(CallSerializer, data, upsert=upsert, **_serializer_attributes(ctx))
     values, messages, recording = _split_call_values(values)
     who = actor(ctx.request)
     if upsert:
@@ -277,7 +289,13 @@ def create_call(ctx: Context, data, *, upsert: bool) -> Outcome:
 def update_call(ctx: Context, call_id, data, *, if_match=None) -> Outcome:
     call = get_call_object(call_id)
     _check_message_count(data)
-    values = _validated(CallSerializer, data, update=True, context={"call_id": call.id})
+    values = _validated(
+        CallSerializer,
+        data,
+        update=True,
+        context={"call_id": call.id},
+        **_serializer_attributes(ctx),
+    )
     values, messages, recording = _split_call_values(values)
     _check_deletion(ctx, values, call.deleted_flag)
     written = services.phone_call_update(
@@ -320,15 +338,15 @@ def get_message_object(call: PhoneCall, message_id) -> TranscriptMessage:
 
 
 def _message_renderer(ctx: Context, shape=None):
-    return Renderer(ctx.root, ctx.version, shape or FULL)
+    return Renderer(ctx.root, ctx.version, shape or FULL, ctx.attributes)
 
 
 def list_messages(ctx: Context, call_id) -> Outcome:
     ctx.spend(items=0)
     call = get_call_object(call_id)
-    shape = parse_shape(ctx.params, MESSAGE_BY_NAME)
+    shape = parse_shape(ctx.params, ctx.attributes.message_by_name)
     page = parse_page(ctx.params)
-    queryset = _filtered(ctx, message_queryset(call), MESSAGE_BY_NAME, "MessageId")
+    queryset = _filtered(ctx, message_queryset(call), ctx.attributes.message_by_name, "MessageId")
     rows, has_more, total = _page(queryset, page)
     ctx.spend(items=len(rows))
     _audit_transcripts(ctx, [call])
@@ -349,7 +367,7 @@ def get_message(ctx: Context, call_id, message_id) -> Outcome:
     ctx.spend(items=0)
     call = get_call_object(call_id)
     message = get_message_object(call, message_id)
-    shape = parse_shape(ctx.params, MESSAGE_BY_NAME)
+    shape = parse_shape(ctx.params, ctx.attributes.message_by_name)
     ctx.spend(items=1)
     _audit_transcripts(ctx, [call])
     return Outcome(
@@ -375,7 +393,13 @@ def create_message(ctx: Context, call_id: object, data: object, *, upsert: bool 
     """POST on the child collection; with ``upsert`` (``Upsert-Mode: true``) the message
     matching ``MessageId``, then ``MessageNumber``, within the call is updated instead (200)."""
     call = get_call_object(call_id)
-    values = _validated(MessageSerializer, data, matching=upsert, context={"call_id": call.id})
+    values = _validated(
+        MessageSerializer,
+        data,
+        matching=upsert,
+        context={"call_id": call.id},
+        attributes=ctx.attributes.messages,
+    )
     who = actor(ctx.request)
     created = True
     if upsert:
@@ -402,7 +426,13 @@ def create_message(ctx: Context, call_id: object, data: object, *, upsert: bool 
 def update_message(ctx: Context, call_id, message_id, data, *, if_match=None) -> Outcome:
     call = get_call_object(call_id)
     message = get_message_object(call, message_id)
-    values = _validated(MessageSerializer, data, update=True, context={"call_id": call.id})
+    values = _validated(
+        MessageSerializer,
+        data,
+        update=True,
+        context={"call_id": call.id},
+        attributes=ctx.attributes.messages,
+    )
     message = services.message_update(
         actor=actor(ctx.request),
         message=message,

@@ -16,6 +16,7 @@ one such child, through an ``EXISTS`` subquery, so parents are never duplicated.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -43,9 +44,11 @@ from calls.oracle.attributes import (
     INT64_MAX,
     INT64_MIN,
     INTEGER,
+    NUMBER,
     STRING,
     Attribute,
 )
+from calls.sql.custom import CustomValue
 
 __all__ = ["QueryError", "parse_q"]
 
@@ -331,6 +334,18 @@ def _parse_int(text: str) -> int | None:
     return int(body)
 
 
+def _parse_number(text: str) -> float | None:
+    """A decimal number (custom attributes of type number), finite; else None."""
+    body = text.strip()
+    if not body.isascii() or not body or len(body) > 40 or body.lower().lstrip("+-")[:1] in "in":
+        return None  # also refuses "inf" and "nan", which float() reads
+    try:
+        value = float(body)
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
+
+
 def _parse_datetime(text: str) -> datetime | None:
     try:
         value = datetime.fromisoformat(text.strip())
@@ -367,6 +382,11 @@ class _Operand:
             if not INT64_MIN <= value <= INT64_MAX:
                 raise QueryError(f"{self.label}: {text} is outside the 64-bit integer range")
             return value
+        if attribute.type == NUMBER:
+            number = _parse_number(text) if kind not in ("true", "false") else None
+            if number is None:
+                raise QueryError(f"{self.label} is a number; {literal.describe()} is not")
+            return number
         if attribute.type == BOOLEAN:
             word = text.strip().lower() if kind != "number" else ""
             if word not in ("true", "false"):
@@ -401,7 +421,9 @@ class _Builder:
     def operand(self, name: str, function: str | None = None) -> _Operand:
         attribute, relation = self._attribute(name)
         label = name
-        expression: Expression = F(attribute.field)
+        expression: Expression = (
+            CustomValue(attribute.name, attribute.type) if attribute.custom else F(attribute.field)
+        )
         if function is not None:
             function = function.upper()
             label = f"{function}({name})"
@@ -420,7 +442,13 @@ class _Builder:
         attribute = attributes.get(local)
         if attribute is None:
             raise QueryError(f"unknown attribute {name!r}")
-        if not attribute.queryable or attribute.type not in (STRING, INTEGER, BOOLEAN, DATETIME):
+        if not attribute.queryable or attribute.type not in (
+            STRING,
+            INTEGER,
+            NUMBER,
+            BOOLEAN,
+            DATETIME,
+        ):
             raise QueryError(f"attribute {name!r} cannot be used in q")
         return attribute, relation
 

@@ -16,13 +16,14 @@ from calls.models import PhoneCall, TranscriptMessage
 
 from . import links as L
 from .attributes import (
+    BUILT_IN,
     BYTES,
-    CALL_ATTRIBUTES,
     CHILD_NAME,
     DATETIME,
-    MESSAGE_ATTRIBUTES,
     Attribute,
+    AttributeSet,
 )
+from .custom import stored_value
 from .shaping import Shape
 from .versions import expands_as_collection, links_in_context
 
@@ -42,7 +43,7 @@ def _text_as_base64(value: str | None) -> str | None:
 
 
 # One rendered attribute: its name, the attname to read, whether from the parent, a converter.
-Step: TypeAlias = tuple[str, str, bool, Callable[[Any], str | None] | None]
+Step: TypeAlias = tuple[str, str, bool, Callable[[Any], Any] | None]
 
 
 @lru_cache(maxsize=64)
@@ -62,10 +63,17 @@ def _plan(
     for attribute in attributes:
         if not attribute.inline or (fields is not None and attribute.name not in fields):
             continue
+        if attribute.custom:  # read out of the row's custom values
+            plan.append((attribute.name, "custom", False, _custom_reader(attribute)))
+            continue
         path = attribute.field.split("__")
         convert = converters.get(attribute.type)
         plan.append((attribute.name, path[-1], len(path) > 1, convert))
     return tuple(plan)
+
+
+def _custom_reader(attribute: Attribute) -> Callable[[Any], Any]:
+    return lambda stored: stored_value(attribute, stored)
 
 
 def _reads_parent(plan: tuple[Step, ...]) -> bool:
@@ -89,12 +97,16 @@ FULL = Shape()
 class Renderer:
     """Renders for one request: its root URL, framework version and shape."""
 
-    def __init__(self, root: str, version: int, shape: Shape = FULL) -> None:
+    def __init__(
+        self, root: str, version: int, shape: Shape = FULL, attributes: AttributeSet = BUILT_IN
+    ) -> None:
         self.root = root
         self.version = version
         self.shape = shape
-        self.call_plan = _plan(CALL_ATTRIBUTES, shape.fields)
-        self.message_plan = _plan(MESSAGE_ATTRIBUTES, shape.fields)
+        # The request's attributes: the built-ins and the declared custom ones.
+        self.attributes = attributes
+        self.call_plan = _plan(attributes.calls, shape.fields)
+        self.message_plan = _plan(attributes.messages, shape.fields)
 
     # Items
 
@@ -110,7 +122,7 @@ class Renderer:
         item = _values(self.call_plan, call, None)
         if messages is not None:
             url = L.messages_url(self.root, call.id)
-            child = Renderer(self.root, self.version, self.shape.child_shape())
+            child = Renderer(self.root, self.version, self.shape.child_shape(), self.attributes)
             rendered = [child.message(m, call) for m in messages]
             if expands_as_collection(self.version) and not echo:
                 item[CHILD_NAME] = child.envelope(

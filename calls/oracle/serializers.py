@@ -159,6 +159,10 @@ class Base64Field(serializers.Field):
 
 
 def field_for(attribute: Attribute, *, required: bool) -> serializers.Field:
+    if attribute.custom:  # a declared _c attribute: optional, and null clears it
+        from .custom_fields import custom_field  # it builds on the fields above
+
+        return custom_field(attribute)
     nullable = not attribute.mandatory
     common = {"source": attribute.field, "required": required, "allow_null": nullable}
     if attribute.type == STRING:
@@ -179,6 +183,12 @@ class OracleSerializer(serializers.Serializer):
     """Refuses unknown and read-only attributes by name; ignores ``links``/``@context``."""
 
     attributes: tuple[Attribute, ...] = ()
+
+    def __init__(self, *args, attributes: tuple[Attribute, ...] | None = None, **kwargs):
+        # The request's attributes (built-ins and declared custom ones); default: built-ins.
+        if attributes is not None:
+            self.attributes = attributes
+        super().__init__(*args, **kwargs)
 
     def to_internal_value(self, data):
         if not isinstance(data, dict):
@@ -243,7 +253,14 @@ class CallSerializer(OracleSerializer):
 
     attributes = CALL_ATTRIBUTES
 
-    def __init__(self, *args, update: bool = False, upsert: bool = False, **kwargs):
+    def __init__(
+        self,
+        *args,
+        update: bool = False,
+        upsert: bool = False,
+        message_attributes: tuple[Attribute, ...] | None = None,
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
         for attribute in _writable(self.attributes, update=update):
             required = attribute.mandatory and not (update or upsert)
@@ -251,7 +268,7 @@ class CallSerializer(OracleSerializer):
         if upsert:
             self.fields["CallId"] = StrictIntegerField(source="id", required=False)
         self.fields[CHILD_NAME] = serializers.ListSerializer(
-            child=MessageSerializer(matching=update or upsert),
+            child=MessageSerializer(matching=update or upsert, attributes=message_attributes),
             source="messages",
             required=False,
         )

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from django.db.models import F, OrderBy
 from django.db.models.functions import Lower, Upper
 
+from calls.sql.custom import CustomValue
+
 from .attributes import CHILD_NAME, INT64_MAX, INT64_MIN, STRING, Attribute
 from .errors import bad_request
 
@@ -128,7 +130,7 @@ _FOLDS = {"upper": Upper, "lower": Lower}
 Ordering = str | OrderBy
 
 
-def parse_order(params: Params, attributes: dict[str, Attribute]) -> list[Ordering]:
+def parse_order(params: Params, attributes: Mapping[str, Attribute]) -> list[Ordering]:
     """``orderBy=CreationDate:desc,upper(PhoneNumber),CallId`` as ORM ordering, always
     ending on the key (so pages never overlap)."""
     ordering: list[Ordering] = []
@@ -143,13 +145,20 @@ def parse_order(params: Params, attributes: dict[str, Attribute]) -> list[Orderi
             raise bad_request(f"orderBy: {name} is not a sortable attribute.", name)
         if direction not in ("asc", "desc"):
             raise bad_request(f"orderBy: {direction} is not asc or desc.", name)
+        # A declared attribute sorts by its typed value in ``custom``, a built-in by its column.
+        value = (
+            CustomValue(attribute.name, attribute.type) if attribute.custom else F(attribute.field)
+        )
         if folded is None:
-            ordering.append(("-" if direction == "desc" else "") + attribute.field)
+            if attribute.custom:
+                ordering.append(value.desc() if direction == "desc" else value.asc())
+            else:
+                ordering.append(("-" if direction == "desc" else "") + attribute.field)
             continue
         function = folded.group(1).lower()
         if attribute.type != STRING:
             raise bad_request(f"orderBy: {function}() applies to string attributes only.", name)
-        expression = _FOLDS[function](F(attribute.field))
+        expression = _FOLDS[function](value)
         ordering.append(expression.desc() if direction == "desc" else expression.asc())
     if "id" not in ordering and "-id" not in ordering:
         ordering.append("id")

@@ -17,7 +17,7 @@ from rest_framework.viewsets import ViewSet
 
 from calls.models import PhoneCall, TranscriptMessage
 
-from . import media, operations
+from . import custom, media, operations
 from .batch import run_batch
 from .bodies import check_declared_length, content_encoding
 from .describe import describe_call, describe_messages, describe_resources, parse_metadata_mode
@@ -200,17 +200,19 @@ class DescribeViewSet(OracleViewSet):
     scope = "resources"  # or "call", "messages"
 
     def retrieve(self, request: Request, call_id: str | None = None) -> HttpResponse:
+        attributes = custom.for_request(request)
         if media.names_type(request, media.OPENAPI3):
             return HttpResponse(
-                json.dumps(openapi_document(), ensure_ascii=False), content_type=media.OPENAPI3
+                json.dumps(openapi_document(attributes), ensure_ascii=False),
+                content_type=media.OPENAPI3,
             )
         root, mode = root_url(request), parse_metadata_mode(request.query_params)
         if call_id is None:
-            body = describe_resources(root, mode)
+            body = describe_resources(root, mode, attributes)
         elif self.scope == "messages":
-            body = describe_messages(root, call_id, mode)
+            body = describe_messages(root, call_id, mode, attributes)
         else:
-            body = describe_call(root, call_id, mode)
+            body = describe_call(root, call_id, mode, attributes)
         return HttpResponse(
             json.dumps(body, ensure_ascii=False),
             content_type=media.response_type(request, media.DESCRIPTION),

@@ -15,7 +15,7 @@ from functools import cache
 from typing import Any, TypeVar
 
 from django.db import connection
-from django.db.models import DateTimeField, Field, FileField, ForeignObjectRel, Model
+from django.db.models import DateTimeField, Field, FileField, ForeignObjectRel, JSONField, Model
 
 _M = TypeVar("_M", bound=Model)
 _Preparer = Callable[[Any], Any]
@@ -40,7 +40,7 @@ def _preparer(field: Field[Any, Any]) -> _Preparer | None:
     """How a value of ``field`` goes to the database: as it is, unless its type says not."""
     if isinstance(field, DateTimeField):
         return lambda value: connection.ops.adapt_datetimefield_value(value)
-    if isinstance(field, FileField):
+    if isinstance(field, FileField | JSONField):  # a file's name; JSON as the backend takes it
         return lambda value: field.get_db_prep_save(value, connection)
     return None
 

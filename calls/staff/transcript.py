@@ -10,10 +10,13 @@ built from escaped values and our own constant markup, is marked safe.
 import datetime
 from collections.abc import Iterable
 from html import escape
+from typing import Any
 
 from django.utils.safestring import SafeString
 
+from ..declarations import Declaration
 from ..models import TranscriptMessage
+from .custom_values import shown_values
 from .times import display_zone, format_offset
 
 ROLE_CLASSES = {
@@ -36,7 +39,8 @@ FIELDS = (
     "creation_date",
 )
 
-Row = tuple[int, str | None, str | None, str | None, str, datetime.datetime]
+# The columns of FIELDS, then (with declared custom message attributes) the custom values.
+Row = tuple[Any, ...]
 
 
 def role_class(role: str | None) -> str:
@@ -64,13 +68,26 @@ class _Clock:
         return f'<time datetime="{local.isoformat()}" title="{full}">{clock}</time>'
 
 
-def conversation_html(rows: Iterable[Row]) -> SafeString:
+def _custom_html(customs: tuple[Declaration, ...], stored: dict | None) -> str:
+    """A message's custom values as ``Title: value`` marks (only those it has)."""
+    marks = [
+        f' <span class="msg__custom">{escape(one.title)}: {escape(one.text)}</span>'
+        for one in shown_values(customs, stored)
+        if one.text is not None
+    ]
+    return "".join(marks)
+
+
+def conversation_html(rows: Iterable[Row], customs: tuple[Declaration, ...] = ()) -> SafeString:
+    """``customs``: the declared message attributes; each row then ends with its custom values."""
     clock = _Clock()
     parts = []
-    for message_id, content, name, role, visibility, created in rows:
+    for message_id, content, name, role, visibility, created, *extra in rows:
         internal = visibility == TranscriptMessage.INTERNAL
         classes = f"msg msg--{role_class(role)}" + (" msg--internal" if internal else "")
         badge = ' <span class="badge badge--internal">Internal</span>' if internal else ""
+        if customs:
+            badge += _custom_html(customs, extra[0])
         parts.append(
             f'<li class="{classes}" id="m{int(message_id)}">'
             f'<div class="msg__meta">'

@@ -15,10 +15,12 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from .. import declarations
 from ..audit import access_record, access_record_served
 from ..models import PhoneCall, TranscriptMessage
 from . import selectors, transcript
 from .chart import calls_chart
+from .custom_values import shown_values
 from .external_links import web_url
 from .filters import DEFAULT_SORT, PhoneCallFilterSet
 from .recording import recording_media_type, recording_response
@@ -80,13 +82,17 @@ def call_list(request: HttpRequest) -> HttpResponse:
 @staff_required
 def call_detail(request: HttpRequest, call_id: int) -> HttpResponse:
     call = selectors.phone_call_get(call_id)
-    rows = list(selectors.transcript_rows(call, transcript.FIELDS))
+    # The declared message attributes: their values come with the rows (one more column).
+    message_customs = declarations.of_resource(declarations.MESSAGES)
+    fields = transcript.FIELDS + (("custom",) if message_customs else ())
+    rows = list(selectors.transcript_rows(call, fields))
     visibility = transcript.FIELDS.index("visibility_cd")
     media_type = recording_media_type(call)
     context = {
         "call": call,
+        "custom_values": shown_values(declarations.of_resource(declarations.CALLS), call.custom),
         "message_count": len(rows),
-        "conversation": transcript.conversation_html(rows),
+        "conversation": transcript.conversation_html(rows, message_customs),
         "internal_count": sum(1 for row in rows if row[visibility] == TranscriptMessage.INTERNAL),
         "has_stored_recording": bool(call.recording),
         "recording_playable": bool(call.recording) and media_type is not None,

@@ -26,7 +26,8 @@ from rest_framework.exceptions import ErrorDetail, ValidationError
 from tqdm import tqdm
 
 from calls import services
-from calls.oracle.attributes import CALL_ATTRIBUTES, CHILD_NAME, MESSAGE_ATTRIBUTES
+from calls.oracle import custom
+from calls.oracle.attributes import CALL_ATTRIBUTES, CHILD_NAME, MESSAGE_ATTRIBUTES, AttributeSet
 from calls.oracle.errors import as_oracle_error
 from calls.oracle.serializers import CallSerializer
 
@@ -83,9 +84,21 @@ def describe(detail: object, prefix: str = "") -> list[str]:
     return [f"{prefix}: {detail}" if prefix else str(detail)]
 
 
-def import_line(item: object, actor: services.Actor) -> bool:
-    """Validate and upsert one item; returns whether a call was created."""
-    serializer = CallSerializer(data=importable(item), upsert=True)
+def import_line(
+    item: object, actor: services.Actor, attributes: AttributeSet | None = None
+) -> bool:
+    """Validate and upsert one item; returns whether a call was created.
+
+    ``attributes``: those in effect (``custom.current()`` when not given), so the declared
+    custom attributes import as the API takes them.
+    """
+    attributes = attributes or custom.current()
+    serializer = CallSerializer(
+        data=importable(item),
+        upsert=True,
+        attributes=attributes.calls,
+        message_attributes=attributes.messages,
+    )
     if not serializer.is_valid():
         raise Rejected("; ".join(describe(serializer.errors)))
     values = dict(serializer.validated_data)
@@ -163,6 +176,7 @@ class Command(BaseCommand):
         counts: dict[str, int],
         rejected: list[tuple[int, str]],
     ) -> None:
+        attributes = custom.current()
         with transaction.atomic():
             for number, line in batch:
                 try:
@@ -172,7 +186,7 @@ class Command(BaseCommand):
                 else:
                     try:
                         with transaction.atomic():
-                            created = import_line(item, actor)
+                            created = import_line(item, actor, attributes)
                     except Rejected as error:
                         reason = str(error)
                     except ValidationError as error:

@@ -11,7 +11,7 @@ from typing import Any, Protocol, runtime_checkable
 
 import yaml
 
-from ..attributes import CHILD_NAME
+from ..attributes import BUILT_IN, CHILD_NAME, AttributeSet
 from ..links import ROOT_PATH
 from .fixed import SECURITY_SCHEMES, fixed_schemas
 from .operations import route_operations
@@ -45,9 +45,13 @@ class _ViewSetView(Protocol):
     actions: dict[str, str]
 
 
-@functools.cache
-def openapi_document() -> dict[str, Any]:
-    """The whole document, built once per process."""
+@functools.lru_cache(maxsize=4)
+def openapi_document(attributes: AttributeSet = BUILT_IN) -> dict[str, Any]:
+    """The whole document, built once per process and set of attributes.
+
+    With the built-ins it is ``docs/openapi.json``; ``/api/schema/`` serves it with the
+    declared custom attributes too, as the API in effect speaks them.
+    """
     # urls imports the views; the views never import this. The discovery route outside
     # the version root (``/crmRestApi/resources/``) is not under the server URL.
     from ..urls import resource_urlpatterns
@@ -90,7 +94,7 @@ def openapi_document() -> dict[str, Any]:
         "tags": [{"name": name} for name in dict.fromkeys(tag for _, tag in PATHS.values())],
         "paths": paths,
         "components": {
-            "schemas": {**attribute_schemas(), **fixed_schemas()},
+            "schemas": {**attribute_schemas(attributes), **fixed_schemas()},
             "parameters": parameters(),
             "headers": response_headers(),
             "responses": error_responses(),
@@ -104,7 +108,7 @@ def as_json() -> str:
     return json.dumps(openapi_document(), indent=2, ensure_ascii=False) + "\n"
 
 
-@functools.cache
-def as_yaml() -> str:
-    """The YAML form, by PyYAML; built once, as the document is."""
-    return yaml.safe_dump(openapi_document(), sort_keys=False, allow_unicode=True)
+@functools.lru_cache(maxsize=4)
+def as_yaml(attributes: AttributeSet = BUILT_IN) -> str:
+    """The YAML form, by PyYAML; built once per set of attributes, as the document is."""
+    return yaml.safe_dump(openapi_document(attributes), sort_keys=False, allow_unicode=True)

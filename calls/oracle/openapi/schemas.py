@@ -13,16 +13,17 @@ from calls.models import PhoneCall, TranscriptMessage
 
 from ..attributes import (
     BOOLEAN,
+    BUILT_IN,
     BYTES,
-    CALL_ATTRIBUTES,
     CHILD_NAME,
     DATETIME,
     INT64_MAX,
     INT64_MIN,
     INTEGER,
-    MESSAGE_ATTRIBUTES,
+    NUMBER,
     STRING,
     Attribute,
+    AttributeSet,
 )
 from ..serializers import IGNORED_KEYS, PUBLIC_IDS
 from .refs import schema
@@ -48,6 +49,7 @@ def _property(attribute: Attribute, *, nullable: bool, read_only: bool = False) 
         BOOLEAN: {"type": "boolean"},
         DATETIME: {"type": "string", "format": "date-time"},
         BYTES: {"type": "string", "format": "byte"},
+        NUMBER: {"type": "number", "format": "double"},
     }
     prop = by_type[attribute.type]
     prop["title"] = attribute.title
@@ -66,7 +68,12 @@ def _item(
     """An item as answered: every inline attribute, ``links`` or (v6+) ``@context``."""
     inline = [a for a in attributes if a.inline]
     properties = {
-        a.name: _property(a, nullable=_model_field(model, a.field).null, read_only=a.read_only)
+        # A custom attribute is optional: null when the call has no value for it.
+        a.name: _property(
+            a,
+            nullable=a.custom or _model_field(model, a.field).null,
+            read_only=a.read_only,
+        )
         for a in inline
     }
     if child:
@@ -109,7 +116,8 @@ def _request(
             # empty; other attributes take null unless mandatory.
             public_id = a.name in PUBLIC_IDS
             properties[a.name] = _property(
-                a, nullable=a.type != BOOLEAN and not a.mandatory and not public_id
+                a,
+                nullable=(a.type != BOOLEAN or a.custom) and not a.mandatory and not public_id,
             )
             if public_id:
                 properties[a.name]["minLength"] = 1
@@ -147,8 +155,9 @@ def _collection(item: str) -> dict[str, Any]:
     }
 
 
-def attribute_schemas() -> dict[str, Any]:
+def attribute_schemas(attributes: AttributeSet = BUILT_IN) -> dict[str, Any]:
     """Items, shaped items, request bodies and collections of calls and messages."""
+    CALL_ATTRIBUTES, MESSAGE_ATTRIBUTES = attributes.calls, attributes.messages  # noqa: N806
     key = {"type": "integer", "format": "int64", "minimum": INT64_MIN, "maximum": INT64_MAX}
     message_id = {
         **key,

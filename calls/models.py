@@ -116,10 +116,18 @@ class TranscriptMessage(WhoColumns):
     deleted_flag = models.BooleanField(default=False)
     # The message's own change indicator (its ETag); a change also bumps the call's version.
     version = models.PositiveBigIntegerField(default=1, editable=False)
-    history = HistoricalRecords()
+    # Under CALLBOOK_REDACTION_POLICY=redacted+original: the text as said (without card
+    # security codes, which are never kept), Fernet-encrypted (calls.redaction.crypto).
+    # Null when nothing was redacted. Never rendered, never in history, read only through
+    # calls.redaction.originals (a permission and an access record per read).
+    content_original = models.TextField(null=True, blank=True, editable=False)
+    history = HistoricalRecords(excluded_fields=["content_original"])
 
     class Meta:
         ordering = ["id"]
+        permissions = [
+            ("view_unredacted_transcript", "Can view the unredacted original of a transcript"),
+        ]
         indexes = [
             # A call's transcript in order: WHERE call_id = ? ORDER BY id (also the FK lookup).
             models.Index(fields=["call", "id"], name="message_call_order_idx"),
@@ -153,6 +161,8 @@ class AccessRecord(models.Model):
         RECORDING_DOWNLOAD = "recording_download", "Recording downloaded"
         TRANSCRIPT_VIEW = "transcript_view", "Transcript viewed"
         TRANSCRIPT_DOWNLOAD = "transcript_download", "Transcript downloaded"
+        # A read of a kept unredacted original (calls.redaction.originals): every read.
+        ORIGINAL_VIEW = "transcript_original_view", "Unredacted original viewed"
 
     class Channel(models.TextChoices):
         UI = "ui", "Staff pages"

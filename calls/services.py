@@ -18,6 +18,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
+from . import redaction
 from .models import AccessRecord, PhoneCall, TranscriptMessage
 from .sql import history, inserts
 from .sql.deletes import delete_rows
@@ -282,6 +283,7 @@ def phone_call_create(
     if values.get("interaction_id") is None:
         raise MissingValue("interaction_id")
     now = timezone.now()
+    messages = redaction.redact_messages(messages, own_number=values.get("phone_number"))
     call = PhoneCall(**_stamp_created(values, actor, now))
     try:
         with _StoredRecording(call, recording) as stored, transaction.atomic():
@@ -302,6 +304,19 @@ def _apply(instance, values: dict[str, Any]) -> list[str]:
     return list(values)
 
 
+def _last_message_text(call: PhoneCall, before: int | None = None) -> redaction.Previous:
+    """The stored text of the call's last message (before message id ``before``), asked
+    for only when redaction needs the conversation's context (one query then)."""
+
+    def read() -> str | None:
+        messages = TranscriptMessage.objects.filter(call_id=call.pk)
+        if before is not None:
+            messages = messages.filter(id__lt=before)
+        return messages.order_by("-id").values_list("message_content", flat=True).first()
+
+    return read
+
+
 def _upsert_messages(
     call: PhoneCall, messages: Sequence[dict[str, Any]], actor: Actor, now
 ) -> list[TranscriptMessage]:
@@ -315,6 +330,9 @@ def _upsert_messages(
     )
     by_id = {m.id: m for m in existing}
     by_number = {m.message_number: m for m in existing}
+    messages = redaction.redact_messages(
+        messages, own_number=call.phone_number, previous=_last_message_text(call)
+    )
 
     result, changed, new, fields = [], [], [], set()
     for index, values in enumerate(messages):
@@ -455,6 +473,9 @@ def message_create(*, actor: Actor, call: PhoneCall, values: dict[str, Any]) -> 
     try:
         with transaction.atomic():
             _bump_call(call, actor, now)
+            (values,) = redaction.redact_messages(
+                [values], own_number=call.phone_number, previous=_last_message_text(call)
+            )
             (message,) = _message_rows(call, [values], actor, now)
             message.save(force_insert=True)
     except IntegrityError:
@@ -476,6 +497,11 @@ def message_update(
     values = _normalize_message(values)
     with transaction.atomic():
         _bump_call(message.call, actor, now)  # the call's row lock guards its messages too
+        (values,) = redaction.redact_messages(
+            [values],
+            own_number=message.call.phone_number,
+            previous=_last_message_text(message.call, before=message.pk),
+        )
         current = _current_version(TranscriptMessage, message.pk, lock=False)
         _check(current, expected_version)
         fields = _apply(message, values)
@@ -563,7 +589,14 @@ def phone_call_admin_save(
                     call=call, pk__in=[m.pk for m in deleted_messages]
                 ).delete()
             if changed_messages:
-                names: set[str] = set()
+                edited = [m for m, fields in changed_messages if "message_content" in fields]
+                if edited:
+                    redaction.redact_instances(
+                        edited,
+                        own_number=call.phone_number,
+                        previous=_last_message_text(call, before=min(m.pk for m in edited)),
+                    )
+                names: set[str] = {"content_original"} if edited else set()
                 for message, fields in changed_messages:
                     names.update(f for f in fields if f not in ("version", "message_number"))
                     _stamp_updated(message, actor, now)
@@ -575,6 +608,11 @@ def phone_call_admin_save(
                     now,
                 )
             if new_messages:
+                redaction.redact_instances(
+                    new_messages,
+                    own_number=call.phone_number,
+                    previous=None if adding else _last_message_text(call),
+                )
                 for message in new_messages:
                     message.call = call
                     for name, value in _stamp_created({}, actor, now).items():

@@ -357,3 +357,14 @@ CALLBOOK_ACCESS_AUDIT_WINDOW_SECONDS = envint(
 CALLBOOK_RETAIN_RECORDINGS_DAYS = envint("CALLBOOK_RETAIN_RECORDINGS_DAYS", 0, minimum=0)
 CALLBOOK_RETAIN_TRANSCRIPTS_DAYS = envint("CALLBOOK_RETAIN_TRANSCRIPTS_DAYS", 0, minimum=0)
 CALLBOOK_RETAIN_DELETED_CALLS_DAYS = envint("CALLBOOK_RETAIN_DELETED_CALLS_DAYS", 0, minimum=0)
+
+# Redaction of transcripts on the way in (calls/redaction; checked by calls/redaction/checks.py).
+# Which kinds the stored text loses: card, cvv, expiry (PCI, the default), national_id,
+# iban, email, phone. The card security code goes whatever the list says.
+CALLBOOK_REDACT = envlist("CALLBOOK_REDACT", ["card", "cvv", "expiry"])
+# none | redacted | redacted+original (the original kept apart, encrypted).
+CALLBOOK_REDACTION_POLICY = os.environ.get("CALLBOOK_REDACTION_POLICY", "redacted").strip().lower()
+# Fernet keys for kept originals, comma-separated: the first encrypts, all decrypt.
+CALLBOOK_REDACTION_KEYS = envlist("CALLBOOK_REDACTION_KEYS", [])
+# Whose national identity numbers the national_id detector knows (python-stdnum's).
+CALLBOOK_REDACT_COUNTRIES = envlist("CALLBOOK_REDACT_COUNTRIES", ["us", "gb"])

@@ -228,3 +228,31 @@ class PurgeRecord(models.Model):
 
     def __str__(self) -> str:
         return f"purge {self.started_at:%Y-%m-%d %H:%M}{' (dry run)' if self.dry_run else ''}"
+
+
+class RedactionRun(models.Model):
+    """One run of ``manage.py redact_transcripts`` over what is stored already.
+
+    The checkpoint (``last_call_id``, then ``last_history_id`` for history rows of calls no
+    longer there) is saved in the transaction of each batch, so an interrupted run resumes
+    where its last batch committed. ``findings`` counts the markers written, per kind.
+    """
+
+    started_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    dry_run = models.BooleanField(default=False)
+    policy = models.CharField(max_length=32)
+    kinds = models.CharField(max_length=200)
+    last_call_id = models.BigIntegerField(default=0)
+    last_history_id = models.BigIntegerField(default=0)
+    calls_done = models.PositiveIntegerField(default=0)
+    messages_redacted = models.PositiveIntegerField(default=0)
+    history_rows_redacted = models.PositiveIntegerField(default=0)
+    originals_kept = models.PositiveIntegerField(default=0)
+    findings = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"redaction {self.started_at:%Y-%m-%d %H:%M}{' (dry run)' if self.dry_run else ''}"

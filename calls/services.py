@@ -7,6 +7,7 @@ replaced or deleted recordings are removed only after the commit.
 """
 
 import logging
+from datetime import datetime
 from collections.abc import Iterable, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -20,6 +21,7 @@ from django.utils import timezone
 
 from . import redaction
 from .models import AccessRecord, PhoneCall, TranscriptMessage
+from .redaction import existing
 from .sql import history, inserts
 from .sql.deletes import delete_rows
 
@@ -701,3 +703,94 @@ def purge_calls(calls: QuerySet[PhoneCall]) -> int:
         names = [name for _, name in rows if name]
         transaction.on_commit(lambda: _delete_files_quietly(storage, names))
     return len(ids)
+
+
+# Redaction of what is stored already (``manage.py redact_transcripts``): the messages of a
+# batch of calls, read in conversation order, and their history rows, so an old version of
+# a message does not keep what its current text lost.
+
+REDACTOR = Actor("redact_transcripts")
+
+
+def transcripts_redact(
+    call_ids: list[int], *, now: datetime, rotate_keys: bool = False, dry_run: bool = False
+) -> existing.Tally:
+    """Redact the stored messages of ``call_ids`` and their history rows, under the calls'
+    row locks; a changed message and its call get a new version (their ETags change).
+    ``dry_run`` computes the same and writes nothing."""
+    tally = existing.Tally()
+    message_history = history.history_model(TranscriptMessage)
+    with transaction.atomic():
+        numbers = dict(
+            PhoneCall.objects.select_for_update()
+            .filter(id__in=call_ids)
+            .values_list("id", "phone_number")
+        )
+        messages: dict[int, list[TranscriptMessage]] = {pk: [] for pk in numbers}
+        for message in (
+            TranscriptMessage.objects.filter(call_id__in=numbers)
+            .order_by("id")
+            .only("id", "call_id", "message_content", "content_original", "version")
+        ):
+            messages[message.call_id].append(message)
+        old_versions: dict[int, list[Any]] = {pk: [] for pk in numbers}
+        for row in (
+            message_history.objects.filter(call_id__in=numbers)
+            .order_by("history_id")
+            .only("history_id", "id", "call_id", "message_content")
+        ):
+            old_versions[row.call_id].append(row)
+        changed_messages, changed_rows, touched = [], [], []
+        for call_id, own_number in numbers.items():
+            changed, context = existing.redact_conversation(
+                messages[call_id], own_number=own_number, tally=tally, rotate=rotate_keys
+            )
+            rows = existing.redact_history(
+                old_versions[call_id], context, own_number=own_number, tally=tally
+            )
+            changed_messages += changed
+            changed_rows += rows
+            if changed or rows:
+                touched.append(call_id)
+        for message in changed_messages:
+            message.version += 1
+            _stamp_updated(message, REDACTOR, now)
+        TranscriptMessage.objects.bulk_update(
+            changed_messages,
+            ["message_content", "content_original", "version", *_UPDATED_COLUMNS],
+            batch_size=500,
+        )
+        message_history.objects.bulk_update(changed_rows, ["message_content"], batch_size=500)
+        PhoneCall.objects.filter(id__in=touched).update(
+            version=F("version") + 1,
+            last_updated_by=REDACTOR.username,
+            last_update_date=now,
+            last_update_login=REDACTOR.login,
+        )
+        if dry_run:
+            transaction.set_rollback(True)
+    tally.calls = len(touched)
+    return tally
+
+
+def transcript_history_redact(
+    *, after: int, limit: int, dry_run: bool = False
+) -> tuple[int | None, existing.Tally]:
+    """Redact up to ``limit`` history rows, past history id ``after``, of messages whose
+    call is gone (deleted before redaction ran); the last history id read (None: done)."""
+    tally = existing.Tally()
+    message_history = history.history_model(TranscriptMessage)
+    with transaction.atomic():
+        rows = list(
+            message_history.objects.filter(history_id__gt=after)
+            .exclude(call_id__in=PhoneCall.objects.values("id"))
+            .order_by("history_id")
+            .only("history_id", "id", "call_id", "message_content")[:limit]
+        )
+        if not rows:
+            return None, tally
+        changed = existing.redact_history(rows, {}, own_number=None, tally=tally)
+        message_history.objects.bulk_update(changed, ["message_content"], batch_size=500)
+        if dry_run:
+            transaction.set_rollback(True)
+    return rows[-1].history_id, tally

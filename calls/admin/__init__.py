@@ -6,10 +6,11 @@
 
 from django.contrib import admin
 
-from ..models import AccessRecord, PhoneCall, PurgeRecord
+from ..models import AccessRecord, PhoneCall, PurgeRecord, RedactionRun
 from .phone_calls import PhoneCallAdmin
-from .records import AccessRecordAdmin, PurgeRecordAdmin
+from .records import AccessRecordAdmin, PurgeRecordAdmin, RedactionRunAdmin
 
 admin.site.register(PhoneCall, PhoneCallAdmin)
 admin.site.register(AccessRecord, AccessRecordAdmin)
 admin.site.register(PurgeRecord, PurgeRecordAdmin)
+admin.site.register(RedactionRun, RedactionRunAdmin)

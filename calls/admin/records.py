@@ -57,3 +57,20 @@ class PurgeRecordAdmin(ReadOnlyAdmin):
     )
     list_filter = ("dry_run",)
     date_hierarchy = "started_at"
+
+
+class RedactionRunAdmin(ReadOnlyAdmin):
+    list_display = (
+        "started_at",
+        "finished_at",
+        "dry_run",
+        "policy",
+        "kinds",
+        "calls_done",
+        "messages_redacted",
+        "history_rows_redacted",
+        "originals_kept",
+        "findings",
+    )
+    list_filter = ("dry_run",)
+    date_hierarchy = "started_at"

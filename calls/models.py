@@ -63,6 +63,11 @@ class PhoneCall(WhoColumns):
     left_message_flag = models.BooleanField(default=False)
     phone_number = models.CharField(max_length=30, null=True, blank=True)
     version = models.PositiveBigIntegerField(default=1, editable=False)
+    # A legal hold (calls.services.legal_hold_*): while set, the call cannot be deleted,
+    # retention skips it and an erasure request leaves it. Not an API attribute.
+    legal_hold_since = models.DateTimeField(null=True, blank=True, editable=False)
+    legal_hold_by = models.CharField(max_length=150, null=True, blank=True, editable=False)
+    legal_hold_reason = models.TextField(null=True, blank=True)
     # Who changed what and when (django-simple-history); the admin shows it.
     history = HistoricalRecords()
 
@@ -222,6 +227,8 @@ class PurgeRecord(models.Model):
     transcripts_cleared = models.PositiveIntegerField(default=0)
     messages_deleted = models.PositiveIntegerField(default=0)
     calls_deleted = models.PositiveIntegerField(default=0)
+    # Calls the run's conditions matched but left alone, as they are on legal hold.
+    calls_on_hold_skipped = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["-started_at", "-id"]

@@ -7,11 +7,11 @@ replaced or deleted recordings are removed only after the commit.
 """
 
 import logging
-from datetime import datetime
 from collections.abc import Iterable, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, NamedTuple
 
 from django.core.files.base import ContentFile, File
@@ -81,6 +81,14 @@ class MessageNotFound(ServiceError):
         super().__init__(f"message {message_id} is not a message of this call")
         self.index = index
         self.message_id = message_id
+
+
+class CallOnHold(ServiceError):
+    """The call is on legal hold: it cannot be deleted until the hold is released."""
+
+    def __init__(self, call_number: str):
+        super().__init__(f"call {call_number} is on legal hold")
+        self.call_number = call_number
 
 
 class Written(NamedTuple):
@@ -452,9 +460,20 @@ def _delete_messages_with_history(call: PhoneCall, now) -> None:
 
 
 def phone_call_delete(*, call: PhoneCall, expected_version: set[int] | None = None) -> None:
-    """Delete a call, its messages and, after the commit, its recording."""
+    """Delete a call, its messages and, after the commit, its recording; a call on legal
+    hold (as its locked row says) is refused with ``CallOnHold``."""
     with transaction.atomic():
-        current, name = _lock_call(call.pk)
+        row = (
+            PhoneCall.objects.select_for_update()
+            .filter(pk=call.pk)
+            .values_list("version", "recording", "legal_hold_since")
+            .first()
+        )
+        if row is None:
+            raise PhoneCall.DoesNotExist
+        current, name, held = row
+        if held is not None:
+            raise CallOnHold(call.call_number)
         _check(current, expected_version)
         _delete_messages_with_history(call, timezone.now())
         call.delete()
@@ -529,6 +548,57 @@ def _normalize_message_instance(message: TranscriptMessage) -> None:
         message.visibility_cd = TranscriptMessage.EXTERNAL
 
 
+def _edit_hold(call: PhoneCall, actor: Actor, now: datetime) -> None:
+    """The admin's reason field: a reason places a hold (who, when), none releases it."""
+    if (call.legal_hold_reason or "").strip():
+        if call.legal_hold_since is None:
+            call.legal_hold_since, call.legal_hold_by = now, actor.username
+    else:
+        call.legal_hold_since = call.legal_hold_by = call.legal_hold_reason = None
+
+
+def legal_hold_place(*, actor: Actor, calls: QuerySet[PhoneCall], reason: str) -> list[str]:
+    """Put ``calls`` on legal hold with ``reason``; the numbers of those newly held (calls
+    held already keep their hold as it was)."""
+    if not reason.strip():
+        raise MissingValue("legal_hold_reason")
+    now = timezone.now()
+    with transaction.atomic():
+        rows = list(
+            calls.select_for_update().filter(legal_hold_since=None).values_list("id", "call_number")
+        )
+        ids = [pk for pk, _ in rows]
+        PhoneCall.objects.filter(id__in=ids).update(
+            legal_hold_since=now, legal_hold_by=actor.username, legal_hold_reason=reason.strip()
+        )
+        _record_hold_history(ids, now)
+    return [number for _, number in rows]
+
+
+def legal_hold_release(*, actor: Actor, calls: QuerySet[PhoneCall]) -> list[str]:
+    """Lift the legal hold of ``calls``; the numbers of those released."""
+    now = timezone.now()
+    with transaction.atomic():
+        rows = list(
+            calls.select_for_update()
+            .exclude(legal_hold_since=None)
+            .values_list("id", "call_number")
+        )
+        ids = [pk for pk, _ in rows]
+        PhoneCall.objects.filter(id__in=ids).update(
+            legal_hold_since=None, legal_hold_by=None, legal_hold_reason=None
+        )
+        _record_hold_history(ids, now)
+    return [number for _, number in rows]
+
+
+def _record_hold_history(ids: list[int], now: datetime) -> None:
+    # The call's history shows who placed or lifted a hold, and when.
+    # The user is the request's (the admin's action), none from a command.
+    if ids:
+        history.record(PhoneCall, "id", ids, history.CHANGED, now, user_of=PhoneCall(pk=ids[0]))
+
+
 def phone_call_admin_save(
     *,
     actor: Actor,
@@ -565,6 +635,9 @@ def phone_call_admin_save(
     if not adding and not changed:
         return call
     old_recording = ""
+    if "legal_hold_reason" in changed_fields:
+        _edit_hold(call, actor, now)
+        changed_fields = [*changed_fields, "legal_hold_since", "legal_hold_by"]
     if adding:
         # Stamped first: the recording's storage path is made from the creation date.
         for name, value in _stamp_created({}, actor, now).items():
@@ -669,7 +742,12 @@ def purge_recordings(calls: QuerySet[PhoneCall], *, now) -> int:
     """Clear the recordings of ``calls``; their files are deleted after the commit."""
     storage = PhoneCall._meta.get_field("recording").storage
     with transaction.atomic():
-        rows = list(calls.select_for_update().exclude(recording="").values_list("id", "recording"))
+        rows = list(
+            calls.select_for_update()
+            .filter(legal_hold_since=None)
+            .exclude(recording="")
+            .values_list("id", "recording")
+        )
         ids = [pk for pk, _ in rows]
         PhoneCall.objects.filter(id__in=ids).update(recording="")
         _touch_purged(ids, now)
@@ -681,7 +759,9 @@ def purge_recordings(calls: QuerySet[PhoneCall], *, now) -> int:
 def purge_transcripts(calls: QuerySet[PhoneCall], *, now) -> tuple[int, int]:
     """Delete the messages of ``calls`` and their history: (calls, messages) purged."""
     with transaction.atomic():
-        ids = list(calls.select_for_update().values_list("id", flat=True))
+        ids = list(
+            calls.select_for_update().filter(legal_hold_since=None).values_list("id", flat=True)
+        )
         deleted = _purge_messages(ids)
         _touch_purged(ids, now)
     return len(ids), deleted
@@ -691,7 +771,9 @@ def purge_calls(calls: QuerySet[PhoneCall]) -> int:
     """Delete ``calls`` with their messages and history; recordings go after the commit."""
     storage = PhoneCall._meta.get_field("recording").storage
     with transaction.atomic():
-        rows = list(calls.select_for_update().values_list("id", "recording"))
+        rows = list(
+            calls.select_for_update().filter(legal_hold_since=None).values_list("id", "recording")
+        )
         ids = [pk for pk, _ in rows]
         _purge_messages(ids)
         # What refers to a call, handled here so the DELETE needs no per-row signals (whose

@@ -4,6 +4,7 @@ import mimetypes
 from typing import Any
 
 from django import forms
+from django.contrib.admin.helpers import ActionForm
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 
@@ -52,7 +53,14 @@ class PhoneCallAdminForm(forms.ModelForm):
             "recording_url",
             "call_details_url",
             "transcript_url",
+            "legal_hold_reason",
         )
+        labels = {"legal_hold_reason": "Legal hold reason"}
+        help_texts = {
+            "legal_hold_reason": "A reason puts the call on legal hold (it cannot be deleted, "
+            "retention and erasure skip it); clearing it lifts the hold."
+        }
+        widgets = {"legal_hold_reason": forms.Textarea(attrs={"rows": 2, "cols": 60})}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -123,3 +131,13 @@ class TranscriptMessageInlineForm(forms.ModelForm):
 
     def clean_visibility_cd(self) -> str:
         return self.cleaned_data.get("visibility_cd") or TranscriptMessage.EXTERNAL
+
+
+class LegalHoldActionForm(ActionForm):
+    """The change list's action bar, with the reason the hold action needs."""
+
+    hold_reason = forms.CharField(
+        required=False,
+        label="Hold reason",
+        widget=forms.TextInput(attrs={"size": 40, "placeholder": "for Place on legal hold"}),
+    )

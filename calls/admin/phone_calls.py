@@ -6,7 +6,7 @@ from the logged-in user and bumps the call's version once, like every other writ
 go through ``phone_call_delete`` so the recording leaves storage with its call.
 """
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db.models import Count, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.urls import NoReverseMatch, reverse
@@ -17,7 +17,12 @@ from simple_history.admin import SimpleHistoryAdmin
 from .. import services
 from ..audit import access_record_served
 from ..models import PhoneCall, TranscriptMessage
-from .forms import PhoneCallAdminForm, TranscriptMessageInlineForm, recording_media_type
+from .forms import (
+    LegalHoldActionForm,
+    PhoneCallAdminForm,
+    TranscriptMessageInlineForm,
+    recording_media_type,
+)
 from .renderers import TRANSCRIPT_RENDERER
 
 WHO_COLUMNS = (
@@ -50,8 +55,25 @@ class TranscriptMessageInline(admin.TabularInline):
         return super().get_formset(request, obj, renderer=TRANSCRIPT_RENDERER, **kwargs)
 
 
+class OnHoldFilter(admin.SimpleListFilter):
+    title = "legal hold"
+    parameter_name = "on_hold"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "On hold"), ("no", "Not on hold")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.exclude(legal_hold_since=None)
+        if self.value() == "no":
+            return queryset.filter(legal_hold_since=None)
+        return queryset
+
+
 class PhoneCallAdmin(SimpleHistoryAdmin):
     form = PhoneCallAdminForm
+    action_form = LegalHoldActionForm
+    actions = ("place_legal_hold", "release_legal_hold")
     inlines = (TranscriptMessageInline,)
     list_display = (
         "call_number",
@@ -61,11 +83,12 @@ class PhoneCallAdmin(SimpleHistoryAdmin):
         "deleted",
         "message_count",
         "has_recording",
+        "on_hold",
     )
     list_display_links = ("call_number",)
     # No foreign key to follow; the message count is an annotation of get_queryset().
     list_select_related = False
-    list_filter = ("left_message_flag", "deleted_flag", "creation_date")
+    list_filter = ("left_message_flag", "deleted_flag", OnHoldFilter, "creation_date")
     search_fields = ("call_number", "phone_number", "external_system_call_id")
     search_help_text = "Search by call number, phone number or external call id."
     date_hierarchy = "creation_date"
@@ -73,7 +96,13 @@ class PhoneCallAdmin(SimpleHistoryAdmin):
     list_per_page = 50
     # COUNT(*) of the whole table on every page view is what slows big change lists down.
     show_full_result_count = False
-    readonly_fields = (*WHO_COLUMNS, "version", "recording_player")
+    readonly_fields = (
+        *WHO_COLUMNS,
+        "version",
+        "recording_player",
+        "legal_hold_since",
+        "legal_hold_by",
+    )
 
     class Media:
         css = {"all": ("calls/admin/phonecall.css",)}
@@ -127,6 +156,10 @@ class PhoneCallAdmin(SimpleHistoryAdmin):
             ),
             ("Recording", {"fields": tuple(recording)}),
             ("Links", {"fields": ("call_details_url", "transcript_url")}),
+            (
+                "Legal hold",
+                {"fields": ("legal_hold_reason", "legal_hold_since", "legal_hold_by")},
+            ),
         ]
         if obj is not None:
             fieldsets.append(("Record history", {"fields": (*WHO_COLUMNS, "version")}))
@@ -153,6 +186,50 @@ class PhoneCallAdmin(SimpleHistoryAdmin):
     @admin.display(description="Recording", boolean=True)
     def has_recording(self, obj):
         return bool(obj.recording)
+
+    @admin.display(description="On hold", boolean=True, ordering="legal_hold_since")
+    def on_hold(self, obj):
+        return obj.legal_hold_since is not None
+
+    # Legal hold ----------------------------------------------------------------------
+
+    @admin.action(
+        description="Place on legal hold (with the reason beside)", permissions=["change"]
+    )
+    def place_legal_hold(self, request, queryset):
+        reason = (request.POST.get("hold_reason") or "").strip()
+        if not reason:
+            self.message_user(request, "Give a hold reason to place a legal hold.", messages.ERROR)
+            return
+        held = services.legal_hold_place(actor=actor_for(request), calls=queryset, reason=reason)
+        self.message_user(request, f"{len(held)} call(s) placed on legal hold.")
+
+    @admin.action(description="Release the legal hold", permissions=["change"])
+    def release_legal_hold(self, request, queryset):
+        released = services.legal_hold_release(actor=actor_for(request), calls=queryset)
+        self.message_user(request, f"{len(released)} call(s) released from legal hold.")
+
+    def has_delete_permission(self, request, obj=None):
+        # A held call has no Delete button, and its delete page answers 403.
+        if obj is not None and obj.legal_hold_since is not None:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def get_deleted_objects(self, objs, request):
+        # "Delete selected" refuses, on Django's own "cannot delete" page, while any of the
+        # selected calls is on hold.
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        held = [
+            f"{call} (on legal hold since {call.legal_hold_since:%Y-%m-%d}: "
+            f"{call.legal_hold_reason})"
+            for call in objs
+            if call.legal_hold_since is not None
+        ]
+        if held and super().has_delete_permission(request):
+            # Not a missing permission (has_delete_permission says no for a held call):
+            # the hold is the reason, and the page names it.
+            perms_needed.discard(PhoneCall._meta.verbose_name)
+        return deleted, counts, perms_needed, [*protected, *held]
 
     @admin.display(description="Player")
     def recording_player(self, obj):

@@ -263,3 +263,28 @@ class RedactionRun(models.Model):
 
     def __str__(self) -> str:
         return f"redaction {self.started_at:%Y-%m-%d %H:%M}{' (dry run)' if self.dry_run else ''}"
+
+
+class ErasureRecord(models.Model):
+    """The erasure ledger: one entry per ``manage.py subject_erase`` that erased something.
+
+    It outlives the erasure on purpose (accountability: when, who, how much), so it holds
+    no personal data: the number only as a salted PBKDF2 hash (``number_hash``, Django's
+    password-hasher format), which can confirm a number later and never tell it.
+    """
+
+    performed_at = models.DateTimeField(default=timezone.now)
+    performed_by = models.CharField(max_length=150)
+    number_hash = models.CharField(max_length=200)
+    calls_erased = models.PositiveIntegerField(default=0)
+    messages_erased = models.PositiveIntegerField(default=0)
+    recordings_erased = models.PositiveIntegerField(default=0)
+    history_rows_erased = models.PositiveIntegerField(default=0)
+    originals_erased = models.PositiveIntegerField(default=0)
+    calls_on_hold_skipped = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-performed_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"erasure {self.performed_at:%Y-%m-%d %H:%M} by {self.performed_by}"

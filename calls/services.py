@@ -20,7 +20,7 @@ from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from . import redaction
-from .models import AccessRecord, PhoneCall, TranscriptMessage
+from .models import AccessRecord, ErasureRecord, PhoneCall, TranscriptMessage
 from .redaction import existing
 from .sql import history, inserts
 from .sql.deletes import delete_rows
@@ -448,20 +448,10 @@ def phone_call_upsert(
     raise AssertionError("unreachable")
 
 
-def _delete_messages_with_history(call: PhoneCall, now) -> None:
-    """Delete a call's messages in a constant number of queries, history included.
-
-    Django's cascade would send a signal per message and django-simple-history would then
-    insert one history row per message; they are copied in one statement here instead, and the
-    messages deleted with one DELETE that sends no signals (none else listens to them).
-    """
-    history.record(TranscriptMessage, "call", [call.pk], history.DELETED, now, user_of=call)
-    delete_rows(TranscriptMessage.objects.filter(call=call))
-
-
 def phone_call_delete(*, call: PhoneCall, expected_version: set[int] | None = None) -> None:
-    """Delete a call, its messages and, after the commit, its recording; a call on legal
-    hold (as its locked row says) is refused with ``CallOnHold``."""
+    """Delete a call, its messages and their history rows and, after the commit, its
+    recording; a call on legal hold (as its locked row says) is refused with ``CallOnHold``.
+    """
     with transaction.atomic():
         row = (
             PhoneCall.objects.select_for_update()
@@ -475,9 +465,7 @@ def phone_call_delete(*, call: PhoneCall, expected_version: set[int] | None = No
         if held is not None:
             raise CallOnHold(call.call_number)
         _check(current, expected_version)
-        _delete_messages_with_history(call, timezone.now())
-        call.delete()
-        _delete_file_on_commit(call.recording.storage, name)
+        _erase_calls([(call.pk, name)])
 
 
 def phone_call_set_recording(
@@ -767,24 +755,37 @@ def purge_transcripts(calls: QuerySet[PhoneCall], *, now) -> tuple[int, int]:
     return len(ids), deleted
 
 
+def _erase_calls(rows: list[tuple[int, str]]) -> int:
+    """Delete the calls of ``rows`` (id, recording name; locked by the caller) with their
+    messages (kept originals included) and every history row of both; their recordings go
+    after the commit. The messages deleted.
+
+    A deletion is for good: a deleted call's history rows would keep its number and its
+    words. The access records stay (who read what is the audit's), without the link.
+    """
+    storage = PhoneCall._meta.get_field("recording").storage
+    ids = [pk for pk, _ in rows]
+    messages = _purge_messages(ids)
+    # What refers to a call, handled here so the DELETE needs no per-row signals (whose
+    # history rows would only be deleted again); test_purge checks this list against the
+    # models.
+    AccessRecord.objects.filter(call_id__in=ids).update(call=None)
+    delete_rows(PhoneCall.objects.filter(id__in=ids))
+    PhoneCall.history.filter(id__in=ids).delete()
+    names = [name for _, name in rows if name]
+    if names:
+        transaction.on_commit(lambda: _delete_files_quietly(storage, names))
+    return messages
+
+
 def purge_calls(calls: QuerySet[PhoneCall]) -> int:
     """Delete ``calls`` with their messages and history; recordings go after the commit."""
-    storage = PhoneCall._meta.get_field("recording").storage
     with transaction.atomic():
         rows = list(
             calls.select_for_update().filter(legal_hold_since=None).values_list("id", "recording")
         )
-        ids = [pk for pk, _ in rows]
-        _purge_messages(ids)
-        # What refers to a call, handled here so the DELETE needs no per-row signals (whose
-        # history rows the purge would only delete again); test_purge checks this list
-        # against the models.
-        AccessRecord.objects.filter(call_id__in=ids).update(call=None)
-        delete_rows(PhoneCall.objects.filter(id__in=ids))
-        PhoneCall.history.filter(id__in=ids).delete()
-        names = [name for _, name in rows if name]
-        transaction.on_commit(lambda: _delete_files_quietly(storage, names))
-    return len(ids)
+        _erase_calls(rows)
+    return len(rows)
 
 
 # Redaction of what is stored already (``manage.py redact_transcripts``): the messages of a
@@ -876,3 +877,47 @@ def transcript_history_redact(
         if dry_run:
             transaction.set_rollback(True)
     return rows[-1].history_id, tally
+
+
+# Erasure of a data subject (``manage.py subject_erase``): every call of a phone number,
+# with its messages, kept originals, recordings and history rows; calls on legal hold stay.
+
+
+class Erasure(NamedTuple):
+    """What an erasure did (or would do): its ledger entry, and the calls it left on hold."""
+
+    record: ErasureRecord
+    held: list[str]
+
+
+def subject_erase(
+    *, actor: Actor, calls: QuerySet[PhoneCall], number_hash: str, dry_run: bool = False
+) -> Erasure:
+    """Erase ``calls`` (the calls of one number) but those on legal hold, under their row
+    locks, and write the ledger entry in the same transaction. ``dry_run``: count only; the
+    entry comes back unsaved."""
+    with transaction.atomic():
+        rows = list(
+            calls.select_for_update().values_list(
+                "id", "recording", "legal_hold_since", "call_number"
+            )
+        )
+        held = sorted(number for _, _, hold, number in rows if hold is not None)
+        erased = [(pk, name) for pk, name, hold, _ in rows if hold is None]
+        ids = [pk for pk, _ in erased]
+        messages = TranscriptMessage.objects.filter(call_id__in=ids)
+        record = ErasureRecord(
+            performed_by=actor.username,
+            number_hash=number_hash,
+            calls_erased=len(ids),
+            messages_erased=messages.count(),
+            originals_erased=messages.exclude(content_original=None).count(),
+            recordings_erased=sum(1 for _, name in erased if name),
+            history_rows_erased=PhoneCall.history.filter(id__in=ids).count()
+            + TranscriptMessage.history.filter(call_id__in=ids).count(),
+            calls_on_hold_skipped=len(held),
+        )
+        if not dry_run:
+            _erase_calls(erased)
+            record.save(force_insert=True)
+    return Erasure(record, held)

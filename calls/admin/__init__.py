@@ -6,11 +6,12 @@
 
 from django.contrib import admin
 
-from ..models import AccessRecord, PhoneCall, PurgeRecord, RedactionRun
+from ..models import AccessRecord, ErasureRecord, PhoneCall, PurgeRecord, RedactionRun
 from .phone_calls import PhoneCallAdmin
-from .records import AccessRecordAdmin, PurgeRecordAdmin, RedactionRunAdmin
+from .records import AccessRecordAdmin, ErasureRecordAdmin, PurgeRecordAdmin, RedactionRunAdmin
 
 admin.site.register(PhoneCall, PhoneCallAdmin)
 admin.site.register(AccessRecord, AccessRecordAdmin)
 admin.site.register(PurgeRecord, PurgeRecordAdmin)
 admin.site.register(RedactionRun, RedactionRunAdmin)
+admin.site.register(ErasureRecord, ErasureRecordAdmin)

@@ -6,9 +6,12 @@ from the logged-in user and bumps the call's version once, like every other writ
 go through ``phone_call_delete`` so the recording leaves storage with its call.
 """
 
+import tempfile
+
 from django.contrib import admin, messages
 from django.db.models import Count, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
+from django.http import FileResponse
 from django.urls import NoReverseMatch, reverse
 from django.utils.crypto import salted_hmac
 from django.utils.html import format_html
@@ -17,6 +20,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from .. import services
 from ..audit import access_record_served
 from ..models import PhoneCall, TranscriptMessage
+from ..privacy import archive, numbers
 from .forms import (
     LegalHoldActionForm,
     PhoneCallAdminForm,
@@ -73,7 +77,7 @@ class OnHoldFilter(admin.SimpleListFilter):
 class PhoneCallAdmin(SimpleHistoryAdmin):
     form = PhoneCallAdminForm
     action_form = LegalHoldActionForm
-    actions = ("place_legal_hold", "release_legal_hold")
+    actions = ("place_legal_hold", "release_legal_hold", "export_subject_data")
     inlines = (TranscriptMessageInline,)
     list_display = (
         "call_number",
@@ -208,6 +212,39 @@ class PhoneCallAdmin(SimpleHistoryAdmin):
     def release_legal_hold(self, request, queryset):
         released = services.legal_hold_release(actor=actor_for(request), calls=queryset)
         self.message_user(request, f"{len(released)} call(s) released from legal hold.")
+
+    @admin.action(
+        description="Export everything held about these calls' phone numbers (subject access)",
+        permissions=["view"],
+    )
+    def export_subject_data(self, request, queryset):
+        # The same archive as manage.py subject_export, for every number of the selection.
+        wanted = {
+            numbers.normalise(n) for n in queryset.values_list("phone_number", flat=True) if n
+        }
+        wanted.discard(None)
+        if not wanted:
+            self.message_user(
+                request, "None of the selected calls has a phone number.", messages.ERROR
+            )
+            return None
+        ids: set[int] = set()
+        for number in sorted(wanted):
+            ids.update(numbers.calls_of(number).values_list("id", flat=True))
+        # Recordings can be large: on disk, not in memory; FileResponse closes the file.
+        out = tempfile.TemporaryFile()  # noqa: SIM115
+        archive.write_archive(
+            out,
+            PhoneCall.objects.filter(id__in=ids),
+            asked={
+                "phone_numbers": ", ".join(sorted(wanted)),
+                "requested_by": request.user.get_username(),
+            },
+        )
+        out.seek(0)
+        return FileResponse(
+            out, as_attachment=True, filename="subject-access.zip", content_type="application/zip"
+        )
 
     def has_delete_permission(self, request, obj=None):
         # A held call has no Delete button, and its delete page answers 403.

@@ -103,3 +103,20 @@ class RedactionRunAdmin(ReadOnlyAdmin):
     )
     list_filter = ("dry_run",)
     date_hierarchy = "started_at"
+
+
+class ErasureRecordAdmin(ReadOnlyAdmin):
+    """The erasure ledger: what each erasure removed; the number only as a salted hash."""
+
+    list_display = (
+        "performed_at",
+        "performed_by",
+        "calls_erased",
+        "messages_erased",
+        "recordings_erased",
+        "history_rows_erased",
+        "originals_erased",
+        "calls_on_hold_skipped",
+    )
+    date_hierarchy = "performed_at"
+    search_fields = ("performed_by",)

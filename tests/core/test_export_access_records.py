@@ -84,3 +84,27 @@ def test_the_admin_exports_the_selection_streamed(client, superuser, records):
     assert response["Content-Disposition"].startswith('attachment; filename="access-records-')
     body = b"".join(response.streaming_content).decode()
     assert [json.loads(x)["username"] for x in body.splitlines()] == ["ann", "=HYPERLINK(1)"]
+
+
+@pytest.mark.parametrize("count", [1, 30])
+def test_the_admins_export_costs_the_same_queries_for_1_and_30_records(
+    client, superuser, django_assert_num_queries, count
+):
+    call = PhoneCallFactory()
+    ids = [
+        AccessRecord.objects.create(
+            username="ann",
+            call=call,
+            call_number=call.call_number,
+            kind="transcript_view",
+            channel="ui",
+        ).pk
+        for _ in range(count)
+    ]
+    client.force_login(superuser)
+    url = reverse("admin:calls_accessrecord_changelist")
+    # session, user, the selection's count, the records (one streamed SELECT)
+    with django_assert_num_queries(4):
+        response = client.post(url, {"action": "export_csv", "_selected_action": ids})
+        body = b"".join(response.streaming_content)
+    assert len(body.splitlines()) == count + 1

@@ -4,7 +4,10 @@ In-process, on a throwaway SQLite database: ``timeit`` of ``services.phone_call_
 with a realistic 20-message conversation (greetings, an order number, a card number with
 its expiry date and code, a callback number), with redaction as configured and with it
 switched off, interleaved round by round so the machine's noise hits both alike. Prints
-the fastest and the median round of each; the target is under 15 %.
+the fastest and the median round of each, in wall and CPU time, and the redaction timed
+alone; the target (under 15 %) is judged twice: the redaction alone against the fastest
+create (the code's own cost, least moved by other work on the machine), and the median
+rounds' CPU time (which also carries the neighbours' noise on a shared machine).
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import os
 import statistics
 import sys
 import tempfile
+import time
 import timeit
 
 CONVERSATION = [
@@ -78,14 +82,20 @@ def main() -> None:
     per_round = 50
     for _ in range(3):  # warm up both
         create()
-    timings: dict[str, list[float]] = {"without": [], "with": []}
+    # Wall time, and this process's CPU time: on a machine shared with other work the CPU
+    # time is the steadier measure (it leaves out waiting for the cores and the disk).
+    clocks = {"wall": time.perf_counter, "cpu": time.process_time}
+    timings: dict[tuple[str, str], list[float]] = {
+        (clock, label): [] for clock in clocks for label in ("without", "with")
+    }
     order = [("without", off), ("with", real)]
     for _ in range(rounds):
         order.reverse()  # each goes first in every other round
         for label, function in order:
             redaction.redact_messages = function
-            seconds = timeit.timeit(create, number=per_round)
-            timings[label].append(seconds / per_round * 1000)
+            for clock, timer in clocks.items():
+                seconds = timeit.timeit(create, number=per_round, timer=timer)
+                timings[clock, label].append(seconds / per_round * 1000)
     redaction.redact_messages = real
     detectors = ",".join(sorted(redaction.current().kinds))
     print(
@@ -93,15 +103,39 @@ def main() -> None:
         f"(detectors {detectors}, policy {redaction.current().policy}):"
     )
     # The fastest round is the code's own cost; the median also carries the neighbours'.
-    for name, pick in (("fastest", min), ("median", statistics.median)):
-        without, with_ = pick(timings["without"]), pick(timings["with"])
-        print(
-            f"  {name} round: {without:.2f} ms without redaction, {with_:.2f} ms with: "
-            f"+{(with_ - without) / without:.1%}"
+    for clock in clocks:
+        for name, pick in (("fastest", min), ("median", statistics.median)):
+            without, with_ = pick(timings[clock, "without"]), pick(timings[clock, "with"])
+            print(
+                f"  {clock} time, {name} round: {without:.2f} ms without redaction, "
+                f"{with_:.2f} ms with: {(with_ - without) / without:+.1%}"
+            )
+    # The redaction alone, timed the same way: the steadiest view of its share.
+    alone = [
+        timeit.timeit(
+            lambda: real(messages, own_number="+14155550100"),
+            number=per_round,
+            timer=time.process_time,
         )
-    overhead = (min(timings["with"]) - min(timings["without"])) / min(timings["without"])
-    verdict = "PASS" if overhead < 0.15 else "FAIL"
-    print(f"{verdict} redaction adds under 15% to a create: +{overhead:.1%}")
+        / per_round
+        * 1000
+        for _ in range(rounds)
+    ]
+    fastest_create = min(timings["cpu", "without"])
+    print(
+        f"  redaction alone, CPU time, fastest round: {min(alone):.3f} ms = "
+        f"{min(alone) / fastest_create:.1%} of the fastest create without it"
+    )
+    cpu_without = statistics.median(timings["cpu", "without"])
+    median_overhead = (statistics.median(timings["cpu", "with"]) - cpu_without) / cpu_without
+    share = min(alone) / fastest_create
+    load = os.getloadavg()[0]
+    for label, value in (
+        ("redaction alone vs the fastest create, CPU", share),
+        (f"median CPU rounds, load average {load:.1f}", median_overhead),
+    ):
+        verdict = "PASS" if value < 0.15 else "FAIL"
+        print(f"{verdict} redaction adds under 15% to a create ({label}): {value:+.1%}")
 
 
 if __name__ == "__main__":

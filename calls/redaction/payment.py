@@ -14,6 +14,7 @@ a date or a count and stays.
 """
 
 import re
+import string
 from dataclasses import dataclass
 
 from stdnum import luhn
@@ -105,8 +106,8 @@ _MONTHS = {
 _WINDOW = 12
 # Cheap tests before tokenizing (most of a conversation has no card data): a card number
 # needs 13 digits (a number word is one or two), a code or a date a cue, a card or a
-# pending question. Words are read with one C-speed findall and looked up in sets.
-_WORDS = re.compile(r"[a-z]+")
+# pending question. Words are split at C speed and looked up in sets.
+_WORD_BREAKS = str.maketrans({c: " " for c in string.punctuation + string.digits})
 _CUE_WORDS = frozenset(
     {
         *("cvv", "cvv2", "cvc", "cvc2", "cvn", "cid", "csc", "security", "verification"),
@@ -116,6 +117,11 @@ _CUE_WORDS = frozenset(
 )
 _TWO_DIGIT_WORDS = frozenset(TEENS) | frozenset(TENS)
 _NO_DIGITS = str.maketrans("", "", "0123456789")
+
+
+def _words(text: str) -> list[str]:
+    # Two C-speed passes: a regex findall costs half as much again on every message.
+    return text.lower().translate(_WORD_BREAKS).split()
 
 
 def _digits_said(text: str, words: list[str]) -> int:
@@ -155,12 +161,12 @@ def find(text: str, pending: Pending | None = None) -> tuple[list[Finding], Pend
     ``pending``: what the previous message of the conversation left open.
     """
     pending = pending or Pending()
-    words = _WORDS.findall(text.lower())
+    words = _words(text)
     cue = None if _CUE_WORDS.isdisjoint(words) else _last_cue(text)
     if "[CARD]" not in text:
         if cue:
             text_alone = _without_cues(text)
-            words = _WORDS.findall(text_alone.lower())
+            words = _words(text_alone)
         digits = _digits_said(text_alone if cue else text, words)
         if not digits:
             # Nothing to find; what the message asks for is what the next one may answer.

@@ -81,6 +81,10 @@ bench: $(DEV_STAMP)
 bench-quick: $(DEV_STAMP)
 	$(PY) -m bench.run --quick $(BENCH_ARGS)
 
+# What redaction adds to the create service of a 20-message call (in-process, SQLite).
+bench-redaction: $(DEV_STAMP)
+	$(PY) -m bench.redaction
+
 # docs/openapi.json, the committed OpenAPI document (a test fails when it is stale).
 openapi: $(DEV_STAMP)
 	$(PY) manage.py write_openapi docs/openapi.json

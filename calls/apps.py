@@ -7,5 +7,6 @@ class CallsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        # Signal receivers and system checks of the webhooks.
+        # Signal receivers and system checks of the webhooks, system checks of redaction.
+        from .redaction import checks as redaction_checks  # noqa: F401
         from .webhooks import checks, subscriptions  # noqa: F401

@@ -69,6 +69,11 @@ class PhoneCall(WhoColumns):
     # The database's default covers rows written without it (the scale data's COPY).
     custom = models.JSONField(default=dict, db_default={}, blank=True, editable=False)
     version = models.PositiveBigIntegerField(default=1, editable=False)
+    # A legal hold (calls.services.legal_hold_*): while set, the call cannot be deleted,
+    # retention skips it and an erasure request leaves it. Not an API attribute.
+    legal_hold_since = models.DateTimeField(null=True, blank=True, editable=False)
+    legal_hold_by = models.CharField(max_length=150, null=True, blank=True, editable=False)
+    legal_hold_reason = models.TextField(null=True, blank=True)
     # Who changed what and when (django-simple-history); the admin shows it.
     history = HistoricalRecords()
 
@@ -124,10 +129,18 @@ class TranscriptMessage(WhoColumns):
     custom = models.JSONField(default=dict, db_default={}, blank=True, editable=False)
     # The message's own change indicator (its ETag); a change also bumps the call's version.
     version = models.PositiveBigIntegerField(default=1, editable=False)
-    history = HistoricalRecords()
+    # Under CALLBOOK_REDACTION_POLICY=redacted+original: the text as said (without card
+    # security codes, which are never kept), Fernet-encrypted (calls.redaction.crypto).
+    # Null when nothing was redacted. Never rendered, never in history, read only through
+    # calls.redaction.originals (a permission and an access record per read).
+    content_original = models.TextField(null=True, blank=True, editable=False)
+    history = HistoricalRecords(excluded_fields=["content_original"])
 
     class Meta:
         ordering = ["id"]
+        permissions = [
+            ("view_unredacted_transcript", "Can view the unredacted original of a transcript"),
+        ]
         indexes = [
             # A call's transcript in order: WHERE call_id = ? ORDER BY id (also the FK lookup).
             models.Index(fields=["call", "id"], name="message_call_order_idx"),
@@ -237,6 +250,8 @@ class AccessRecord(models.Model):
         RECORDING_DOWNLOAD = "recording_download", "Recording downloaded"
         TRANSCRIPT_VIEW = "transcript_view", "Transcript viewed"
         TRANSCRIPT_DOWNLOAD = "transcript_download", "Transcript downloaded"
+        # A read of a kept unredacted original (calls.redaction.originals): every read.
+        ORIGINAL_VIEW = "transcript_original_view", "Unredacted original viewed"
 
     class Channel(models.TextChoices):
         UI = "ui", "Staff pages"
@@ -296,12 +311,67 @@ class PurgeRecord(models.Model):
     transcripts_cleared = models.PositiveIntegerField(default=0)
     messages_deleted = models.PositiveIntegerField(default=0)
     calls_deleted = models.PositiveIntegerField(default=0)
+    # Calls the run's conditions matched but left alone, as they are on legal hold.
+    calls_on_hold_skipped = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["-started_at", "-id"]
 
     def __str__(self) -> str:
         return f"purge {self.started_at:%Y-%m-%d %H:%M}{' (dry run)' if self.dry_run else ''}"
+
+
+class RedactionRun(models.Model):
+    """One run of ``manage.py redact_transcripts`` over what is stored already.
+
+    The checkpoint (``last_call_id``, then ``last_history_id`` for history rows of calls no
+    longer there) is saved in the transaction of each batch, so an interrupted run resumes
+    where its last batch committed. ``findings`` counts the markers written, per kind.
+    """
+
+    started_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    dry_run = models.BooleanField(default=False)
+    policy = models.CharField(max_length=32)
+    kinds = models.CharField(max_length=200)
+    last_call_id = models.BigIntegerField(default=0)
+    last_history_id = models.BigIntegerField(default=0)
+    calls_done = models.PositiveIntegerField(default=0)
+    messages_redacted = models.PositiveIntegerField(default=0)
+    history_rows_redacted = models.PositiveIntegerField(default=0)
+    originals_kept = models.PositiveIntegerField(default=0)
+    findings = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"redaction {self.started_at:%Y-%m-%d %H:%M}{' (dry run)' if self.dry_run else ''}"
+
+
+class ErasureRecord(models.Model):
+    """The erasure ledger: one entry per ``manage.py subject_erase`` that erased something.
+
+    It outlives the erasure on purpose (accountability: when, who, how much), so it holds
+    no personal data: the number only as a salted PBKDF2 hash (``number_hash``, Django's
+    password-hasher format), which can confirm a number later and never tell it.
+    """
+
+    performed_at = models.DateTimeField(default=timezone.now)
+    performed_by = models.CharField(max_length=150)
+    number_hash = models.CharField(max_length=200)
+    calls_erased = models.PositiveIntegerField(default=0)
+    messages_erased = models.PositiveIntegerField(default=0)
+    recordings_erased = models.PositiveIntegerField(default=0)
+    history_rows_erased = models.PositiveIntegerField(default=0)
+    originals_erased = models.PositiveIntegerField(default=0)
+    calls_on_hold_skipped = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-performed_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"erasure {self.performed_at:%Y-%m-%d %H:%M} by {self.performed_by}"
 
 
 # The webhooks' models live in their own package; imported here so Django finds them.

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, NamedTuple
 
 from django.core.exceptions import ValidationError
@@ -19,8 +20,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
-from . import declarations
-from .models import AccessRecord, CustomAttribute, PhoneCall, TranscriptMessage
+from . import declarations, redaction
+from .models import AccessRecord, CustomAttribute, ErasureRecord, PhoneCall, TranscriptMessage
+from .redaction import existing
 from .sql import history, inserts
 from .sql.deletes import delete_rows
 from .webhooks import events
@@ -83,6 +85,14 @@ class MessageNotFound(ServiceError):
         super().__init__(f"message {message_id} is not a message of this call")
         self.index = index
         self.message_id = message_id
+
+
+class CallOnHold(ServiceError):
+    """The call is on legal hold: it cannot be deleted until the hold is released."""
+
+    def __init__(self, call_number: str):
+        super().__init__(f"call {call_number} is on legal hold")
+        self.call_number = call_number
 
 
 class Written(NamedTuple):
@@ -313,6 +323,7 @@ def phone_call_create(
     if values.get("interaction_id") is None:
         raise MissingValue("interaction_id")
     now = timezone.now()
+    messages = redaction.redact_messages(messages, own_number=values.get("phone_number"))
     call = PhoneCall(**_stamp_created(values, actor, now))
     try:
         with _StoredRecording(call, recording) as stored, transaction.atomic():
@@ -355,6 +366,19 @@ def _apply(instance, values: dict[str, Any]) -> list[str]:
             value = _merged_custom(instance.custom, value)
         setattr(instance, name, value)
     return list(values)
+
+
+def _last_message_text(call: PhoneCall, before: int | None = None) -> redaction.Previous:
+    """The stored text of the call's last message (before message id ``before``), asked
+    for only when redaction needs the conversation's context (one query then)."""
+
+    def read() -> str | None:
+        messages = TranscriptMessage.objects.filter(call_id=call.pk)
+        if before is not None:
+            messages = messages.filter(id__lt=before)
+        return messages.order_by("-id").values_list("message_content", flat=True).first()
+
+    return read
 
 
 def _match_messages(
@@ -418,6 +442,9 @@ def _upsert_messages(
     call: PhoneCall, messages: Sequence[dict[str, Any]], actor: Actor, now
 ) -> list[TranscriptMessage]:
     """Update the messages matched by MessageId, then MessageNumber; add the others."""
+    messages = redaction.redact_messages(
+        messages, own_number=call.phone_number, previous=_last_message_text(call)
+    )
     return _write_messages(call, messages, _match_messages(call, messages), actor, now)
 
 
@@ -517,27 +544,25 @@ def phone_call_upsert(
     raise AssertionError("unreachable")
 
 
-def _delete_messages_with_history(call: PhoneCall, now) -> None:
-    """Delete a call's messages in a constant number of queries, history included.
-
-    Django's cascade would send a signal per message and django-simple-history would then
-    insert one history row per message; they are copied in one statement here instead, and the
-    messages deleted with one DELETE that sends no signals (none else listens to them).
-    """
-    history.record(TranscriptMessage, "call", [call.pk], history.DELETED, now, user_of=call)
-    delete_rows(TranscriptMessage.objects.filter(call=call))
-
-
 def phone_call_delete(*, call: PhoneCall, expected_version: set[int] | None = None) -> None:
-    """Delete a call, its messages and, after the commit, its recording."""
+    """Delete a call, its messages and their history rows and, after the commit, its
+    recording; a call on legal hold (as its locked row says) is refused with ``CallOnHold``.
+    """
     with transaction.atomic():
-        current, name = _lock_call(call.pk)
+        row = (
+            PhoneCall.objects.select_for_update()
+            .filter(pk=call.pk)
+            .values_list("version", "recording", "legal_hold_since")
+            .first()
+        )
+        if row is None:
+            raise PhoneCall.DoesNotExist
+        current, name, held = row
+        if held is not None:
+            raise CallOnHold(call.call_number)
         _check(current, expected_version)
-        now = timezone.now()
-        _delete_messages_with_history(call, now)
-        record_call_events([events.CALL_DELETED], call.pk, call.call_number, now)
-        call.delete()
-        _delete_file_on_commit(call.recording.storage, name)
+        record_call_events([events.CALL_DELETED], call.pk, call.call_number, timezone.now())
+        _erase_calls([(call.pk, name)])
 
 
 def phone_call_set_recording(
@@ -554,6 +579,9 @@ def message_create(*, actor: Actor, call: PhoneCall, values: dict[str, Any]) -> 
     try:
         with transaction.atomic():
             _bump_call(call, actor, now)
+            (values,) = redaction.redact_messages(
+                [values], own_number=call.phone_number, previous=_last_message_text(call)
+            )
             (message,) = _message_rows(call, [values], actor, now)
             message.save(force_insert=True)
             record_call_events([events.TRANSCRIPT_UPDATED], call.pk, call.call_number, now)
@@ -586,6 +614,11 @@ def message_upsert(
             if authorize is not None:
                 authorize(match)
             _raise_version(call, current, actor, now)
+            (values,) = redaction.redact_messages(
+                [values],
+                own_number=call.phone_number,
+                previous=_last_message_text(call, before=match.pk if match else None),
+            )
             (message,) = _write_messages(call, [values], [match], actor, now)
     except IntegrityError:
         _raise_duplicate(None, _given_numbers([values]))
@@ -606,6 +639,11 @@ def message_update(
     values = _normalize_message(values)
     with transaction.atomic():
         _bump_call(message.call, actor, now)  # the call's row lock guards its messages too
+        (values,) = redaction.redact_messages(
+            [values],
+            own_number=message.call.phone_number,
+            previous=_last_message_text(message.call, before=message.pk),
+        )
         current = _current_version(TranscriptMessage, message.pk, lock=False)
         _check(current, expected_version)
         if "custom" in values:
@@ -635,6 +673,57 @@ def _normalize_message_instance(message: TranscriptMessage) -> None:
     # A null or blank visibility reads as EXTERNAL (Oracle); store it that way.
     if not (message.visibility_cd or "").strip():
         message.visibility_cd = TranscriptMessage.EXTERNAL
+
+
+def _edit_hold(call: PhoneCall, actor: Actor, now: datetime) -> None:
+    """The admin's reason field: a reason places a hold (who, when), none releases it."""
+    if (call.legal_hold_reason or "").strip():
+        if call.legal_hold_since is None:
+            call.legal_hold_since, call.legal_hold_by = now, actor.username
+    else:
+        call.legal_hold_since = call.legal_hold_by = call.legal_hold_reason = None
+
+
+def legal_hold_place(*, actor: Actor, calls: QuerySet[PhoneCall], reason: str) -> list[str]:
+    """Put ``calls`` on legal hold with ``reason``; the numbers of those newly held (calls
+    held already keep their hold as it was)."""
+    if not reason.strip():
+        raise MissingValue("legal_hold_reason")
+    now = timezone.now()
+    with transaction.atomic():
+        rows = list(
+            calls.select_for_update().filter(legal_hold_since=None).values_list("id", "call_number")
+        )
+        ids = [pk for pk, _ in rows]
+        PhoneCall.objects.filter(id__in=ids).update(
+            legal_hold_since=now, legal_hold_by=actor.username, legal_hold_reason=reason.strip()
+        )
+        _record_hold_history(ids, now)
+    return [number for _, number in rows]
+
+
+def legal_hold_release(*, actor: Actor, calls: QuerySet[PhoneCall]) -> list[str]:
+    """Lift the legal hold of ``calls``; the numbers of those released."""
+    now = timezone.now()
+    with transaction.atomic():
+        rows = list(
+            calls.select_for_update()
+            .exclude(legal_hold_since=None)
+            .values_list("id", "call_number")
+        )
+        ids = [pk for pk, _ in rows]
+        PhoneCall.objects.filter(id__in=ids).update(
+            legal_hold_since=None, legal_hold_by=None, legal_hold_reason=None
+        )
+        _record_hold_history(ids, now)
+    return [number for _, number in rows]
+
+
+def _record_hold_history(ids: list[int], now: datetime) -> None:
+    # The call's history shows who placed or lifted a hold, and when.
+    # The user is the request's (the admin's action), none from a command.
+    if ids:
+        history.record(PhoneCall, "id", ids, history.CHANGED, now, user_of=PhoneCall(pk=ids[0]))
 
 
 def phone_call_admin_save(
@@ -676,6 +765,9 @@ def phone_call_admin_save(
     if not adding and not changed:
         return call
     old_recording = ""
+    if "legal_hold_reason" in changed_fields:
+        _edit_hold(call, actor, now)
+        changed_fields = [*changed_fields, "legal_hold_since", "legal_hold_by"]
     if adding:
         # Stamped first: the recording's storage path is made from the creation date.
         for name, value in _stamp_created({}, actor, now).items():
@@ -702,7 +794,14 @@ def phone_call_admin_save(
                     call=call, pk__in=[m.pk for m in deleted_messages]
                 ).delete()
             if changed_messages:
-                names: set[str] = set()
+                edited = [m for m, fields in changed_messages if "message_content" in fields]
+                if edited:
+                    redaction.redact_instances(
+                        edited,
+                        own_number=call.phone_number,
+                        previous=_last_message_text(call, before=min(m.pk for m in edited)),
+                    )
+                names: set[str] = {"content_original"} if edited else set()
                 for message, fields in changed_messages:
                     names.update(f for f in fields if f not in ("version", "message_number"))
                     _stamp_updated(message, actor, now)
@@ -714,6 +813,11 @@ def phone_call_admin_save(
                     now,
                 )
             if new_messages:
+                redaction.redact_instances(
+                    new_messages,
+                    own_number=call.phone_number,
+                    previous=None if adding else _last_message_text(call),
+                )
                 for message in new_messages:
                     message.call = call
                     for name, value in _stamp_created({}, actor, now).items():
@@ -812,6 +916,7 @@ def purge_recordings(calls: QuerySet[PhoneCall], *, now) -> int:
     with transaction.atomic():
         rows = list(
             calls.select_for_update()
+            .filter(legal_hold_since=None)
             .exclude(recording="")
             .values_list("id", "recording", "call_number")
         )
@@ -827,7 +932,9 @@ def purge_recordings(calls: QuerySet[PhoneCall], *, now) -> int:
 def purge_transcripts(calls: QuerySet[PhoneCall], *, now) -> tuple[int, int]:
     """Delete the messages of ``calls`` and their history: (calls, messages) purged."""
     with transaction.atomic():
-        rows = list(calls.select_for_update().values_list("id", "call_number"))
+        rows = list(
+            calls.select_for_update().filter(legal_hold_since=None).values_list("id", "call_number")
+        )
         ids = [pk for pk, _ in rows]
         deleted = _purge_messages(ids)
         _touch_purged(ids, now)
@@ -835,23 +942,40 @@ def purge_transcripts(calls: QuerySet[PhoneCall], *, now) -> tuple[int, int]:
     return len(ids), deleted
 
 
+def _erase_calls(rows: list[tuple[int, str]]) -> int:
+    """Delete the calls of ``rows`` (id, recording name; locked by the caller) with their
+    messages (kept originals included) and every history row of both; their recordings go
+    after the commit. The messages deleted.
+
+    A deletion is for good: a deleted call's history rows would keep its number and its
+    words. The access records stay (who read what is the audit's), without the link.
+    """
+    storage = PhoneCall._meta.get_field("recording").storage
+    ids = [pk for pk, _ in rows]
+    messages = _purge_messages(ids)
+    # What refers to a call, handled here so the DELETE needs no per-row signals (whose
+    # history rows would only be deleted again); test_purge checks this list against the
+    # models.
+    AccessRecord.objects.filter(call_id__in=ids).update(call=None)
+    delete_rows(PhoneCall.objects.filter(id__in=ids))
+    PhoneCall.history.filter(id__in=ids).delete()
+    names = [name for _, name in rows if name]
+    if names:
+        transaction.on_commit(lambda: _delete_files_quietly(storage, names))
+    return messages
+
+
 def purge_calls(calls: QuerySet[PhoneCall]) -> int:
     """Delete ``calls`` with their messages and history; recordings go after the commit."""
-    storage = PhoneCall._meta.get_field("recording").storage
     with transaction.atomic():
-        rows = list(calls.select_for_update().values_list("id", "recording", "call_number"))
-        ids = [pk for pk, _, _ in rows]
-        _purge_messages(ids)
+        rows = list(
+            calls.select_for_update()
+            .filter(legal_hold_since=None)
+            .values_list("id", "recording", "call_number")
+        )
         record_events([events.CALL_DELETED], [(pk, n) for pk, _, n in rows], timezone.now())
-        # What refers to a call, handled here so the DELETE needs no per-row signals (whose
-        # history rows the purge would only delete again); test_purge checks this list
-        # against the models.
-        AccessRecord.objects.filter(call_id__in=ids).update(call=None)
-        delete_rows(PhoneCall.objects.filter(id__in=ids))
-        PhoneCall.history.filter(id__in=ids).delete()
-        names = [name for _, name, _ in rows if name]
-        transaction.on_commit(lambda: _delete_files_quietly(storage, names))
-    return len(ids)
+        _erase_calls([(pk, name) for pk, name, _ in rows])
+    return len(rows)
 
 
 # Custom attribute declarations. Every change tells every worker after its commit
@@ -913,3 +1037,140 @@ def custom_attributes_load(*, attributes: Sequence[CustomAttribute]) -> LoadResu
         if result.created or result.changed:
             transaction.on_commit(declarations.changed)
     return result
+
+
+# Redaction of what is stored already (``manage.py redact_transcripts``): the messages of a
+# batch of calls, read in conversation order, and their history rows, so an old version of
+# a message does not keep what its current text lost.
+
+REDACTOR = Actor("redact_transcripts")
+
+
+def transcripts_redact(
+    call_ids: list[int], *, now: datetime, rotate_keys: bool = False, dry_run: bool = False
+) -> existing.Tally:
+    """Redact the stored messages of ``call_ids`` and their history rows, under the calls'
+    row locks; a changed message and its call get a new version (their ETags change).
+    ``dry_run`` computes the same and writes nothing."""
+    tally = existing.Tally()
+    message_history = history.history_model(TranscriptMessage)
+    with transaction.atomic():
+        numbers = dict(
+            PhoneCall.objects.select_for_update()
+            .filter(id__in=call_ids)
+            .values_list("id", "phone_number")
+        )
+        messages: dict[int, list[TranscriptMessage]] = {pk: [] for pk in numbers}
+        for message in (
+            TranscriptMessage.objects.filter(call_id__in=numbers)
+            .order_by("id")
+            .only("id", "call_id", "message_content", "content_original", "version")
+        ):
+            messages[message.call_id].append(message)
+        old_versions: dict[int, list[Any]] = {pk: [] for pk in numbers}
+        for row in (
+            message_history.objects.filter(call_id__in=numbers)
+            .order_by("history_id")
+            .only("history_id", "id", "call_id", "message_content")
+        ):
+            old_versions[row.call_id].append(row)
+        changed_messages, changed_rows, touched = [], [], []
+        for call_id, own_number in numbers.items():
+            changed, context = existing.redact_conversation(
+                messages[call_id], own_number=own_number, tally=tally, rotate=rotate_keys
+            )
+            rows = existing.redact_history(
+                old_versions[call_id], context, own_number=own_number, tally=tally
+            )
+            changed_messages += changed
+            changed_rows += rows
+            if changed or rows:
+                touched.append(call_id)
+        for message in changed_messages:
+            message.version += 1
+            _stamp_updated(message, REDACTOR, now)
+        TranscriptMessage.objects.bulk_update(
+            changed_messages,
+            ["message_content", "content_original", "version", *_UPDATED_COLUMNS],
+            batch_size=500,
+        )
+        message_history.objects.bulk_update(changed_rows, ["message_content"], batch_size=500)
+        PhoneCall.objects.filter(id__in=touched).update(
+            version=F("version") + 1,
+            last_updated_by=REDACTOR.username,
+            last_update_date=now,
+            last_update_login=REDACTOR.login,
+        )
+        if dry_run:
+            transaction.set_rollback(True)
+    tally.calls = len(touched)
+    return tally
+
+
+def transcript_history_redact(
+    *, after: int, limit: int, dry_run: bool = False
+) -> tuple[int | None, existing.Tally]:
+    """Redact up to ``limit`` history rows, past history id ``after``, of messages whose
+    call is gone (deleted before redaction ran); the last history id read (None: done)."""
+    tally = existing.Tally()
+    message_history = history.history_model(TranscriptMessage)
+    with transaction.atomic():
+        rows = list(
+            message_history.objects.filter(history_id__gt=after)
+            .exclude(call_id__in=PhoneCall.objects.values("id"))
+            .order_by("history_id")
+            .only("history_id", "id", "call_id", "message_content")[:limit]
+        )
+        if not rows:
+            return None, tally
+        changed = existing.redact_history(rows, {}, own_number=None, tally=tally)
+        message_history.objects.bulk_update(changed, ["message_content"], batch_size=500)
+        if dry_run:
+            transaction.set_rollback(True)
+    return rows[-1].history_id, tally
+
+
+# Erasure of a data subject (``manage.py subject_erase``): every call of a phone number,
+# with its messages, kept originals, recordings and history rows; calls on legal hold stay.
+
+
+class Erasure(NamedTuple):
+    """What an erasure did (or would do): its ledger entry, and the calls it left on hold."""
+
+    record: ErasureRecord
+    held: list[str]
+
+
+def subject_erase(
+    *, actor: Actor, calls: QuerySet[PhoneCall], number_hash: str, dry_run: bool = False
+) -> Erasure:
+    """Erase ``calls`` (the calls of one number) but those on legal hold, under their row
+    locks, and write the ledger entry in the same transaction. ``dry_run``: count only; the
+    entry comes back unsaved."""
+    with transaction.atomic():
+        rows = list(
+            calls.select_for_update().values_list(
+                "id", "recording", "legal_hold_since", "call_number"
+            )
+        )
+        held = sorted(number for _, _, hold, number in rows if hold is not None)
+        erased = [(pk, name) for pk, name, hold, _ in rows if hold is None]
+        ids = [pk for pk, _ in erased]
+        messages = TranscriptMessage.objects.filter(call_id__in=ids)
+        record = ErasureRecord(
+            performed_by=actor.username,
+            number_hash=number_hash,
+            calls_erased=len(ids),
+            messages_erased=messages.count(),
+            originals_erased=messages.exclude(content_original=None).count(),
+            recordings_erased=sum(1 for _, name in erased if name),
+            history_rows_erased=PhoneCall.history.filter(id__in=ids).count()
+            + TranscriptMessage.history.filter(call_id__in=ids).count(),
+            calls_on_hold_skipped=len(held),
+        )
+        if not dry_run:
+            gone = [(pk, number) for pk, _, hold, number in rows if hold is None]
+            record_events([events.CALL_DELETED], gone, timezone.now())
+            _erase_calls(erased)
+            record.save(force_insert=True)
+    return Erasure(record, held)

@@ -387,3 +387,13 @@ CALLBOOK_WEBHOOKS_REFRESH_SECONDS = envint("CALLBOOK_WEBHOOKS_REFRESH_SECONDS", 
 CALLBOOK_WEBHOOK_SECRET_OVERLAP_HOURS = envint(
     "CALLBOOK_WEBHOOK_SECRET_OVERLAP_HOURS", 24, minimum=0
 )
+# Redaction of transcripts on the way in (calls/redaction; checked by calls/redaction/checks.py).
+# Which kinds the stored text loses: card, cvv, expiry (PCI, the default), national_id,
+# iban, email, phone. The card security code goes whatever the list says.
+CALLBOOK_REDACT = envlist("CALLBOOK_REDACT", ["card", "cvv", "expiry"])
+# none | redacted | redacted+original (the original kept apart, encrypted).
+CALLBOOK_REDACTION_POLICY = os.environ.get("CALLBOOK_REDACTION_POLICY", "redacted").strip().lower()
+# Fernet keys for kept originals, comma-separated: the first encrypts, all decrypt.
+CALLBOOK_REDACTION_KEYS = envlist("CALLBOOK_REDACTION_KEYS", [])
+# Whose national identity numbers the national_id detector knows (python-stdnum's).
+CALLBOOK_REDACT_COUNTRIES = envlist("CALLBOOK_REDACT_COUNTRIES", ["us", "gb"])

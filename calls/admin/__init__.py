@@ -7,12 +7,21 @@
 from django.contrib import admin
 
 from .. import api_keys_admin  # noqa: F401 (registers the API keys' admin)
-from ..models import AccessRecord, CustomAttribute, PhoneCall, PurgeRecord
+from ..models import (
+    AccessRecord,
+    CustomAttribute,
+    ErasureRecord,
+    PhoneCall,
+    PurgeRecord,
+    RedactionRun,
+)
 from ..webhooks import admin as webhooks_admin  # noqa: F401 (registers the webhooks' admin)
 from .phone_calls import CustomAttributeAdmin, PhoneCallAdmin
-from .records import AccessRecordAdmin, PurgeRecordAdmin
+from .records import AccessRecordAdmin, ErasureRecordAdmin, PurgeRecordAdmin, RedactionRunAdmin
 
 admin.site.register(PhoneCall, PhoneCallAdmin)
 admin.site.register(CustomAttribute, CustomAttributeAdmin)
 admin.site.register(AccessRecord, AccessRecordAdmin)
 admin.site.register(PurgeRecord, PurgeRecordAdmin)
+admin.site.register(RedactionRun, RedactionRunAdmin)
+admin.site.register(ErasureRecord, ErasureRecordAdmin)

@@ -4,6 +4,7 @@ import mimetypes
 from typing import Any
 
 from django import forms
+from django.contrib.admin.helpers import ActionForm
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 
@@ -52,7 +53,14 @@ class PhoneCallAdminForm(forms.ModelForm):
             "recording_url",
             "call_details_url",
             "transcript_url",
+            "legal_hold_reason",
         )
+        labels = {"legal_hold_reason": "Legal hold reason"}
+        help_texts = {
+            "legal_hold_reason": "A reason puts the call on legal hold (it cannot be deleted, "
+            "retention and erasure skip it); clearing it lifts the hold."
+        }
+        widgets = {"legal_hold_reason": forms.Textarea(attrs={"rows": 2, "cols": 60})}
 
     # Why the last attempt to save this form could not be applied (set by the admin when the
     # service refused it): the form is shown again, with what was typed, and this reason.
@@ -70,6 +78,12 @@ class PhoneCallAdminForm(forms.ModelForm):
         Saving again is then a deliberate choice to apply these values over theirs.
         """
         self.data = {**dict(self.data.items()), "loaded_version": str(current)}
+
+    def clean_legal_hold_reason(self) -> str | None:
+        # No reason is no hold: stored as null, as a call without one has it (a blank would
+        # read as a change from null in the History).
+        reason = (self.cleaned_data.get("legal_hold_reason") or "").strip()
+        return reason or None
 
     def clean_recording_file(self) -> UploadedFile | None:
         upload = self.cleaned_data.get("recording_file")
@@ -153,3 +167,13 @@ class TranscriptMessageInlineForm(forms.ModelForm):
 
     def clean_visibility_cd(self) -> str:
         return self.cleaned_data.get("visibility_cd") or TranscriptMessage.EXTERNAL
+
+
+class LegalHoldActionForm(ActionForm):
+    """The change list's action bar, with the reason the hold action needs."""
+
+    hold_reason = forms.CharField(
+        required=False,
+        label="Hold reason",
+        widget=forms.TextInput(attrs={"size": 40, "placeholder": "for Place on legal hold"}),
+    )

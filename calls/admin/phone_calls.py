@@ -6,6 +6,7 @@ from the logged-in user and bumps the call's version once, like every other writ
 go through ``phone_call_delete`` so the recording leaves storage with its call.
 """
 
+import tempfile
 from typing import Any
 
 from django.contrib import admin, messages
@@ -15,7 +16,13 @@ from django.db import connection
 from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.forms import BaseInlineFormSet, ModelForm, Script
-from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
+from django.http import (
+    FileResponse,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBase,
+    HttpResponseRedirect,
+)
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, reverse
@@ -25,11 +32,14 @@ from .. import services
 from ..audit import access_record_served
 from ..models import PhoneCall, TranscriptMessage
 from ..oracle import custom
+from ..privacy import archive, numbers
 from ..staff.selectors import phone_call_search
-from . import actions, transcript
+from . import actions as bulk
+from . import transcript
 from .actors import actor_for
 from .custom_fields import model_fields, with_custom_fields
 from .forms import (
+    LegalHoldActionForm,
     PhoneCallAdminForm,
     TranscriptMessageInlineForm,
     recording_media_type,
@@ -115,8 +125,32 @@ class RecordingFilter(admin.SimpleListFilter):
         return queryset
 
 
+class OnHoldFilter(admin.SimpleListFilter):
+    title = "legal hold"
+    parameter_name = "on_hold"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "On hold"), ("no", "Not on hold")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.exclude(legal_hold_since=None)
+        if self.value() == "no":
+            return queryset.filter(legal_hold_since=None)
+        return queryset
+
+
 class PhoneCallAdmin(SimpleHistoryAdmin):
     form = PhoneCallAdminForm
+    action_form = LegalHoldActionForm
+    actions = (
+        bulk.mark_deleted,
+        bulk.restore,
+        bulk.export_jsonl,
+        "place_legal_hold",
+        "release_legal_hold",
+        "export_subject_data",
+    )
     inlines = (TranscriptMessageInline,)
     list_display = (
         "call_number",
@@ -126,24 +160,36 @@ class PhoneCallAdmin(SimpleHistoryAdmin):
         "deleted",
         "message_count",
         "has_recording",
+        "on_hold",
     )
     list_display_links = ("call_number",)
     # No foreign key to follow; the message count is an annotation of get_queryset().
     list_select_related = False
-    list_filter = ("left_message_flag", RecordingFilter, "deleted_flag", "creation_date")
+    list_filter = (
+        "left_message_flag",
+        RecordingFilter,
+        "deleted_flag",
+        OnHoldFilter,
+        "creation_date",
+    )
     # The staff list's search (calls.staff.selectors): numbers, ids and the words said,
     # through the same full-text index on PostgreSQL. get_search_results() applies it.
     search_fields = ("call_number", "phone_number", "external_system_call_id")
     search_help_text = (
         "Search by call number, phone number, external call id or words said in the transcript."
     )
-    actions = (actions.mark_deleted, actions.restore, actions.export_jsonl)
     date_hierarchy = "creation_date"
     ordering = ("-creation_date", "-id")
     list_per_page = 50
     # COUNT(*) of the whole table on every page view is what slows big change lists down.
     show_full_result_count = False
-    readonly_fields = (*WHO_COLUMNS, "version", "recording_player")
+    readonly_fields = (
+        *WHO_COLUMNS,
+        "version",
+        "recording_player",
+        "legal_hold_since",
+        "legal_hold_by",
+    )
 
     class Media:
         css = {"all": ("calls/admin/phonecall.css",)}
@@ -251,6 +297,10 @@ class PhoneCallAdmin(SimpleHistoryAdmin):
             ),
             ("Recording", {"fields": tuple(recording)}),
             ("Links", {"fields": ("call_details_url", "transcript_url")}),
+            (
+                "Legal hold",
+                {"fields": ("legal_hold_reason", "legal_hold_since", "legal_hold_by")},
+            ),
         ]
         names = tuple(a.name for a in custom.custom_attributes(custom.current().calls))
         if names:
@@ -280,6 +330,83 @@ class PhoneCallAdmin(SimpleHistoryAdmin):
     @admin.display(description="Recording", boolean=True)
     def has_recording(self, obj):
         return bool(obj.recording)
+
+    @admin.display(description="On hold", boolean=True, ordering="legal_hold_since")
+    def on_hold(self, obj):
+        return obj.legal_hold_since is not None
+
+    # Legal hold ----------------------------------------------------------------------
+
+    @admin.action(
+        description="Place on legal hold (with the reason beside)", permissions=["change"]
+    )
+    def place_legal_hold(self, request, queryset):
+        reason = (request.POST.get("hold_reason") or "").strip()
+        if not reason:
+            self.message_user(request, "Give a hold reason to place a legal hold.", messages.ERROR)
+            return
+        held = services.legal_hold_place(actor=actor_for(request), calls=queryset, reason=reason)
+        self.message_user(request, f"{len(held)} call(s) placed on legal hold.")
+
+    @admin.action(description="Release the legal hold", permissions=["change"])
+    def release_legal_hold(self, request, queryset):
+        released = services.legal_hold_release(actor=actor_for(request), calls=queryset)
+        self.message_user(request, f"{len(released)} call(s) released from legal hold.")
+
+    @admin.action(
+        description="Export everything held about these calls' phone numbers (subject access)",
+        permissions=["view"],
+    )
+    def export_subject_data(self, request, queryset):
+        # The same archive as manage.py subject_export, for every number of the selection.
+        wanted = {
+            numbers.normalise(n) for n in queryset.values_list("phone_number", flat=True) if n
+        }
+        wanted.discard(None)
+        if not wanted:
+            self.message_user(
+                request, "None of the selected calls has a phone number.", messages.ERROR
+            )
+            return None
+        ids: set[int] = set()
+        for number in sorted(wanted):
+            ids.update(numbers.calls_of(number).values_list("id", flat=True))
+        # Recordings can be large: on disk, not in memory; FileResponse closes the file.
+        out = tempfile.TemporaryFile()  # noqa: SIM115
+        archive.write_archive(
+            out,
+            PhoneCall.objects.filter(id__in=ids),
+            asked={
+                "phone_numbers": ", ".join(sorted(wanted)),
+                "requested_by": request.user.get_username(),
+            },
+        )
+        out.seek(0)
+        return FileResponse(
+            out, as_attachment=True, filename="subject-access.zip", content_type="application/zip"
+        )
+
+    def has_delete_permission(self, request, obj=None):
+        # A held call has no Delete button, and its delete page answers 403.
+        if obj is not None and obj.legal_hold_since is not None:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def get_deleted_objects(self, objs, request):
+        # "Delete selected" refuses, on Django's own "cannot delete" page, while any of the
+        # selected calls is on hold.
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        held = [
+            f"{call} (on legal hold since {call.legal_hold_since:%Y-%m-%d}: "
+            f"{call.legal_hold_reason})"
+            for call in objs
+            if call.legal_hold_since is not None
+        ]
+        if held and super().has_delete_permission(request):
+            # Not a missing permission (has_delete_permission says no for a held call):
+            # the hold is the reason, and the page names it.
+            perms_needed.discard(PhoneCall._meta.verbose_name)
+        return deleted, counts, perms_needed, [*protected, *held]
 
     @admin.display(description="Player")
     def recording_player(self, obj):

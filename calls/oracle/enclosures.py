@@ -17,11 +17,12 @@ from calls.audit import access_record_served
 from calls.models import TranscriptMessage
 from calls.ranges import ranged_response
 from calls.recording_types import HEAD_BYTES, recording_type
+from calls.redaction import originals
 
 from . import media
 from .authentication import actor
 from .bodies import body_bytes, spooled_body
-from .errors import bad_request, not_found
+from .errors import OracleError, bad_request, not_found
 from .operations import Outcome, get_call_object, get_message_object
 from .views import OracleViewSet
 
@@ -89,6 +90,8 @@ class MessageContentViewSet(CallRecordingViewSet):
 
     def retrieve(self, request, call_id, message_id):
         message = self._message(call_id, message_id)
+        if request.query_params.get("original") == "true":
+            return self._original(request, message)
         if message.message_content is None:
             raise not_found(f"Message {message.id} has no MessageContent.")
         raw = message.message_content.encode("utf-8")
@@ -102,6 +105,20 @@ class MessageContentViewSet(CallRecordingViewSet):
             channel="api",
         )
         return response
+
+    def _original(self, request, message):
+        """``?original=true``: the unredacted original, for a user with the permission."""
+        try:
+            text = originals.read_original(request=request, message=message, channel="api")
+        except originals.NotPermitted:
+            raise OracleError(
+                403, "Reading an unredacted original needs calls.view_unredacted_transcript."
+            ) from None
+        except originals.NoOriginal:
+            raise not_found(f"Message {message.id} has no unredacted original.") from None
+        raw = text.encode("utf-8")
+        content_type = media.preferred(request, [media.OCTETS, TEXT])
+        return ranged_bytes(request, lambda: io.BytesIO(raw), len(raw), content_type)
 
     def replace(self, request, call_id, message_id):
         message = self._message(call_id, message_id)

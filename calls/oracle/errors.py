@@ -144,6 +144,16 @@ def _from_service(exc: services.ServiceError) -> OracleError:
         case services.MissingValue(field=field):
             name = _name(PhoneCall, field)
             return bad_request(f"{name} is required.", f"/{name}", code="required")
+        case services.CallOnHold(call_number=number):
+            return OracleError(
+                409,
+                [
+                    Problem(
+                        f"Phone call {number} is on legal hold and cannot be deleted.",
+                        "legal_hold",
+                    )
+                ],
+            )
         case services.StorageUnavailable():
             return OracleError(
                 503,

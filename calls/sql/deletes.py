@@ -13,4 +13,5 @@ from django.db.models import Model, QuerySet
 
 def delete_rows(queryset: QuerySet[Model]) -> int:
     """Delete the rows of ``queryset`` with one statement; return how many went."""
-    return queryset._raw_delete(queryset.db)
+    # An empty ``id__in`` runs no statement, and Django then answers None.
+    return queryset._raw_delete(queryset.db) or 0

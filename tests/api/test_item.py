@@ -507,13 +507,12 @@ def test_delete_costs_the_same_queries_whatever_the_transcript(
     call = PhoneCallFactory(messages=messages)
     # 1. SELECT the call
     # 2. SAVEPOINT
-    # 3. SELECT its version FOR UPDATE
-    # 4. INSERT … SELECT the history rows of the messages
-    # 5. DELETE the messages
-    # 6. SELECT its messages (the cascade of call.delete(), now empty)
-    # 7. UPDATE the access records of the call (SET NULL)
-    # 8. DELETE the call
-    # 9. INSERT the history row of the call
-    # 10. RELEASE SAVEPOINT
-    with django_assert_num_queries(10):
+    # 3. SELECT its version, recording and legal hold FOR UPDATE
+    # 4. DELETE the messages
+    # 5. DELETE the messages' history rows
+    # 6. UPDATE the access records of the call (SET NULL)
+    # 7. DELETE the call
+    # 8. DELETE the call's history rows (a deleted call is gone, history included)
+    # 9. RELEASE SAVEPOINT
+    with django_assert_num_queries(9):
         assert admin_api.delete(call_url(call.id)).status_code == 204

@@ -63,7 +63,10 @@ def test_a_dry_run_counts_and_changes_nothing(django_capture_on_commit_callbacks
         "--dry-run",
         capture=django_capture_on_commit_callbacks,
     )
-    assert "Would purge: 1 recordings, 1 transcripts (2 messages), 1 deleted calls." in out
+    assert (
+        "Would purge: 1 recordings, 1 transcripts (2 messages), 1 deleted calls; "
+        "skipped 0 calls on legal hold." in out
+    )
     old.refresh_from_db()
     assert old.recording and default_storage.exists(old.recording.name)
     assert TranscriptMessage.objects.count() == 4
@@ -90,7 +93,10 @@ def test_old_recordings_are_cleared_and_their_files_deleted_after_commit(
     young = make_call(100)
     name = old.recording.name
     out, _ = purge("--recordings-days", "365", capture=django_capture_on_commit_callbacks)
-    assert "Purged: 1 recordings, 0 transcripts (0 messages), 0 deleted calls." in out
+    assert (
+        "Purged: 1 recordings, 0 transcripts (0 messages), 0 deleted calls; "
+        "skipped 0 calls on legal hold." in out
+    )
     old.refresh_from_db()
     assert not old.recording and not default_storage.exists(name)
     assert old.version == 2 and old.last_updated_by == "purge_calls"
@@ -183,7 +189,10 @@ def test_periods_default_to_the_settings_and_zero_keeps_forever(
 def test_nothing_configured_purges_nothing_and_is_still_recorded():
     make_call(4000, deleted=True)
     out, _ = purge()
-    assert "Purged: 0 recordings, 0 transcripts (0 messages), 0 deleted calls." in out
+    assert (
+        "Purged: 0 recordings, 0 transcripts (0 messages), 0 deleted calls; "
+        "skipped 0 calls on legal hold." in out
+    )
     assert PurgeRecord.objects.count() == 1
     assert PhoneCall.objects.count() == 1
 

@@ -9,6 +9,9 @@ files are deleted only after their batch commits. Every run, dry or not, leaves 
 
 A purge is a deletion for privacy's sake, so it also deletes the change history of what it
 removes: a transcript's old versions would otherwise keep its words.
+
+Calls on legal hold are left alone by every kind of purge (here and again in the services,
+under the row locks); the run says how many it skipped.
 """
 
 import sys
@@ -16,6 +19,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.db.models import Q
 from django.utils import timezone
 from tqdm import tqdm
 
@@ -94,6 +98,7 @@ class Command(BaseCommand):
         progress = options["progress"]
         self.show_progress = sys.stderr.isatty() if progress is None else progress
         self.now = timezone.now()
+        self.on_hold = Q(pk__in=[])  # the conditions held calls escape
 
         record = PurgeRecord.objects.create(
             started_at=self.now,
@@ -111,6 +116,9 @@ class Command(BaseCommand):
             record.transcripts_cleared, record.messages_deleted = calls, messages
         if periods["recordings"]:
             record.recordings_cleared = self._recordings(self._cutoff(periods["recordings"]))
+        record.calls_on_hold_skipped = (
+            PhoneCall.objects.exclude(legal_hold_since=None).filter(self.on_hold).count()
+        )
         record.finished_at = timezone.now()
         record.save()
 
@@ -118,7 +126,8 @@ class Command(BaseCommand):
         self.stdout.write(
             f"{verb}: {record.recordings_cleared} recordings, "
             f"{record.transcripts_cleared} transcripts ({record.messages_deleted} messages), "
-            f"{record.calls_deleted} deleted calls."
+            f"{record.calls_deleted} deleted calls; skipped {record.calls_on_hold_skipped} "
+            "calls on legal hold."
         )
 
     @staticmethod
@@ -153,8 +162,13 @@ class Command(BaseCommand):
                 yield ids
                 bar.update(len(ids))
 
+    def _purgeable(self, condition: Q):
+        """The calls matching ``condition`` but those on legal hold (counted apart)."""
+        self.on_hold |= condition
+        return PhoneCall.objects.filter(condition, legal_hold_since=None)
+
     def _recordings(self, cutoff) -> int:
-        calls = PhoneCall.objects.filter(creation_date__lt=cutoff).exclude(recording="")
+        calls = self._purgeable(Q(creation_date__lt=cutoff) & ~Q(recording=""))
         total = calls.count()
         if self.dry_run:
             return total
@@ -164,12 +178,14 @@ class Command(BaseCommand):
         return done
 
     def _transcripts(self, cutoff) -> tuple[int, int]:
-        calls = PhoneCall.objects.filter(
-            creation_date__lt=cutoff, id__in=TranscriptMessage.objects.values("call_id")
+        calls = self._purgeable(
+            Q(creation_date__lt=cutoff, id__in=TranscriptMessage.objects.values("call_id"))
         )
         total = calls.count()
         if self.dry_run:
-            messages = TranscriptMessage.objects.filter(call__creation_date__lt=cutoff).count()
+            messages = TranscriptMessage.objects.filter(
+                call__creation_date__lt=cutoff, call__legal_hold_since=None
+            ).count()
             return total, messages
         done = deleted = 0
         for ids in self._batches(calls, total, "transcripts"):
@@ -178,7 +194,7 @@ class Command(BaseCommand):
         return done, deleted
 
     def _deleted_calls(self, cutoff) -> int:
-        calls = PhoneCall.objects.filter(deleted_flag=True, last_update_date__lt=cutoff)
+        calls = self._purgeable(Q(deleted_flag=True, last_update_date__lt=cutoff))
         total = calls.count()
         if self.dry_run:
             return total

@@ -106,7 +106,10 @@ def _resource_operations(call: bool, item: bool) -> dict[str, Any]:
         "delete": {
             "summary": f"Delete a {what}" + (" and its messages" if call else ""),
             "parameters": parameter_refs(*ids, "IfMatch"),
-            "responses": {"204": ok("Deleted.", (), None), **errors(404, 412)},
+            "responses": {
+                "204": ok("Deleted.", (), None),
+                **errors(404, *([409] if call else []), 412),
+            },
         },
     }
 

@@ -58,7 +58,6 @@ class ReplayForm(forms.Form):
     )
 
 
-@admin.register(WebhookEndpoint)
 class WebhookEndpointAdmin(admin.ModelAdmin):
     form = EndpointForm
     list_display = ("url", "description", "subscribed", "enabled", "state", "created_at")
@@ -208,7 +207,6 @@ class EventTypeFilter(admin.SimpleListFilter):
         return queryset.filter(event__type=value) if value else queryset
 
 
-@admin.register(WebhookMessage)
 class WebhookMessageAdmin(admin.ModelAdmin):
     """The delivery log: one row per event and endpoint, its attempts inline."""
 

@@ -8,7 +8,7 @@ from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 
-from .api_keys import ApiKey, api_key_create, api_key_revoke
+from ..api_keys import ApiKey, api_key_create, api_key_revoke
 
 KEY_TEMPLATE = "admin/calls/apikey/created.html"
 
@@ -19,7 +19,6 @@ class ApiKeyForm(forms.ModelForm):
         fields = ("user", "name", "expires_at")
 
 
-@admin.register(ApiKey)
 class ApiKeyAdmin(admin.ModelAdmin):
     form = ApiKeyForm
     list_display = ("prefix", "user", "name", "created_at", "expires_at", "last_used_at", "state")

@@ -33,6 +33,7 @@ SORTABLE = {
     "time": ("time", "-time", "-time"),
     "phone": ("phone", "-phone", "phone"),
     "number": ("number", "-number", "number"),
+    "duration": ("duration", "-duration", "-duration"),
 }
 
 

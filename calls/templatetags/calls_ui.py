@@ -61,3 +61,25 @@ def playable_recording(call: PhoneCall) -> bool:
 @register.simple_tag
 def display_zone_name() -> str:
     return settings.CALLBOOK_DISPLAY_TIME_ZONE
+
+
+def duration_text(milliseconds: int | None) -> str:
+    """``65000`` as ``1:05``, an hour and more as ``1:02:05``; unknown as an empty string."""
+    if milliseconds is None:
+        return ""
+    seconds = round(milliseconds / 1000)
+    hours, rest = divmod(seconds, 3600)
+    minutes, seconds = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
+
+
+@register.filter
+def duration(milliseconds: int | None) -> SafeString | str:
+    """A ``<time>`` element with the ISO 8601 duration (what screen readers and machines read)
+    and ``m:ss`` as its text; an unknown duration is a dash that says so."""
+    if milliseconds is None:
+        return format_html('<span class="muted" title="{0}" aria-label="{0}">—</span>', "Unknown")
+    seconds = round(milliseconds / 1000)
+    return format_html(
+        '<time datetime="PT{}S">{}</time>', seconds, duration_text(milliseconds)
+    )

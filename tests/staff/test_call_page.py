@@ -220,3 +220,15 @@ def test_the_download_costs_seven_queries_too(viewer_client, django_assert_num_q
         response = viewer_client.get(download(call))
         text = b"".join(response.streaming_content).decode()
     assert text.count("\n[") == 30
+
+
+def test_the_call_page_shows_the_duration_in_its_header(viewer_client):  # noqa: F811
+    timed = PhoneCallFactory(recording="recordings/x", recording_duration_ms=754_000)
+    html = viewer_client.get(detail(timed)).content.decode()
+    assert '<span class="visually-hidden">Duration </span><time datetime="PT754S">12:34</time>' in (
+        html
+    )
+    unknown = PhoneCallFactory(recording="recordings/y", recording_duration_ms=None)
+    html = viewer_client.get(detail(unknown)).content.decode()
+    assert "Duration </span>" not in html  # the header leaves an unknown duration out
+    assert '<dt>Duration</dt><dd><span class="muted" title="Unknown"' in html

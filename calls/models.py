@@ -72,6 +72,10 @@ class PhoneCall(WhoColumns):
     # Who changed what and when (django-simple-history); the admin shows it.
     history = HistoricalRecords()
 
+    # Not a column: the display names of the call's agents, set on the staff list's rows
+    # by calls.staff.selectors.phone_call_page (one query for the page).
+    agents: list[str]
+
     class Meta:
         ordering = ["id"]
         indexes = [

@@ -9,7 +9,12 @@ from django import forms
 from django.db.models import F, OrderBy, Q, QuerySet
 
 from ..models import PhoneCall
-from .selectors import SEARCH_MAX_LENGTH, has_internal_messages, phone_call_search
+from .selectors import (
+    SEARCH_MAX_LENGTH,
+    has_internal_messages,
+    phone_call_search,
+    phone_calls_with_agent,
+)
 from .times import day_start
 
 _YES_NO = [("", "Any"), ("true", "Yes"), ("false", "No")]
@@ -51,6 +56,12 @@ class PhoneCallFilterSet(django_filters.FilterSet):
                 "autocomplete": "off",
             }
         ),
+    )
+    agent = django_filters.CharFilter(
+        label="Agent",
+        method="filter_agent",
+        max_length=64,  # TranscriptMessage.posted_by_display_name
+        widget=forms.TextInput(attrs={"placeholder": "Name", "autocomplete": "off"}),
     )
     date_from = django_filters.DateFilter(
         label="From", method="filter_date_from", widget=forms.DateInput(attrs={"type": "date"})
@@ -118,6 +129,11 @@ class PhoneCallFilterSet(django_filters.FilterSet):
         self, queryset: QuerySet[PhoneCall], name: str, value: str
     ) -> QuerySet[PhoneCall]:
         return phone_call_search(queryset, value)
+
+    def filter_agent(
+        self, queryset: QuerySet[PhoneCall], name: str, value: str
+    ) -> QuerySet[PhoneCall]:
+        return phone_calls_with_agent(queryset, value) if value.strip() else queryset
 
     def filter_date_from(
         self, queryset: QuerySet[PhoneCall], name: str, value: datetime.date

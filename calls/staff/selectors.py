@@ -18,8 +18,18 @@ import re
 from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.db import connection
-from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import Coalesce, TruncDate
+from django.db.models import (
+    Count,
+    Exists,
+    IntegerField,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Coalesce, TruncDate, Upper
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -83,6 +93,46 @@ def has_internal_messages() -> Exists:
     )
 
 
+def agent_messages() -> QuerySet[TranscriptMessage]:
+    """Visible messages posted by an agent (the rows of ``message_agent_idx``)."""
+    return visible_messages().filter(role_cd=TranscriptMessage.AGENT)
+
+
+def phone_calls_with_agent(queryset: QuerySet[PhoneCall], name: str) -> QuerySet[PhoneCall]:
+    """Calls in which an agent of this display name (any case) posted a message.
+
+    A semi-join on ``message_agent_idx``: the database's UPPER on both sides, the index's
+    expression exactly, so "sam ortiz" finds "Sam Ortiz" in any script SQL folds.
+    """
+    messages = (
+        agent_messages()
+        .annotate(agent=Upper("posted_by_display_name"))
+        .filter(agent=Upper(Value(name.strip())))
+        .order_by()
+        .values("call_id")
+    )
+    return queryset.filter(pk__in=messages)
+
+
+def agents_by_call(call_ids: list[int]) -> dict[int, list[str]]:
+    """The agents of each call: the display names of its agents' messages, in the order
+    they first spoke. One query for a page of calls (``message_call_order_idx``)."""
+    rows = (
+        agent_messages()
+        .filter(call_id__in=call_ids)
+        .exclude(posted_by_display_name__isnull=True)
+        .exclude(posted_by_display_name="")
+        .values("call_id", "posted_by_display_name")
+        .annotate(first=Min("id"))
+        .order_by("call_id", "first")
+        .values_list("call_id", "posted_by_display_name")
+    )
+    agents: dict[int, list[str]] = {}
+    for call_id, name in rows:
+        agents.setdefault(call_id, []).append(name)
+    return agents
+
+
 def message_count() -> Coalesce:
     counted = (
         visible_messages()
@@ -125,8 +175,9 @@ def phone_call_page(
 ) -> tuple[Page[PhoneCall], list[PhoneCall]]:
     """The requested page (clamped to the existing ones) and its rows, in order.
 
-    Two queries: the (capped) count of the filtered calls, then the page rows joined to the
-    page's ids taken with ``LIMIT``/``OFFSET`` in a subquery.
+    Three queries: the (capped) count of the filtered calls, the page rows joined to the
+    page's ids taken with ``LIMIT``/``OFFSET`` in a subquery, and the agents of those rows
+    (``agents`` on each row).
     """
     paginator = CappedPaginator(filtered.only("id"), per_page)
     page = paginator.get_page(page_number)
@@ -140,6 +191,9 @@ def phone_call_page(
         .annotate(message_count=message_count())
         .order_by(*filtered.query.order_by)
     )
+    agents = agents_by_call([row.id for row in rows])
+    for row in rows:
+        row.agents = agents.get(row.id, [])
     return page, rows
 
 

@@ -80,3 +80,12 @@ def conversation_html(rows: Iterable[Row]) -> SafeString:
             f'<p class="msg__text">{escape(content or "")}</p></li>\n'
         )
     return SafeString("".join(parts))
+
+
+def agents(rows: Iterable[Row]) -> list[str]:
+    """The agents' display names in the order they first spoke (as the list shows them)."""
+    names: dict[str, None] = {}
+    for _, _, name, role, _, _ in rows:
+        if role == TranscriptMessage.AGENT and name:
+            names.setdefault(name)
+    return list(names)

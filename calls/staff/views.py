@@ -87,6 +87,7 @@ def call_detail(request: HttpRequest, call_id: int) -> HttpResponse:
     context = {
         "call": call,
         "message_count": len(rows),
+        "agents": transcript.agents(rows),
         "conversation": transcript.conversation_html(rows),
         "internal_count": sum(1 for row in rows if row[visibility] == TranscriptMessage.INTERNAL),
         "has_stored_recording": bool(call.recording),

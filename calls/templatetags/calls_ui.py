@@ -80,6 +80,4 @@ def duration(milliseconds: int | None) -> SafeString | str:
     if milliseconds is None:
         return format_html('<span class="muted" title="{0}" aria-label="{0}">—</span>', "Unknown")
     seconds = round(milliseconds / 1000)
-    return format_html(
-        '<time datetime="PT{}S">{}</time>', seconds, duration_text(milliseconds)
-    )
+    return format_html('<time datetime="PT{}S">{}</time>', seconds, duration_text(milliseconds))

@@ -232,3 +232,11 @@ def test_the_call_page_shows_the_duration_in_its_header(viewer_client):  # noqa:
     html = viewer_client.get(detail(unknown)).content.decode()
     assert "Duration </span>" not in html  # the header leaves an unknown duration out
     assert '<dt>Duration</dt><dd><span class="muted" title="Unknown"' in html
+
+
+def test_the_call_page_header_names_the_agents(viewer_client):  # noqa: F811
+    call = PhoneCallFactory()
+    for role, name in [("CUSTOMER", "Dana"), ("AGENT", "Sam <Ortiz>"), ("AGENT", "Priya")]:
+        TranscriptMessageFactory(call=call, role_cd=role, posted_by_display_name=name)
+    html = viewer_client.get(detail(call)).content.decode()
+    assert '<span class="call-head__agents">Agents: Sam &lt;Ortiz&gt;, Priya</span>' in html

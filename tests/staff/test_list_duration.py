@@ -69,7 +69,7 @@ def test_a_bad_number_of_minutes_is_a_form_error_not_a_500(viewer_client, timed,
 def test_sorting_and_filtering_by_duration_costs_no_extra_query(
     viewer_client, django_assert_num_queries, timed
 ):
-    # As the plain list: session, user, two permission loads, count, rows, chart.
-    with django_assert_num_queries(7):
+    # As the plain list: session, user, two permission loads, count, rows, agents, chart.
+    with django_assert_num_queries(8):
         response = viewer_client.get(LIST, {"sort": "-duration", "longer_than": "1"})
     assert _numbers(response) == ["LONG", "MID"]

@@ -190,15 +190,15 @@ def test_a_search_echoes_back_escaped(viewer_client):  # noqa: F811
 def _list_queries(client, django_assert_num_queries, params=None):
     # 1 session, 2 user, 3-4 the user's and the groups' permissions, 5 the count of the
     # filtered calls, 6 the page rows (ids in a subquery, message counts in a subquery),
-    # 7 the chart's counts per day.
-    with django_assert_num_queries(7):
+    # 7 the agents of the page's calls, 8 the chart's counts per day.
+    with django_assert_num_queries(8):
         response = client.get(LIST, params or {})
     assert response.status_code == 200
     return response
 
 
 @pytest.mark.parametrize("rows", [10, 100])
-def test_the_list_costs_seven_queries_for_any_number_of_rows(
+def test_the_list_costs_eight_queries_for_any_number_of_rows(
     viewer_client,
     django_assert_num_queries,
     rows,  # noqa: F811

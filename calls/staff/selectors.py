@@ -129,7 +129,8 @@ def agents_by_call(call_ids: list[int]) -> dict[int, list[str]]:
     )
     agents: dict[int, list[str]] = {}
     for call_id, name in rows:
-        agents.setdefault(call_id, []).append(name)
+        if name:  # excluded above; the type of the column still allows None
+            agents.setdefault(call_id, []).append(name)
     return agents
 
 

@@ -13,6 +13,7 @@ from .selectors import (
     SEARCH_MAX_LENGTH,
     has_internal_messages,
     phone_call_search,
+    phone_calls_from,
     phone_calls_with_agent,
 )
 from .times import day_start
@@ -55,6 +56,14 @@ class PhoneCallFilterSet(django_filters.FilterSet):
                 "placeholder": "Number, call id or words said",
                 "autocomplete": "off",
             }
+        ),
+    )
+    caller = django_filters.CharFilter(
+        label="Caller number",
+        method="filter_caller",
+        max_length=64,
+        widget=forms.TextInput(
+            attrs={"placeholder": "Any spelling", "autocomplete": "off", "inputmode": "tel"}
         ),
     )
     agent = django_filters.CharFilter(
@@ -129,6 +138,11 @@ class PhoneCallFilterSet(django_filters.FilterSet):
         self, queryset: QuerySet[PhoneCall], name: str, value: str
     ) -> QuerySet[PhoneCall]:
         return phone_call_search(queryset, value)
+
+    def filter_caller(
+        self, queryset: QuerySet[PhoneCall], name: str, value: str
+    ) -> QuerySet[PhoneCall]:
+        return phone_calls_from(queryset, value) if value.strip() else queryset
 
     def filter_agent(
         self, queryset: QuerySet[PhoneCall], name: str, value: str

@@ -14,6 +14,7 @@ one; without it every search reads and parses every message.
 import datetime
 import hashlib
 import re
+from dataclasses import dataclass
 
 from django.core.cache import cache
 from django.core.paginator import Page, Paginator
@@ -29,12 +30,13 @@ from django.db.models import (
     Subquery,
     Value,
 )
-from django.db.models.functions import Coalesce, TruncDate, Upper
+from django.db.models.functions import Coalesce, Substr, TruncDate, Upper
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.functional import cached_property
 
 from ..models import PhoneCall, TranscriptMessage
+from ..phones import to_e164
 from .times import day_start, display_zone
 
 PAGE_SIZE = 50
@@ -65,6 +67,10 @@ def phone_call_search(queryset: QuerySet[PhoneCall], text: str) -> QuerySet[Phon
     if digits and digits != text:
         # "415 555-0101" finds "+14155550101".
         condition |= Q(phone_number__icontains=digits)
+    normalised = to_e164(text)
+    if normalised:
+        # "(415) 555 0101" finds "+1 415-555-0101": both spellings have one E.164 form.
+        condition |= Q(phone_number_e164=normalised)
     messages = visible_messages()
     if connection.vendor == "postgresql":
         from django.contrib.postgres.search import SearchQuery, SearchVector
@@ -259,3 +265,57 @@ def transcript_messages(call: PhoneCall) -> QuerySet[TranscriptMessage]:
             "creation_date",
         )
     )
+
+
+def phone_calls_from(queryset: QuerySet[PhoneCall], number: str) -> QuerySet[PhoneCall]:
+    """Calls from the caller ``number`` names, in whatever spelling staff or integrations
+    wrote it: the same E.164 form (``call_phone_e164_idx``), or, for a number that has
+    none (not a possible number), exactly the same text."""
+    number = number.strip()
+    normalised = to_e164(number)
+    if normalised:
+        return queryset.filter(phone_number_e164=normalised)
+    return queryset.filter(phone_number=number, phone_number_e164__isnull=True)
+
+
+HISTORY_SIZE = 10
+FIRST_LINE_LENGTH = 160
+
+
+@dataclass(frozen=True)
+class CallerHistory:
+    """The caller's other calls: how many (capped like the list), and the latest of them."""
+
+    number: str
+    count: int
+    capped: bool
+    latest: list[PhoneCall]
+
+
+def caller_history(call: PhoneCall, *, size: int = HISTORY_SIZE) -> CallerHistory | None:
+    """The other calls (not deleted) from this call's number, newest first, each with the
+    first line said (``first_line``). None without a number; otherwise two queries, both
+    on ``call_phone_e164_idx``: the capped count, then the latest ``size`` calls."""
+    if not call.phone_number or not call.phone_number.strip():
+        return None
+    if call.phone_number_e164:
+        others = PhoneCall.objects.filter(phone_number_e164=call.phone_number_e164)
+    else:
+        others = phone_calls_from(PhoneCall.objects.all(), call.phone_number)
+    others = others.filter(deleted_flag=False).exclude(pk=call.pk)
+    counted = others.order_by()[: COUNT_CAP + 1].count()
+    if not counted:
+        return CallerHistory(call.phone_number, 0, False, [])
+    first_line = (
+        visible_messages()
+        .filter(call=OuterRef("pk"))
+        .order_by("id")
+        .annotate(line=Substr("message_content", 1, FIRST_LINE_LENGTH))
+        .values("line")[:1]
+    )
+    latest = list(
+        others.order_by("-creation_date", "-id")
+        .only("id", "call_number", "creation_date", "recording_duration_ms", "left_message_flag")
+        .annotate(first_line=Subquery(first_line))[:size]
+    )
+    return CallerHistory(call.phone_number, min(counted, COUNT_CAP), counted > COUNT_CAP, latest)

@@ -88,6 +88,7 @@ def call_detail(request: HttpRequest, call_id: int) -> HttpResponse:
         "call": call,
         "message_count": len(rows),
         "agents": transcript.agents(rows),
+        "history": selectors.caller_history(call),
         "conversation": transcript.conversation_html(rows),
         "internal_count": sum(1 for row in rows if row[visibility] == TranscriptMessage.INTERNAL),
         "has_stored_recording": bool(call.recording),

@@ -14,6 +14,7 @@ one; without it every search reads and parses every message.
 import datetime
 import hashlib
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.core.cache import cache
@@ -289,7 +290,7 @@ class CallerHistory:
     number: str
     count: int
     capped: bool
-    latest: list[PhoneCall]
+    latest: Sequence[PhoneCall]
 
 
 def caller_history(call: PhoneCall, *, size: int = HISTORY_SIZE) -> CallerHistory | None:

@@ -36,6 +36,11 @@ FIELDS = (
     "creation_date",
 )
 
+# Every message's "copy link to this message" control (call.js copies /calls/<id>/#m<id>).
+COPY_LINK = (
+    '<button type="button" class="msg__copy" aria-label="Copy link to this message"></button>'
+)
+
 Row = tuple[int, str | None, str | None, str | None, str, datetime.datetime]
 
 
@@ -76,7 +81,8 @@ def conversation_html(rows: Iterable[Row]) -> SafeString:
             f'<div class="msg__meta">'
             f'<span class="msg__who">{escape(name or UNKNOWN_SPEAKER)}</span>'
             f' <span class="msg__role">{escape(role or "")}</span>{badge}'
-            f' <span class="msg__time">{clock(created)}</span></div>'
+            f' <span class="msg__time">{clock(created)}</span>'
+            f"{COPY_LINK}</div>"
             f'<p class="msg__text">{escape(content or "")}</p></li>\n'
         )
     return SafeString("".join(parts))

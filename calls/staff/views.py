@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from ..audit import access_record, access_record_served
 from ..models import PhoneCall, TranscriptMessage
-from . import selectors, transcript
+from . import selectors, snippets, transcript
 from .chart import calls_chart
 from .external_links import web_url
 from .filters import DEFAULT_SORT, PhoneCallFilterSet
@@ -35,6 +35,13 @@ SORTABLE = {
     "number": ("number", "-number", "number"),
     "duration": ("duration", "-duration", "-duration"),
 }
+
+
+def may_read_internal_notes(user: object) -> bool:
+    """Who reads internal notes: today everyone who may open a call page, where they are
+    shown (marked). The one rule the call page and the list's snippets follow."""
+    has_perm = getattr(user, "has_perm", None)
+    return bool(has_perm and has_perm(VIEW_PERMISSION))
 
 
 def staff_required(view: Callable[_P, HttpResponseBase]) -> Callable[_P, HttpResponseBase]:
@@ -66,7 +73,14 @@ def call_list(request: HttpRequest) -> HttpResponse:
     filterset = PhoneCallFilterSet(request.GET, queryset=PhoneCall.objects.all())
     filtered = filterset.qs
     page, rows = selectors.phone_call_page(filtered, request.GET.get("page"))
+    searched = (filterset.form.cleaned_data.get("q") or "").strip() if filterset.is_valid() else ""
     context = {
+        "searched": searched,
+        "snippets": snippets.search_snippets(
+            [row.id for row in rows],
+            searched,
+            include_internal=may_read_internal_notes(request.user),
+        ),
         "filter": filterset,
         "page": page,
         "calls": rows,

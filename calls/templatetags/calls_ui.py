@@ -44,6 +44,12 @@ def outbound_link(url: str | None, label: str = "") -> SafeString | str:
 
 
 @register.filter
+def lookup(mapping: dict[Any, Any], key: Any) -> Any:
+    """``mapping[key]``, or None: a template's way to read a dict by a variable key."""
+    return mapping.get(key) if isinstance(mapping, dict) else None
+
+
+@register.filter
 def thousands(value: Any) -> Any:
     """``12345`` as ``12,345``; whatever the template passes that is no integer, unchanged."""
     try:

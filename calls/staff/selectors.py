@@ -24,6 +24,7 @@ from django.db.models import (
     Count,
     Exists,
     IntegerField,
+    Max,
     Min,
     OuterRef,
     Q,
@@ -320,3 +321,21 @@ def caller_history(call: PhoneCall, *, size: int = HISTORY_SIZE) -> CallerHistor
         .annotate(first_line=Subquery(first_line))[:size]
     )
     return CallerHistory(call.phone_number, min(counted, COUNT_CAP), counted > COUNT_CAP, latest)
+
+
+def latest_call_id() -> int:
+    """The id of the newest call stored (0 when none): the end of the primary key's index.
+
+    Ids only grow, so "calls that arrived since the page was drawn" are the ids above it.
+    """
+    return PhoneCall.objects.aggregate(latest=Max("id"))["latest"] or 0
+
+
+# The live list's banner says "50+ new calls" past this: a count to decide to reload.
+NEW_CALLS_CAP = 50
+
+
+def new_call_count(filtered: QuerySet[PhoneCall], after: int) -> int:
+    """How many calls of ``filtered`` arrived after call ``after`` (at most NEW_CALLS_CAP + 1):
+    a range of the primary key, counted no further than the cap."""
+    return filtered.filter(id__gt=after).order_by()[: NEW_CALLS_CAP + 1].count()

@@ -9,7 +9,15 @@ from functools import wraps
 from typing import ParamSpec
 
 from django.contrib.auth.decorators import login_required, permission_required
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    HttpResponseNotModified,
+    JsonResponse,
+    StreamingHttpResponse,
+)
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
@@ -87,8 +95,39 @@ def call_list(request: HttpRequest) -> HttpResponse:
         "chart": calls_chart(selectors.calls_per_day(filtered)),
         "sort": _sort_headers(filterset.sort_key),
         "filtered": any(v for k, v in request.GET.items() if k not in {"page", "sort"}),
+        "latest_call_id": selectors.latest_call_id(),
     }
     return render(request, "calls/call_list.html", context)
+
+
+@require_GET
+@staff_required
+def call_list_updates(request: HttpRequest) -> HttpResponse:
+    """How many calls matching the list's filters arrived after call ``after``: the live
+    list's poll (``list.js``, at most every 30 s).
+
+    The ETag is the newest call's id: while no call arrived, a poll that sends it back
+    costs one index lookup and answers 304 without counting. (Only new ids count: a call
+    that changed and now matches is not "new".)
+    """
+    raw = request.GET.get("after", "")
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 18):
+        return HttpResponseBadRequest("after must be a call id")
+    latest = selectors.latest_call_id()
+    etag = f'"{latest}"'
+    if request.headers.get("If-None-Match") == etag:
+        response: HttpResponse = HttpResponseNotModified()
+    else:
+        filterset = PhoneCallFilterSet(request.GET, queryset=PhoneCall.objects.all())
+        count = selectors.new_call_count(filterset.qs, int(raw))
+        response = JsonResponse(
+            {
+                "new": min(count, selectors.NEW_CALLS_CAP),
+                "more": count > selectors.NEW_CALLS_CAP,
+            }
+        )
+    response["ETag"] = etag
+    return response
 
 
 @require_GET

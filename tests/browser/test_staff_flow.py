@@ -199,6 +199,36 @@ def test_a_searched_row_opens_the_call_at_the_line_that_matched(
     assert in_browser(copy_a_link_and_open_it) == []
 
 
+def test_the_list_offers_calls_that_arrive_while_it_is_read(in_browser, support_user):
+    PhoneCallFactory(call_number="CN-SEEN-1", left_message_flag=True)
+
+    def open_the_filtered_list(page):
+        page.clock.install()
+        log_in(page)
+        page.goto("/?voicemail=true")
+        expect(page.locator("tr.calls__row")).to_have_count(1)
+        expect(page.locator("#live")).to_have_text("")
+
+    in_browser(open_the_filtered_list)
+    PhoneCallFactory(call_number="CN-NEW-1", left_message_flag=True)
+    PhoneCallFactory(call_number="CN-NEW-2", left_message_flag=True)
+    PhoneCallFactory(call_number="CN-OTHER-2", left_message_flag=False)
+
+    def wait_for_the_poll(page):
+        page.clock.run_for(29_000)
+        expect(page.locator("#live")).to_have_text("")  # not before 30 s
+        page.clock.run_for(2_000)
+        live = page.locator("#live")
+        expect(live).to_have_text("2 new calls — show")
+        expect(page.locator("tr.calls__row")).to_have_count(1)  # nothing reloaded by itself
+        live.get_by_role("link", name="show").click()
+        expect(page.locator("tr.calls__row")).to_have_count(3)
+        assert "voicemail=true" in page.url
+        return page.problems
+
+    assert in_browser(wait_for_the_poll) == []
+
+
 def test_the_pages_fit_a_360_pixel_wide_screen(in_browser, support_user, refund_call):
     def check(page):
         page.set_viewport_size({"width": 360, "height": 740})

@@ -19,6 +19,7 @@ from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from .audio.duration import recording_duration_ms
+from .day_counts import finished_days_changed, is_before_today
 from .models import AccessRecord, PhoneCall, TranscriptMessage
 from .phones import to_e164
 from .sql import history, inserts
@@ -140,6 +141,9 @@ def _check(current: int, expected: set[int] | None) -> None:
 def _lock_call(pk: int) -> tuple[int, str]:
     """Lock the call's row: its version and recording name as they are under the lock.
 
+    A call of a finished day being written changes what the staff chart keeps of that day
+    (``calls.day_counts``): its kept counts are forgotten after the commit.
+
     A recording being replaced is the one in the locked row, not the one the caller read
     before: two concurrent replacements then each remove the file the other's commit left,
     and no file is orphaned.
@@ -147,12 +151,15 @@ def _lock_call(pk: int) -> tuple[int, str]:
     row = (
         PhoneCall.objects.select_for_update()
         .filter(pk=pk)
-        .values_list("version", "recording")
+        .values_list("version", "recording", "creation_date")
         .first()
     )
     if row is None:
         raise PhoneCall.DoesNotExist
-    return row
+    version, recording, created = row
+    if is_before_today(created):
+        finished_days_changed()
+    return version, recording
 
 
 def _bump_call(call: PhoneCall, actor: Actor, now, expected: set[int] | None = None) -> str:
@@ -652,6 +659,7 @@ def purge_recordings(calls: QuerySet[PhoneCall], *, now) -> int:
     """Clear the recordings of ``calls``; their files are deleted after the commit."""
     storage = PhoneCall._meta.get_field("recording").storage
     with transaction.atomic():
+        finished_days_changed()
         rows = list(calls.select_for_update().exclude(recording="").values_list("id", "recording"))
         ids = [pk for pk, _ in rows]
         PhoneCall.objects.filter(id__in=ids).update(recording="", recording_duration_ms=None)
@@ -664,6 +672,7 @@ def purge_recordings(calls: QuerySet[PhoneCall], *, now) -> int:
 def purge_transcripts(calls: QuerySet[PhoneCall], *, now) -> tuple[int, int]:
     """Delete the messages of ``calls`` and their history: (calls, messages) purged."""
     with transaction.atomic():
+        finished_days_changed()
         ids = list(calls.select_for_update().values_list("id", flat=True))
         deleted = _purge_messages(ids)
         _touch_purged(ids, now)
@@ -674,6 +683,7 @@ def purge_calls(calls: QuerySet[PhoneCall]) -> int:
     """Delete ``calls`` with their messages and history; recordings go after the commit."""
     storage = PhoneCall._meta.get_field("recording").storage
     with transaction.atomic():
+        finished_days_changed()
         rows = list(calls.select_for_update().values_list("id", "recording"))
         ids = [pk for pk, _ in rows]
         _purge_messages(ids)

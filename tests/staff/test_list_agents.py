@@ -75,9 +75,9 @@ def test_the_agents_cost_one_query_for_the_page(viewer_client, django_assert_num
         call = PhoneCallFactory()
         say(call, "AGENT", f"Agent {i % 7}")
         say(call, "AGENT", f"Agent {(i + 1) % 7}")
-    # Session, user, two permission loads, count, rows, agents, chart, newest call's id:
-    # as without a filter.
-    with django_assert_num_queries(9):
+    # Session, user, two permission loads, count, rows, agents, the chart's today and
+    # finished days, newest call's id: as without a filter.
+    with django_assert_num_queries(10):
         response = viewer_client.get(LIST, {"agent": "agent 3"})
     expected = sum(1 for i in range(rows) if 3 in (i % 7, (i + 1) % 7))
     assert len(response.context["calls"]) == min(expected, 50)

@@ -69,8 +69,8 @@ def test_a_bad_number_of_minutes_is_a_form_error_not_a_500(viewer_client, timed,
 def test_sorting_and_filtering_by_duration_costs_no_extra_query(
     viewer_client, django_assert_num_queries, timed
 ):
-    # As the plain list: session, user, two permission loads, count, rows, agents, chart,
-    # the newest call's id.
-    with django_assert_num_queries(9):
+    # As the plain list: session, user, two permission loads, count, rows, agents, the
+    # chart's today and finished days, the newest call's id.
+    with django_assert_num_queries(10):
         response = viewer_client.get(LIST, {"sort": "-duration", "longer_than": "1"})
     assert _numbers(response) == ["LONG", "MID"]

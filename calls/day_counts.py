@@ -22,7 +22,8 @@ GENERATION_KEY = "calls-per-day:generation"
 
 
 def generation() -> int:
-    return int(cache.get_or_set(GENERATION_KEY, 1, timeout=None))
+    value = cache.get_or_set(GENERATION_KEY, 1, timeout=None)
+    return int(value) if value is not None else 1
 
 
 def _bump() -> None:

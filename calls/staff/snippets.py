@@ -1,7 +1,7 @@
 """Search to the moment: for each call of a searched list page, the line that matched.
 
 One query for the page: the first visible message of each listed call that matches the
-search (``MIN(id)`` per call), with its speaker and a snippet around the match. PostgreSQL
+search (per call, its messages in order up to the first match), with its speaker and a snippet around the match. PostgreSQL
 matches as the list's search does (full text, ``websearch`` syntax) and cuts the snippet
 with ``ts_headline``; other databases match the text as a substring and the snippet is a
 window of words around the first occurrence.
@@ -17,11 +17,11 @@ from dataclasses import dataclass
 from html import escape
 
 from django.db import connection
-from django.db.models import Min, QuerySet, TextField, Value
+from django.db.models import OuterRef, QuerySet, Subquery, TextField, Value
 from django.db.models.functions import Replace
 from django.utils.safestring import SafeString
 
-from ..models import TranscriptMessage
+from ..models import PhoneCall, TranscriptMessage
 from .selectors import SEARCH_MAX_LENGTH, visible_messages
 
 START, STOP = "\x02", "\x03"
@@ -105,7 +105,7 @@ def search_snippets(
     text = text.strip()[:SEARCH_MAX_LENGTH]
     if not call_ids or not text:
         return {}
-    matching: QuerySet[TranscriptMessage] = visible_messages().filter(call_id__in=call_ids)
+    matching: QuerySet[TranscriptMessage] = visible_messages()
     if not include_internal:
         matching = matching.exclude(visibility_cd=TranscriptMessage.INTERNAL)
     postgres = connection.vendor == "postgresql"
@@ -118,7 +118,16 @@ def search_snippets(
         ).filter(document=query)
     else:
         matching = matching.filter(message_content__icontains=text)
-    first = matching.order_by().values("call_id").annotate(first=Min("id")).values("first")
+    # Per call, its first match: the call's messages in order (message_call_order_idx),
+    # stopping at the first that matches. (A MIN over all matches would parse every message
+    # of the page's calls, 2,000-message transcripts included: 100 ms at 20,000 calls.)
+    first = (
+        PhoneCall.objects.filter(id__in=call_ids)
+        .annotate(
+            first=Subquery(matching.filter(call_id=OuterRef("pk")).order_by("id").values("id")[:1])
+        )
+        .values("first")
+    )
     rows = TranscriptMessage.objects.filter(id__in=first)
     if postgres:
         rows = rows.annotate(

@@ -1,8 +1,8 @@
 """Search to the moment: for each call of a searched list page, the line that matched.
 
 One query for the page: the first visible message of each listed call that matches the
-search (per call, its messages in order up to the first match), with its speaker and a snippet around the match. PostgreSQL
-matches as the list's search does (full text, ``websearch`` syntax) and cuts the snippet
+search (per call, its messages in order up to the first match), with its speaker and a
+snippet around the match. PostgreSQL matches as the list's search does (full text, ``websearch`` syntax) and cuts the snippet
 with ``ts_headline``; other databases match the text as a substring and the snippet is a
 window of words around the first occurrence.
 

@@ -3,8 +3,8 @@
 One query for the page: the first visible message of each listed call that matches the
 search (per call, its messages in order up to the first match), with its speaker and a
 snippet around the match. PostgreSQL matches as the list's search does (full text,
-``websearch`` syntax) and cuts the snippet with ``ts_headline``; other databases match the text as a substring and the snippet is a
-window of words around the first occurrence.
+``websearch`` syntax) and cuts the snippet with ``ts_headline``; other databases match the
+text as a substring, and the snippet is a window of words around the first occurrence.
 
 ``ts_headline`` returns the message's own text with markers around the matched words, not
 HTML: the markers are control characters removed from the text first, and the result is

@@ -365,6 +365,8 @@ class Scenarios:
                 {**self.token, "REST-Framework-Version": "2"},
             ),
             "staff_list": lambda i: L.Request("GET", "/", None, cookie),
+            # Words said: the search, one matching line per row (snippets), the live chart.
+            "staff_list_search": lambda i: L.Request("GET", "/?q=warranty", None, cookie),
             "call_page_2000_messages": lambda i: L.Request(
                 "GET", f"/calls/{self.f.transcript_call}/", None, cookie
             ),
@@ -478,6 +480,8 @@ def database_limit(url: str, sizes: Sizes) -> L.Result:
             900_000_000 + i,
             False,
             f"+1650{i:07d}",
+            f"+1650{i:07d}",  # its E.164 form, as the services store it
+            None,  # no recording, no duration
             1,
         )
         began = time.perf_counter()

@@ -11,6 +11,7 @@ import secrets
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models.functions import Upper
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
@@ -68,6 +69,11 @@ class PhoneCall(WhoColumns):
     # a declaration since removed stay here, unseen, and show again if it is re-declared.
     # The database's default covers rows written without it (the scale data's COPY).
     custom = models.JSONField(default=dict, db_default={}, blank=True, editable=False)
+    # Derived by the services, never sent or shown by the API (not Oracle attributes): the
+    # number in E.164 (calls.phones; None when it is not a possible number), and how long
+    # the stored recording plays (calls.audio; None when its metadata does not say).
+    phone_number_e164 = models.CharField(max_length=16, null=True, blank=True, editable=False)
+    recording_duration_ms = models.PositiveIntegerField(null=True, blank=True, editable=False)
     version = models.PositiveBigIntegerField(default=1, editable=False)
     # A legal hold (calls.services.legal_hold_*): while set, the call cannot be deleted,
     # retention skips it and an erasure request leaves it. Not an API attribute.
@@ -76,6 +82,10 @@ class PhoneCall(WhoColumns):
     legal_hold_reason = models.TextField(null=True, blank=True)
     # Who changed what and when (django-simple-history); the admin shows it.
     history = HistoricalRecords()
+
+    # Not a column: the display names of the call's agents, set on the staff list's rows
+    # by calls.staff.selectors.phone_call_page (one query for the page).
+    agents: list[str]
 
     class Meta:
         ordering = ["id"]
@@ -97,6 +107,16 @@ class PhoneCall(WhoColumns):
             models.Index(fields=["creation_date", "id"], name="call_creation_idx"),
             # Incremental sync: q=LastUpdateDate > '...'.
             models.Index(fields=["last_update_date", "id"], name="call_update_idx"),
+            # Caller history: the other calls of one number, newest first, and their count;
+            # the staff list's caller filter and its normalised number search.
+            models.Index(
+                fields=["phone_number_e164", "creation_date", "id"], name="call_phone_e164_idx"
+            ),
+            # The staff list sorted by duration (shortest first, unknown last) and its
+            # "longer than / shorter than" filter. Longest first is served on PostgreSQL by
+            # call_duration_desc_idx (DESC NULLS LAST), made by migration 0006 on PostgreSQL
+            # only: SQLite cannot index NULLS LAST.
+            models.Index(fields=["recording_duration_ms", "id"], name="call_duration_idx"),
         ]
 
     def __str__(self) -> str:
@@ -112,6 +132,8 @@ class TranscriptMessage(WhoColumns):
 
     EXTERNAL = "EXTERNAL"
     INTERNAL = "INTERNAL"
+    # The role of the staff member who took the call (the staff list's agent column).
+    AGENT = "AGENT"
 
     # No index of its own: message_call_order_idx starts with call_id and serves the FK.
     call = models.ForeignKey(
@@ -149,6 +171,13 @@ class TranscriptMessage(WhoColumns):
                 fields=["call"],
                 name="message_internal_idx",
                 condition=models.Q(visibility_cd="INTERNAL", deleted_flag=False),
+            ),
+            # The staff list's agent filter: the calls an agent (by name, any case) spoke in.
+            models.Index(
+                Upper("posted_by_display_name"),
+                "call",
+                name="message_agent_idx",
+                condition=models.Q(role_cd="AGENT", deleted_flag=False),
             ),
             # The staff search of transcript text on PostgreSQL uses a GIN full-text index,
             # created by migration 0004 on PostgreSQL only (SQLite has no GIN).

@@ -21,7 +21,10 @@ from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from . import declarations, redaction
+from .audio.duration import recording_duration_ms
+from .day_counts import finished_days_changed, is_before_today
 from .models import AccessRecord, CustomAttribute, ErasureRecord, PhoneCall, TranscriptMessage
+from .phones import to_e164
 from .redaction import existing
 from .sql import history, inserts
 from .sql.deletes import delete_rows
@@ -126,6 +129,13 @@ def _stamp_updated(instance, actor: Actor, now) -> None:
 _UPDATED_COLUMNS = ("last_updated_by", "last_update_date", "last_update_login")
 
 
+def _with_derived(values: dict[str, Any]) -> dict[str, Any]:
+    """``values`` of a call plus the columns derived from them: the number's E.164 form."""
+    if "phone_number" in values:
+        return {**values, "phone_number_e164": to_e164(values["phone_number"])}
+    return values
+
+
 def _normalize_message(values: dict[str, Any]) -> dict[str, Any]:
     if "visibility_cd" in values and values["visibility_cd"] is None:
         return {**values, "visibility_cd": TranscriptMessage.EXTERNAL}
@@ -148,6 +158,9 @@ def _check(current: int, expected: set[int] | None) -> None:
 def _lock_call(pk: int) -> tuple[int, str]:
     """Lock the call's row: its version and recording name as they are under the lock.
 
+    A call of a finished day being written changes what the staff chart keeps of that day
+    (``calls.day_counts``): its kept counts are forgotten after the commit.
+
     A recording being replaced is the one in the locked row, not the one the caller read
     before: two concurrent replacements then each remove the file the other's commit left,
     and no file is orphaned.
@@ -155,12 +168,15 @@ def _lock_call(pk: int) -> tuple[int, str]:
     row = (
         PhoneCall.objects.select_for_update()
         .filter(pk=pk)
-        .values_list("version", "recording")
+        .values_list("version", "recording", "creation_date")
         .first()
     )
     if row is None:
         raise PhoneCall.DoesNotExist
-    return row
+    version, recording, created = row
+    if is_before_today(created):
+        finished_days_changed()
+    return version, recording
 
 
 def _bump_call(call: PhoneCall, actor: Actor, now, expected: set[int] | None = None) -> str:
@@ -212,15 +228,21 @@ def discard_recordings(names: Iterable[str]) -> None:
 
 
 class _StoredRecording:
-    """A recording written to storage ahead of a transaction; removed if that fails."""
+    """A recording written to storage ahead of a transaction; removed if that fails.
+
+    Its duration is read from its metadata on the way (``duration_ms``; None when unknown),
+    outside the transaction like the write itself.
+    """
 
     def __init__(self, call: PhoneCall, content: bytes | File | None):
         self.call = call
         self.content = content
         self.name: str | None = None
+        self.duration_ms: int | None = None
 
     def __enter__(self):
         if self.content is not None:
+            self.duration_ms = recording_duration_ms(self.content)
             upload = self.content if isinstance(self.content, File) else ContentFile(self.content)
             field = self.call.recording
             try:
@@ -324,11 +346,12 @@ def phone_call_create(
         raise MissingValue("interaction_id")
     now = timezone.now()
     messages = redaction.redact_messages(messages, own_number=values.get("phone_number"))
-    call = PhoneCall(**_stamp_created(values, actor, now))
+    call = PhoneCall(**_stamp_created(_with_derived(values), actor, now))
     try:
         with _StoredRecording(call, recording) as stored, transaction.atomic():
             if stored.name:
                 call.recording.name = stored.name
+                call.recording_duration_ms = stored.duration_ms
             inserts.insert(PhoneCall, [call])
             history.record(PhoneCall, "id", [call.pk], history.CREATED, now, user_of=call)
             rows = _insert_messages(call, _message_rows(call, messages, actor, now), now)
@@ -467,14 +490,16 @@ def phone_call_update(
     try:
         with _StoredRecording(call, recording) as stored, transaction.atomic():
             old_recording = _bump_call(call, actor, now, expected_version)
+            values = _with_derived(values)
             if "custom" in values:
                 call.custom = _fresh_custom(PhoneCall, call.pk)
             _apply(call, values)
             if stored.name or clear_recording:
                 call.recording.name = stored.name or ""
+                call.recording_duration_ms = stored.duration_ms
             fields = [*values, *_UPDATED_COLUMNS]
             if stored.name or clear_recording:
-                fields.append("recording")
+                fields.extend(("recording", "recording_duration_ms"))
                 _delete_file_on_commit(call.recording.storage, old_recording)
             call.save(update_fields=fields)
             if messages:
@@ -768,6 +793,8 @@ def phone_call_admin_save(
     if "legal_hold_reason" in changed_fields:
         _edit_hold(call, actor, now)
         changed_fields = [*changed_fields, "legal_hold_since", "legal_hold_by"]
+    if adding or "phone_number" in changed_fields:
+        call.phone_number_e164 = to_e164(call.phone_number)
     if adding:
         # Stamped first: the recording's storage path is made from the creation date.
         for name, value in _stamp_created({}, actor, now).items():
@@ -778,6 +805,7 @@ def phone_call_admin_save(
                 old_recording = _bump_call(call, actor, now, expected_version)
             if stored.name or clear_recording:
                 call.recording.name = stored.name or ""
+                call.recording_duration_ms = stored.duration_ms
             else:
                 # Whatever the form put on the instance, the stored name stays as it was.
                 call.recording.name = old_recording
@@ -785,8 +813,10 @@ def phone_call_admin_save(
                 call.save(force_insert=True)
             else:
                 fields = [f for f in changed_fields if f not in ("recording", "version")]
+                if "phone_number" in fields:
+                    fields.append("phone_number_e164")
                 if stored.name or clear_recording:
-                    fields.append("recording")
+                    fields.extend(("recording", "recording_duration_ms"))
                     _delete_file_on_commit(call.recording.storage, old_recording)
                 call.save(update_fields=[*dict.fromkeys(fields), *_UPDATED_COLUMNS])
             if deleted_messages:
@@ -914,6 +944,7 @@ def purge_recordings(calls: QuerySet[PhoneCall], *, now) -> int:
     """Clear the recordings of ``calls``; their files are deleted after the commit."""
     storage = PhoneCall._meta.get_field("recording").storage
     with transaction.atomic():
+        finished_days_changed()
         rows = list(
             calls.select_for_update()
             .filter(legal_hold_since=None)
@@ -921,7 +952,7 @@ def purge_recordings(calls: QuerySet[PhoneCall], *, now) -> int:
             .values_list("id", "recording", "call_number")
         )
         ids = [pk for pk, _, _ in rows]
-        PhoneCall.objects.filter(id__in=ids).update(recording="")
+        PhoneCall.objects.filter(id__in=ids).update(recording="", recording_duration_ms=None)
         _touch_purged(ids, now)
         record_events([events.RECORDING_REMOVED], [(pk, n) for pk, _, n in rows], now)
         names = [name for _, name, _ in rows]
@@ -932,6 +963,7 @@ def purge_recordings(calls: QuerySet[PhoneCall], *, now) -> int:
 def purge_transcripts(calls: QuerySet[PhoneCall], *, now) -> tuple[int, int]:
     """Delete the messages of ``calls`` and their history: (calls, messages) purged."""
     with transaction.atomic():
+        finished_days_changed()
         rows = list(
             calls.select_for_update().filter(legal_hold_since=None).values_list("id", "call_number")
         )
@@ -952,6 +984,7 @@ def _erase_calls(rows: list[tuple[int, str]]) -> int:
     """
     storage = PhoneCall._meta.get_field("recording").storage
     ids = [pk for pk, _ in rows]
+    finished_days_changed()  # a deleted call may have been one of a finished day's
     messages = _purge_messages(ids)
     # What refers to a call, handled here so the DELETE needs no per-row signals (whose
     # history rows would only be deleted again); test_purge checks this list against the
@@ -1174,3 +1207,47 @@ def subject_erase(
             _erase_calls(erased)
             record.save(force_insert=True)
     return Erasure(record, held)
+
+
+# Columns derived from what a call already holds, filled for calls stored before they
+# existed (``manage.py backfill_calls``) or after CALLBOOK_PHONE_REGION changed. They are no
+# attribute of the contract, so filling them changes neither the version (the ETag) nor the
+# who-columns, and writes no history row.
+
+
+def phone_calls_fill_e164(call_ids: Sequence[int]) -> int:
+    """Set the E.164 form of the numbers of ``call_ids``; returns how many changed.
+
+    The rows are locked while they are read and written, as every write of a number locks
+    its call first: a number changed meanwhile is not overwritten with its old form.
+    """
+    with transaction.atomic():
+        calls = list(
+            PhoneCall.objects.select_for_update()
+            .filter(id__in=call_ids)
+            .only("id", "phone_number", "phone_number_e164")
+        )
+        changed = []
+        for call in calls:
+            normalised = to_e164(call.phone_number)
+            if normalised != call.phone_number_e164:
+                call.phone_number_e164 = normalised
+                changed.append(call)
+        PhoneCall.objects.bulk_update(changed, ["phone_number_e164"], batch_size=500)
+    return len(changed)
+
+
+def phone_call_fill_duration(*, call_id: int, recording: str) -> int | None:
+    """Read the duration of the stored ``recording`` of call ``call_id`` and keep it.
+
+    The file is read outside any transaction; the row is written only if it still names
+    that file (a recording replaced meanwhile got its own duration from its write).
+    """
+    storage = PhoneCall._meta.get_field("recording").storage
+    try:
+        with storage.open(recording, "rb") as file:
+            duration = recording_duration_ms(file)
+    except FileNotFoundError:
+        return None  # sweep_recordings reports rows whose file is gone
+    PhoneCall.objects.filter(pk=call_id, recording=recording).update(recording_duration_ms=duration)
+    return duration

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import dj_database_url
+import phonenumbers
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -188,6 +189,14 @@ USE_TZ = True
 TIME_ZONE = "UTC"
 # The zone staff pages show times in (an IANA name such as Europe/Berlin).
 CALLBOOK_DISPLAY_TIME_ZONE = os.environ.get("CALLBOOK_TIME_ZONE", "UTC")
+# The country (ISO 3166 alpha-2) of phone numbers written without a country code, for
+# their E.164 form (calls.phones); empty: such numbers get none.
+CALLBOOK_PHONE_REGION = os.environ.get("CALLBOOK_PHONE_REGION", "US").strip().upper()
+if CALLBOOK_PHONE_REGION and CALLBOOK_PHONE_REGION not in phonenumbers.SUPPORTED_REGIONS:
+    raise ImproperlyConfigured(
+        f"CALLBOOK_PHONE_REGION must be a region code such as US or GB, "
+        f"not {CALLBOOK_PHONE_REGION!r}"
+    )
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"

@@ -11,6 +11,7 @@ from django.contrib.auth.models import Permission
 from django.utils import timezone
 
 from calls.models import PhoneCall, TranscriptMessage
+from calls.phones import to_e164
 
 ROLES = ["AGENT", "CUSTOMER"]
 # Every factory-made user's password.
@@ -38,6 +39,8 @@ class PhoneCallFactory(factory.django.DjangoModelFactory):
     call_number = factory.Sequence(lambda n: f"CALL-{n:06d}")
     interaction_id = factory.Sequence(lambda n: 300000000 + n)
     phone_number = factory.Sequence(lambda n: f"+1415555{n % 10000:04d}")
+    # As the services derive it on every write.
+    phone_number_e164 = factory.LazyAttribute(lambda c: to_e164(c.phone_number))
     external_system_call_id = factory.Sequence(lambda n: f"EXT-{n}")
     recording_url = None
     transcript_url = None

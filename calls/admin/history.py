@@ -37,6 +37,9 @@ NOT_LISTED = {
     "last_update_date",
     "last_update_login",
     "version",
+    # Derived by the services from the number and the recording (their changes are listed).
+    "phone_number_e164",
+    "recording_duration_ms",
 }
 VALUE_MAX = 400
 _ACTIONS = {"+": "created", "~": "changed", "-": "deleted"}

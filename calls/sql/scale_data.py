@@ -48,6 +48,8 @@ CALL_COLUMNS = (
     "interaction_id",
     "left_message_flag",
     "phone_number",
+    "phone_number_e164",
+    "recording_duration_ms",
     "version",
 )
 MESSAGE_COLUMNS = (
@@ -132,6 +134,12 @@ def phone_number(call_id: int) -> str:
     return f"+1415{(call_id * 7_919) % 10_000_000:07d}"
 
 
+def recording_duration_ms(call_id: int) -> int:
+    """Durations spread over 20 s to about 20 minutes, so the list's duration sort and
+    filters read a realistic range."""
+    return 20_000 + (call_id * 104_729) % 1_200_000
+
+
 def call_number(call_id: int) -> str:
     return f"BC{call_id:012d}"
 
@@ -186,6 +194,8 @@ def _call_row(plan: Plan, call_id: int) -> Row:
         interaction_id(call_id),
         call_id % 5 == 0,
         phone_number(call_id),
+        phone_number(call_id),  # already E.164, as calls.phones would keep it
+        recording_duration_ms(call_id) if plan.recording else None,
         1,
     )
 

@@ -1,27 +1,41 @@
 """The staff list's filters: django-filter over PhoneCall, with the search and the order."""
 
 import datetime
+from decimal import Decimal
 from typing import Any
 
 import django_filters
 from django import forms
-from django.db.models import Q, QuerySet
+from django.db.models import F, OrderBy, Q, QuerySet
 
 from ..models import PhoneCall
-from .selectors import SEARCH_MAX_LENGTH, has_internal_messages, phone_call_search
+from .selectors import (
+    SEARCH_MAX_LENGTH,
+    has_internal_messages,
+    phone_call_search,
+    phone_calls_from,
+    phone_calls_with_agent,
+)
 from .times import day_start
 
 _YES_NO = [("", "Any"), ("true", "Yes"), ("false", "No")]
 
+_DURATION = F("recording_duration_ms")
+
 # Each sort key of the URL names an ordering that ends in the unique id, so pages are stable.
-SORTS = {
+# Calls of unknown duration come last either way (call_duration_idx and, on PostgreSQL,
+# call_duration_desc_idx hold these two orders).
+SORTS: dict[str, tuple[str | OrderBy, ...]] = {
     "-time": ("-creation_date", "-id"),
     "time": ("creation_date", "id"),
     "phone": ("phone_number", "id"),
     "-phone": ("-phone_number", "-id"),
     "number": ("call_number",),
     "-number": ("-call_number",),
+    "duration": (_DURATION.asc(nulls_last=True), "id"),
+    "-duration": (_DURATION.desc(nulls_last=True), "-id"),
 }
+MS_PER_MINUTE = 60_000
 DEFAULT_SORT = "-time"
 
 
@@ -44,11 +58,39 @@ class PhoneCallFilterSet(django_filters.FilterSet):
             }
         ),
     )
+    caller = django_filters.CharFilter(
+        label="Caller number",
+        method="filter_caller",
+        max_length=64,
+        widget=forms.TextInput(
+            attrs={"placeholder": "Any spelling", "autocomplete": "off", "inputmode": "tel"}
+        ),
+    )
+    agent = django_filters.CharFilter(
+        label="Agent",
+        method="filter_agent",
+        max_length=64,  # TranscriptMessage.posted_by_display_name
+        widget=forms.TextInput(attrs={"placeholder": "Name", "autocomplete": "off"}),
+    )
     date_from = django_filters.DateFilter(
         label="From", method="filter_date_from", widget=forms.DateInput(attrs={"type": "date"})
     )
     date_to = django_filters.DateFilter(
         label="To", method="filter_date_to", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    longer_than = django_filters.NumberFilter(
+        label="Longer than (min)",
+        method="filter_longer_than",
+        min_value=0,
+        max_value=10_000,
+        widget=forms.NumberInput(attrs={"step": "any", "min": "0", "inputmode": "decimal"}),
+    )
+    shorter_than = django_filters.NumberFilter(
+        label="Shorter than (min)",
+        method="filter_shorter_than",
+        min_value=0,
+        max_value=10_000,
+        widget=forms.NumberInput(attrs={"step": "any", "min": "0", "inputmode": "decimal"}),
     )
     voicemail = _yes_no("Voicemail")
     recording = _yes_no("Recording")
@@ -97,6 +139,16 @@ class PhoneCallFilterSet(django_filters.FilterSet):
     ) -> QuerySet[PhoneCall]:
         return phone_call_search(queryset, value)
 
+    def filter_caller(
+        self, queryset: QuerySet[PhoneCall], name: str, value: str
+    ) -> QuerySet[PhoneCall]:
+        return phone_calls_from(queryset, value) if value.strip() else queryset
+
+    def filter_agent(
+        self, queryset: QuerySet[PhoneCall], name: str, value: str
+    ) -> QuerySet[PhoneCall]:
+        return phone_calls_with_agent(queryset, value) if value.strip() else queryset
+
     def filter_date_from(
         self, queryset: QuerySet[PhoneCall], name: str, value: datetime.date
     ) -> QuerySet[PhoneCall]:
@@ -108,6 +160,17 @@ class PhoneCallFilterSet(django_filters.FilterSet):
         if value == datetime.date.max:  # inclusive, and no day follows it: no upper bound
             return queryset
         return queryset.filter(creation_date__lt=day_start(value + datetime.timedelta(days=1)))
+
+    # A call whose duration is unknown is neither longer nor shorter than anything.
+    def filter_longer_than(
+        self, queryset: QuerySet[PhoneCall], name: str, value: Decimal
+    ) -> QuerySet[PhoneCall]:
+        return queryset.filter(recording_duration_ms__gt=int(value * MS_PER_MINUTE))
+
+    def filter_shorter_than(
+        self, queryset: QuerySet[PhoneCall], name: str, value: Decimal
+    ) -> QuerySet[PhoneCall]:
+        return queryset.filter(recording_duration_ms__lt=int(value * MS_PER_MINUTE))
 
     def filter_flag(
         self, queryset: QuerySet[PhoneCall], name: str, value: bool | None

@@ -14,17 +14,32 @@ one; without it every search reads and parses every message.
 import datetime
 import hashlib
 import re
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.db import connection
-from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import Coalesce, TruncDate
+from django.db.models import (
+    Count,
+    Exists,
+    IntegerField,
+    Max,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Coalesce, Substr, TruncDate, Upper
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.functional import cached_property
 
+from .. import day_counts
 from ..models import PhoneCall, TranscriptMessage
+from ..phones import to_e164
 from .times import day_start, display_zone
 
 PAGE_SIZE = 50
@@ -55,6 +70,10 @@ def phone_call_search(queryset: QuerySet[PhoneCall], text: str) -> QuerySet[Phon
     if digits and digits != text:
         # "415 555-0101" finds "+14155550101".
         condition |= Q(phone_number__icontains=digits)
+    normalised = to_e164(text)
+    if normalised:
+        # "(415) 555 0101" finds "+1 415-555-0101": both spellings have one E.164 form.
+        condition |= Q(phone_number_e164=normalised)
     messages = visible_messages()
     if connection.vendor == "postgresql":
         from django.contrib.postgres.search import SearchQuery, SearchVector
@@ -81,6 +100,47 @@ def has_internal_messages() -> Exists:
     return Exists(
         visible_messages().filter(call=OuterRef("pk"), visibility_cd=TranscriptMessage.INTERNAL)
     )
+
+
+def agent_messages() -> QuerySet[TranscriptMessage]:
+    """Visible messages posted by an agent (the rows of ``message_agent_idx``)."""
+    return visible_messages().filter(role_cd=TranscriptMessage.AGENT)
+
+
+def phone_calls_with_agent(queryset: QuerySet[PhoneCall], name: str) -> QuerySet[PhoneCall]:
+    """Calls in which an agent of this display name (any case) posted a message.
+
+    A semi-join on ``message_agent_idx``: the database's UPPER on both sides, the index's
+    expression exactly, so "sam ortiz" finds "Sam Ortiz" in any script SQL folds.
+    """
+    messages = (
+        agent_messages()
+        .annotate(agent=Upper("posted_by_display_name"))
+        .filter(agent=Upper(Value(name.strip())))
+        .order_by()
+        .values("call_id")
+    )
+    return queryset.filter(pk__in=messages)
+
+
+def agents_by_call(call_ids: list[int]) -> dict[int, list[str]]:
+    """The agents of each call: the display names of its agents' messages, in the order
+    they first spoke. One query for a page of calls (``message_call_order_idx``)."""
+    rows = (
+        agent_messages()
+        .filter(call_id__in=call_ids)
+        .exclude(posted_by_display_name__isnull=True)
+        .exclude(posted_by_display_name="")
+        .values("call_id", "posted_by_display_name")
+        .annotate(first=Min("id"))
+        .order_by("call_id", "first")
+        .values_list("call_id", "posted_by_display_name")
+    )
+    agents: dict[int, list[str]] = {}
+    for call_id, name in rows:
+        if name:  # excluded above; the type of the column still allows None
+            agents.setdefault(call_id, []).append(name)
+    return agents
 
 
 def message_count() -> Coalesce:
@@ -125,8 +185,9 @@ def phone_call_page(
 ) -> tuple[Page[PhoneCall], list[PhoneCall]]:
     """The requested page (clamped to the existing ones) and its rows, in order.
 
-    Two queries: the (capped) count of the filtered calls, then the page rows joined to the
-    page's ids taken with ``LIMIT``/``OFFSET`` in a subquery.
+    Three queries: the (capped) count of the filtered calls, the page rows joined to the
+    page's ids taken with ``LIMIT``/``OFFSET`` in a subquery, and the agents of those rows
+    (``agents`` on each row).
     """
     paginator = CappedPaginator(filtered.only("id"), per_page)
     page = paginator.get_page(page_number)
@@ -140,12 +201,15 @@ def phone_call_page(
         .annotate(message_count=message_count())
         .order_by(*filtered.query.order_by)
     )
+    agents = agents_by_call([row.id for row in rows])
+    for row in rows:
+        row.agents = agents.get(row.id, [])
     return page, rows
 
 
-# The chart reads every call of its 30 days (24 ms at a million calls, where the rest of
-# the page costs about 45 ms), so its counts are kept this long; the list is always current.
-CHART_CACHE_SECONDS = 60
+# Counts of finished days are kept this long at most (they are also forgotten when a call of
+# such a day is written: calls.day_counts); today's are always counted afresh.
+FINISHED_DAYS_CACHE_SECONDS = 24 * 3600
 
 
 def calls_per_day(
@@ -153,26 +217,32 @@ def calls_per_day(
 ) -> list[tuple[datetime.date, int]]:
     """Calls per calendar day (in the display zone) over the last ``days`` days, oldest first.
 
-    The counts come from the cache when the same selection was counted in the last
-    ``CHART_CACHE_SECONDS``: the key is the SQL of the count, filters and days included.
+    Today is counted live, a range of ``call_creation_idx`` from midnight (a call that
+    arrived a second ago is in it). The finished days are counted in one grouped query and
+    kept in the cache under the SQL of that count (filters and days included), today's
+    date and the generation of ``calls.day_counts``, which moves when a call of a finished
+    day is deleted, purged or changed.
     """
     zone = display_zone()
     today = (now or timezone.now()).astimezone(zone).date()
     first = today - datetime.timedelta(days=days - 1)
+    selection = filtered.order_by()
+    today_count = selection.filter(creation_date__gte=day_start(today)).count()
     rows = (
-        filtered.order_by()
-        .filter(creation_date__gte=day_start(first))
+        selection.filter(creation_date__gte=day_start(first), creation_date__lt=day_start(today))
         .annotate(day=TruncDate("creation_date", tzinfo=zone))
         .values("day")
         .annotate(n=Count("id"))
         .values_list("day", "n")
     )
     sql, params = rows.query.sql_with_params()
-    key = "calls-per-day:" + hashlib.sha256(f"{first}:{sql}:{params!r}".encode()).hexdigest()
+    stamp = f"{first}:{today}:{day_counts.generation()}:{sql}:{params!r}"
+    key = "calls-per-day:" + hashlib.sha256(stamp.encode()).hexdigest()
     counts = cache.get(key)
     if counts is None:
         counts = dict(rows)
-        cache.set(key, counts, CHART_CACHE_SECONDS)
+        cache.set(key, counts, FINISHED_DAYS_CACHE_SECONDS)
+    counts = {**counts, today: today_count}
     return [
         (first + datetime.timedelta(i), counts.get(first + datetime.timedelta(i), 0))
         for i in range(days)
@@ -204,3 +274,75 @@ def transcript_messages(call: PhoneCall) -> QuerySet[TranscriptMessage]:
             "creation_date",
         )
     )
+
+
+def phone_calls_from(queryset: QuerySet[PhoneCall], number: str) -> QuerySet[PhoneCall]:
+    """Calls from the caller ``number`` names, in whatever spelling staff or integrations
+    wrote it: the same E.164 form (``call_phone_e164_idx``), or, for a number that has
+    none (not a possible number), exactly the same text."""
+    number = number.strip()
+    normalised = to_e164(number)
+    if normalised:
+        return queryset.filter(phone_number_e164=normalised)
+    return queryset.filter(phone_number=number, phone_number_e164__isnull=True)
+
+
+HISTORY_SIZE = 10
+FIRST_LINE_LENGTH = 160
+
+
+@dataclass(frozen=True)
+class CallerHistory:
+    """The caller's other calls: how many (capped like the list), and the latest of them."""
+
+    number: str
+    count: int
+    capped: bool
+    latest: Sequence[PhoneCall]
+
+
+def caller_history(call: PhoneCall, *, size: int = HISTORY_SIZE) -> CallerHistory | None:
+    """The other calls (not deleted) from this call's number, newest first, each with the
+    first line said (``first_line``). None without a number; otherwise two queries, both
+    on ``call_phone_e164_idx``: the capped count, then the latest ``size`` calls."""
+    if not call.phone_number or not call.phone_number.strip():
+        return None
+    if call.phone_number_e164:
+        others = PhoneCall.objects.filter(phone_number_e164=call.phone_number_e164)
+    else:
+        others = phone_calls_from(PhoneCall.objects.all(), call.phone_number)
+    others = others.filter(deleted_flag=False).exclude(pk=call.pk)
+    counted = others.order_by()[: COUNT_CAP + 1].count()
+    if not counted:
+        return CallerHistory(call.phone_number, 0, False, [])
+    first_line = (
+        visible_messages()
+        .filter(call=OuterRef("pk"))
+        .order_by("id")
+        .annotate(line=Substr("message_content", 1, FIRST_LINE_LENGTH))
+        .values("line")[:1]
+    )
+    latest = list(
+        others.order_by("-creation_date", "-id")
+        .only("id", "call_number", "creation_date", "recording_duration_ms", "left_message_flag")
+        .annotate(first_line=Subquery(first_line))[:size]
+    )
+    return CallerHistory(call.phone_number, min(counted, COUNT_CAP), counted > COUNT_CAP, latest)
+
+
+def latest_call_id() -> int:
+    """The id of the newest call stored (0 when none): the end of the primary key's index.
+
+    Ids only grow, so "calls that arrived since the page was drawn" are the ids above it.
+    """
+    return PhoneCall.objects.aggregate(latest=Max("id"))["latest"] or 0
+
+
+# The live list's banner says "50+ new calls" past this: a count to decide to reload.
+NEW_CALLS_CAP = 50
+
+
+def new_call_count(filtered: QuerySet[PhoneCall], after: int) -> int:
+    """How many calls of ``filtered`` arrived after call ``after`` (at most NEW_CALLS_CAP + 1):
+    a range of the primary key, counted no further than the cap."""
+    return filtered.filter(id__gt=after).order_by()[: NEW_CALLS_CAP + 1].count()

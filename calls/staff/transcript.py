@@ -39,6 +39,11 @@ FIELDS = (
     "creation_date",
 )
 
+# Every message's "copy link to this message" control (call.js copies /calls/<id>/#m<id>).
+COPY_LINK = (
+    '<button type="button" class="msg__copy" aria-label="Copy link to this message"></button>'
+)
+
 # The columns of FIELDS, then (with declared custom message attributes) the custom values.
 Row = tuple[Any, ...]
 
@@ -93,7 +98,17 @@ def conversation_html(rows: Iterable[Row], customs: tuple[Declaration, ...] = ()
             f'<div class="msg__meta">'
             f'<span class="msg__who">{escape(name or UNKNOWN_SPEAKER)}</span>'
             f' <span class="msg__role">{escape(role or "")}</span>{badge}'
-            f' <span class="msg__time">{clock(created)}</span></div>'
+            f' <span class="msg__time">{clock(created)}</span>'
+            f"{COPY_LINK}</div>"
             f'<p class="msg__text">{escape(content or "")}</p></li>\n'
         )
     return SafeString("".join(parts))
+
+
+def agents(rows: Iterable[Row]) -> list[str]:
+    """The agents' display names in the order they first spoke (as the list shows them)."""
+    names: dict[str, None] = {}
+    for _, _, name, role, *_ in rows:
+        if role == TranscriptMessage.AGENT and name:
+            names.setdefault(name)
+    return list(names)

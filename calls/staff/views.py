@@ -9,7 +9,15 @@ from functools import wraps
 from typing import ParamSpec
 
 from django.contrib.auth.decorators import login_required, permission_required
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    HttpResponseNotModified,
+    JsonResponse,
+    StreamingHttpResponse,
+)
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
@@ -18,7 +26,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from .. import declarations
 from ..audit import access_record, access_record_served
 from ..models import PhoneCall, TranscriptMessage
-from . import selectors, transcript
+from . import selectors, snippets, transcript
 from .chart import calls_chart
 from .custom_values import shown_values
 from .external_links import web_url
@@ -35,7 +43,15 @@ SORTABLE = {
     "time": ("time", "-time", "-time"),
     "phone": ("phone", "-phone", "phone"),
     "number": ("number", "-number", "number"),
+    "duration": ("duration", "-duration", "-duration"),
 }
+
+
+def may_read_internal_notes(user: object) -> bool:
+    """Who reads internal notes: today everyone who may open a call page, where they are
+    shown (marked). The one rule the call page and the list's snippets follow."""
+    has_perm = getattr(user, "has_perm", None)
+    return bool(has_perm and has_perm(VIEW_PERMISSION))
 
 
 def staff_required(view: Callable[_P, HttpResponseBase]) -> Callable[_P, HttpResponseBase]:
@@ -67,15 +83,53 @@ def call_list(request: HttpRequest) -> HttpResponse:
     filterset = PhoneCallFilterSet(request.GET, queryset=PhoneCall.objects.all())
     filtered = filterset.qs
     page, rows = selectors.phone_call_page(filtered, request.GET.get("page"))
+    searched = (filterset.form.cleaned_data.get("q") or "").strip() if filterset.is_valid() else ""
     context = {
+        "searched": searched,
+        "snippets": snippets.search_snippets(
+            [row.id for row in rows],
+            searched,
+            include_internal=may_read_internal_notes(request.user),
+        ),
         "filter": filterset,
         "page": page,
         "calls": rows,
         "chart": calls_chart(selectors.calls_per_day(filtered)),
         "sort": _sort_headers(filterset.sort_key),
         "filtered": any(v for k, v in request.GET.items() if k not in {"page", "sort"}),
+        "latest_call_id": selectors.latest_call_id(),
     }
     return render(request, "calls/call_list.html", context)
+
+
+@require_GET
+@staff_required
+def call_list_updates(request: HttpRequest) -> HttpResponse:
+    """How many calls matching the list's filters arrived after call ``after``: the live
+    list's poll (``list.js``, at most every 30 s).
+
+    The ETag is the newest call's id: while no call arrived, a poll that sends it back
+    costs one index lookup and answers 304 without counting. (Only new ids count: a call
+    that changed and now matches is not "new".)
+    """
+    raw = request.GET.get("after", "")
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 18):
+        return HttpResponseBadRequest("after must be a call id")
+    latest = selectors.latest_call_id()
+    etag = f'"{latest}"'
+    if request.headers.get("If-None-Match") == etag:
+        response: HttpResponse = HttpResponseNotModified()
+    else:
+        filterset = PhoneCallFilterSet(request.GET, queryset=PhoneCall.objects.all())
+        count = selectors.new_call_count(filterset.qs, int(raw))
+        response = JsonResponse(
+            {
+                "new": min(count, selectors.NEW_CALLS_CAP),
+                "more": count > selectors.NEW_CALLS_CAP,
+            }
+        )
+    response["ETag"] = etag
+    return response
 
 
 @require_GET
@@ -92,6 +146,8 @@ def call_detail(request: HttpRequest, call_id: int) -> HttpResponse:
         "call": call,
         "custom_values": shown_values(declarations.of_resource(declarations.CALLS), call.custom),
         "message_count": len(rows),
+        "agents": transcript.agents(rows),
+        "history": selectors.caller_history(call),
         "conversation": transcript.conversation_html(rows, message_customs),
         "internal_count": sum(1 for row in rows if row[visibility] == TranscriptMessage.INTERNAL),
         "has_stored_recording": bool(call.recording),

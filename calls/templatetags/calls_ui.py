@@ -44,6 +44,12 @@ def outbound_link(url: str | None, label: str = "") -> SafeString | str:
 
 
 @register.filter
+def lookup(mapping: dict[Any, Any], key: Any) -> Any:
+    """``mapping[key]``, or None: a template's way to read a dict by a variable key."""
+    return mapping.get(key) if isinstance(mapping, dict) else None
+
+
+@register.filter
 def thousands(value: Any) -> Any:
     """``12345`` as ``12,345``; whatever the template passes that is no integer, unchanged."""
     try:
@@ -61,3 +67,23 @@ def playable_recording(call: PhoneCall) -> bool:
 @register.simple_tag
 def display_zone_name() -> str:
     return settings.CALLBOOK_DISPLAY_TIME_ZONE
+
+
+def duration_text(milliseconds: int | None) -> str:
+    """``65000`` as ``1:05``, an hour and more as ``1:02:05``; unknown as an empty string."""
+    if milliseconds is None:
+        return ""
+    seconds = round(milliseconds / 1000)
+    hours, rest = divmod(seconds, 3600)
+    minutes, seconds = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
+
+
+@register.filter
+def duration(milliseconds: int | None) -> SafeString | str:
+    """A ``<time>`` element with the ISO 8601 duration (what screen readers and machines read)
+    and ``m:ss`` as its text; an unknown duration is a dash that says so."""
+    if milliseconds is None:
+        return format_html('<span class="muted" title="{0}" aria-label="{0}">—</span>', "Unknown")
+    seconds = round(milliseconds / 1000)
+    return format_html('<time datetime="PT{}S">{}</time>', seconds, duration_text(milliseconds))

@@ -406,3 +406,40 @@ def test_history_revert_is_disabled_so_writes_stay_in_the_service(superuser_clie
     response = superuser_client.get(reverse("admin:calls_phonecall_history", args=[call.pk]))
     assert response.status_code == 200
     assert admin.site._registry[PhoneCall].revert_disabled(None, call) is True
+
+
+def test_admin_saves_keep_the_duration_and_the_e164_number(
+    superuser_client, django_capture_on_commit_callbacks
+):
+    call = PhoneCallFactory(phone_number="+14155550100")
+    data = form_data(superuser_client.get(change_url(call)))
+    data["phone_number"] = "020 7946 0000"
+    data["recording_file"] = SimpleUploadedFile("a.wav", wav_bytes(2.0), content_type="audio/wav")
+    assert superuser_client.post(change_url(call), data).status_code == 302
+    call.refresh_from_db()
+    assert call.recording_duration_ms == 2000
+    assert call.phone_number_e164 is None  # not a possible number in the default region (US)
+    data = form_data(superuser_client.get(change_url(call)))
+    data["phone_number"] = "+44 20 7946 0000"
+    data["clear_recording"] = "on"
+    with django_capture_on_commit_callbacks(execute=True):
+        assert superuser_client.post(change_url(call), data).status_code == 302
+    call.refresh_from_db()
+    assert (call.recording_duration_ms, call.phone_number_e164) == (None, "+442079460000")
+    assert call.phone_number == "+44 20 7946 0000"
+
+
+def test_a_call_added_in_the_admin_gets_its_e164_number(superuser_client):
+    response = superuser_client.get(add_url())
+    data = form_data(response)
+    prefix = inline_prefix(response)
+    data.update(
+        {
+            "call_number": "ADMIN-E164",
+            "interaction_id": "42",
+            "phone_number": "(415) 555-0100",
+            f"{prefix}-TOTAL_FORMS": "0",
+        }
+    )
+    assert superuser_client.post(add_url(), data).status_code == 302
+    assert PhoneCall.objects.get(call_number="ADMIN-E164").phone_number_e164 == "+14155550100"

@@ -6,7 +6,10 @@ import random
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
+from calls.audio.duration import recording_duration_ms
 from calls.models import PhoneCall, TranscriptMessage
+from calls.phones import to_e164
+from tests.audio_samples import flac_bytes
 from tests.factories import wav_bytes
 
 CUSTOMERS = [
@@ -37,7 +40,12 @@ SNIPPETS = [
 
 
 def make_list_calls(now: datetime.datetime | None = None, seed: int = 7) -> None:
-    """About 30 days of traffic: busier on weekdays, a few voicemails and recordings."""
+    """About 30 days of traffic: busier on weekdays, a few voicemails and recordings.
+
+    Rows are bulk-created, so the columns the services derive are filled here the same way:
+    the E.164 number, and the duration of the stored recordings (FLAC headers stating a
+    length, a few bytes each).
+    """
     rng = random.Random(seed)
     now = now or timezone.now()
     calls = []
@@ -50,10 +58,12 @@ def make_list_calls(now: datetime.datetime | None = None, seed: int = 7) -> None
             )
             if when > now:
                 when -= datetime.timedelta(hours=10)
+            number = f"+1{rng.choice(AREAS)}555{rng.randint(0, 9999):04d}"
             calls.append(
                 PhoneCall(
                     call_number=f"CN{rng.randrange(16**10):010X}",
-                    phone_number=f"+1{rng.choice(AREAS)}555{rng.randint(0, 9999):04d}",
+                    phone_number=number,
+                    phone_number_e164=to_e164(number),
                     external_system_call_id=f"GEN-{rng.randint(100000, 999999)}",
                     interaction_id=300100000 + len(calls),
                     left_message_flag=rng.random() < 0.15,
@@ -69,6 +79,17 @@ def make_list_calls(now: datetime.datetime | None = None, seed: int = 7) -> None
                 )
             )
     PhoneCall.objects.bulk_create(calls)
+    storage = PhoneCall._meta.get_field("recording").storage
+    recorded = [call for call in calls if call.recording_url]
+    for call in recorded:
+        content = flac_bytes(rng.uniform(25, 1100))
+        call.recording.name = storage.save(f"recordings/demo/{call.pk}", ContentFile(content))
+        call.recording_format = "audio/flac"
+        call.recording_url = None
+        call.recording_duration_ms = recording_duration_ms(content)
+    PhoneCall.objects.bulk_update(
+        recorded, ["recording", "recording_format", "recording_url", "recording_duration_ms"]
+    )
     messages = []
     for call in PhoneCall.objects.all():
         count = rng.choice([0, 2, 4, 6, 8, 8, 12, 17])
@@ -111,7 +132,12 @@ def make_featured_call(now: datetime.datetime | None = None) -> PhoneCall:
         last_updated_by="sam.ortiz",
         last_update_date=start + datetime.timedelta(minutes=9),
     )
-    call.recording.save("r", ContentFile(wav_bytes(seconds=6)))
+    content = wav_bytes(seconds=6)
+    call.recording.save("r", ContentFile(content), save=False)
+    call.recording_duration_ms = recording_duration_ms(content)
+    call.phone_number_e164 = to_e164(call.phone_number)
+    call.save()
+    _make_earlier_calls(call)
     lines = [
         ("BOT", "Callbook IVR", "Thanks for calling Northwind Support. This call may be recorded."),
         ("CUSTOMER", "Dana Miller", "Hi, I'm calling about order 1182. It still hasn't arrived."),
@@ -152,3 +178,41 @@ def make_featured_call(now: datetime.datetime | None = None) -> PhoneCall:
         for i, (role, name, text) in enumerate(lines)
     )
     return call
+
+
+def _make_earlier_calls(call: PhoneCall) -> None:
+    """The featured caller's earlier calls, each pushed with another spelling of the number."""
+    earlier = [
+        ("(415) 555-0182", 2, 214_000, "Hi, I ordered a kettle last week, order 1182."),
+        ("+1 415 555 0182", 9, 95_000, "Hello, I'd like to change my delivery address."),
+        ("415.555.0182", 23, None, "Can you tell me when my card will be charged?"),
+    ]
+    for index, (number, days, duration, first) in enumerate(earlier):
+        when = call.creation_date - datetime.timedelta(days=days, hours=index)
+        other = PhoneCall.objects.create(
+            call_number=f"CN7F3A90C{index:03d}",
+            phone_number=number,
+            phone_number_e164=to_e164(number),
+            interaction_id=300198000 + index,
+            created_by="genesys",
+            creation_date=when,
+            last_updated_by="genesys",
+            last_update_date=when,
+        )
+        if duration is not None:
+            content = flac_bytes(duration / 1000)
+            other.recording.save("r", ContentFile(content), save=False)
+            other.recording_format = "audio/flac"
+            other.recording_duration_ms = recording_duration_ms(content)
+            other.save()
+        TranscriptMessage.objects.create(
+            call=other,
+            message_number=f"MNE{index:04d}",
+            message_content=first,
+            role_cd="CUSTOMER",
+            posted_by_display_name="Dana Miller",
+            created_by="genesys",
+            creation_date=when,
+            last_updated_by="genesys",
+            last_update_date=when,
+        )

@@ -35,6 +35,8 @@ def test_write_the_readme_screenshots(in_browser, settings):
         page.set_viewport_size({"width": 1280, "height": 1060})
         page.goto("/")
         page.screenshot(path=str(DOCS / "screenshot-list.png"))
+        page.goto("/?q=refund")
+        page.screenshot(path="/tmp/callbook-list-searched.png")
         page.set_viewport_size({"width": 1280, "height": 1240})
         page.goto(f"/calls/{call.id}/")
         page.get_by_label("Search the transcript").fill("refund")

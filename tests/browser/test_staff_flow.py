@@ -67,12 +67,12 @@ def test_support_staff_find_a_call_play_it_and_search_its_transcript(
         )
         log_in(page)
         expect(page.get_by_role("heading", name="Calls", exact=True)).to_be_visible()
-        expect(page.locator("table.calls tbody tr")).to_have_count(2)
+        expect(page.locator("table.calls tbody tr.calls__row")).to_have_count(2)
 
         page.get_by_label("Search calls").fill("refund")
         page.get_by_role("button", name="Search", exact=True).click()
         page.wait_for_url(re.compile(r"\?q=refund"))
-        rows = page.locator("table.calls tbody tr")
+        rows = page.locator("table.calls tbody tr.calls__row")
         expect(rows).to_have_count(1)
         expect(rows.first).to_contain_text("CN-REFUND-1")
         page.get_by_role("link", name="Open call CN-REFUND-1").click()
@@ -114,6 +114,8 @@ def test_support_staff_find_a_call_play_it_and_search_its_transcript(
         )
         assert state[0] is True and state[1] < 0.05
         box.fill("")
+        # The box was filled from the list's search (?q=refund); its matches are gone now.
+        expect(page.locator("#tsearch-status")).to_have_text("")
 
     def search_the_transcript(page):
         box = page.get_by_label("Search the transcript")
@@ -151,6 +153,80 @@ def test_support_staff_find_a_call_play_it_and_search_its_transcript(
     assert 206 in recording_statuses, recording_statuses
     problems = in_browser(lambda page: page.problems)
     assert problems == [], problems  # no CSP violations, no script errors
+
+
+def test_a_searched_row_opens_the_call_at_the_line_that_matched(
+    in_browser, support_user, refund_call
+):
+    first = refund_call.messages.filter(message_content__contains="refund").order_by("id")[0]
+    long_call = PhoneCallFactory(call_number="CN-LONG-1", messages=120)
+    late = TranscriptMessageFactory(
+        call=long_call,
+        role_cd="AGENT",
+        posted_by_display_name="Priya Shah",
+        message_content="Found it: the parcel went to the wrong depot.",
+    )
+    TranscriptMessageFactory.create_batch(40, call=long_call, message_content="More words.")
+
+    def open_from_the_list(page):
+        log_in(page)
+        page.goto("/?q=depot")
+        snippet = page.locator("tr.calls__snippet").first
+        expect(snippet).to_contain_text("Priya Shah")
+        expect(snippet.locator("mark")).to_have_text("depot")
+        snippet.get_by_role("link").click()
+        page.wait_for_url(re.compile(rf"/calls/{long_call.id}/\?q=depot#m{late.id}$"))
+        expect(page.get_by_label("Search the transcript")).to_have_value("depot")
+        message = page.locator(f"#m{late.id}")
+        expect(message).to_have_attribute("aria-current", "true")
+        expect(message).to_be_in_viewport()
+        expect(page.locator("#tsearch-status")).to_have_text("1 of 1")
+        assert page.locator("[aria-current=true]").count() == 1
+
+    def copy_a_link_and_open_it(page):
+        page.goto(f"/calls/{refund_call.id}/")
+        button = page.locator(f"#m{first.id}").get_by_role(
+            "button", name="Copy link to this message"
+        )
+        button.focus()
+        page.keyboard.press("Enter")
+        expect(page.locator("#copy-status")).not_to_have_text("")
+        page.goto(f"/calls/{refund_call.id}/#m{first.id}")
+        expect(page.locator(f"#m{first.id}")).to_have_attribute("aria-current", "true")
+        return page.problems
+
+    in_browser(open_from_the_list)
+    assert in_browser(copy_a_link_and_open_it) == []
+
+
+def test_the_list_offers_calls_that_arrive_while_it_is_read(in_browser, support_user):
+    PhoneCallFactory(call_number="CN-SEEN-1", left_message_flag=True)
+
+    def open_the_filtered_list(page):
+        page.clock.install()
+        log_in(page)
+        page.goto("/?voicemail=true")
+        expect(page.locator("tr.calls__row")).to_have_count(1)
+        expect(page.locator("#live")).to_have_text("")
+
+    in_browser(open_the_filtered_list)
+    PhoneCallFactory(call_number="CN-NEW-1", left_message_flag=True)
+    PhoneCallFactory(call_number="CN-NEW-2", left_message_flag=True)
+    PhoneCallFactory(call_number="CN-OTHER-2", left_message_flag=False)
+
+    def wait_for_the_poll(page):
+        page.clock.run_for(29_000)
+        expect(page.locator("#live")).to_have_text("")  # not before 30 s
+        page.clock.run_for(2_000)
+        live = page.locator("#live")
+        expect(live).to_have_text("2 new calls — show")
+        expect(page.locator("tr.calls__row")).to_have_count(1)  # nothing reloaded by itself
+        live.get_by_role("link", name="show").click()
+        expect(page.locator("tr.calls__row")).to_have_count(3)
+        assert "voicemail=true" in page.url
+        return page.problems
+
+    assert in_browser(wait_for_the_poll) == []
 
 
 def test_the_pages_fit_a_360_pixel_wide_screen(in_browser, support_user, refund_call):

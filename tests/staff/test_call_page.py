@@ -204,9 +204,9 @@ def test_the_call_page_costs_seven_queries_for_any_transcript_length(
     django_assert_num_queries,
     messages,  # noqa: F811
 ):
-    call = PhoneCallFactory(messages=messages)
+    call = PhoneCallFactory(messages=messages, phone_number=None)
     # 1 session, 2 user, 3-4 permissions, 5 the call, 6 its visible messages,
-    # 7 the access record of the transcript view.
+    # 7 the access record of the transcript view (no number: no caller history).
     with django_assert_num_queries(7):
         response = viewer_client.get(detail(call))
     assert response.status_code == 200
@@ -220,3 +220,23 @@ def test_the_download_costs_seven_queries_too(viewer_client, django_assert_num_q
         response = viewer_client.get(download(call))
         text = b"".join(response.streaming_content).decode()
     assert text.count("\n[") == 30
+
+
+def test_the_call_page_shows_the_duration_in_its_header(viewer_client):  # noqa: F811
+    timed = PhoneCallFactory(recording="recordings/x", recording_duration_ms=754_000)
+    html = viewer_client.get(detail(timed)).content.decode()
+    assert '<span class="visually-hidden">Duration </span><time datetime="PT754S">12:34</time>' in (
+        html
+    )
+    unknown = PhoneCallFactory(recording="recordings/y", recording_duration_ms=None)
+    html = viewer_client.get(detail(unknown)).content.decode()
+    assert "Duration </span>" not in html  # the header leaves an unknown duration out
+    assert '<dt>Duration</dt><dd><span class="muted" title="Unknown"' in html
+
+
+def test_the_call_page_header_names_the_agents(viewer_client):  # noqa: F811
+    call = PhoneCallFactory()
+    for role, name in [("CUSTOMER", "Dana"), ("AGENT", "Sam <Ortiz>"), ("AGENT", "Priya")]:
+        TranscriptMessageFactory(call=call, role_cd=role, posted_by_display_name=name)
+    html = viewer_client.get(detail(call)).content.decode()
+    assert '<span class="call-head__agents">Agents: Sam &lt;Ortiz&gt;, Priya</span>' in html

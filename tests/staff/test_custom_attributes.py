@@ -75,8 +75,9 @@ def test_custom_attributes_cost_the_call_page_no_query(
     call = PhoneCallFactory(messages=messages, custom={"Disposition_c": "SALE"})
     custom.current()  # the declarations are loaded: the steady state
     # 1 session, 2 user, 3-4 permissions, 5 the call, 6 its visible messages (their custom
-    # values a column of the same query), 7 the access record: as without them.
-    with django_assert_num_queries(7):
+    # values a column of the same query), 7 the caller's other calls (none), 8 the access
+    # record: as without them.
+    with django_assert_num_queries(8):
         response = viewer_client.get(detail(call))
     assert response.content.decode().count('<li class="msg ') == messages
 

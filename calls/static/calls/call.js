@@ -116,14 +116,71 @@
     }
   }
 
-  function show(index) {
+  function show(index, scroll) {
     if (!hits.length) return;
     if (current >= 0) hits[current].classList.remove("hit--current");
     current = (index + hits.length) % hits.length;
     var hit = hits[current];
     hit.classList.add("hit--current");
-    hit.scrollIntoView({ block: "center", inline: "nearest" });
+    if (scroll !== false) hit.scrollIntoView({ block: "center", inline: "nearest" });
     setStatus((current + 1).toLocaleString() + " of " + hits.length.toLocaleString());
+  }
+
+  /* The message a link names (#m<MessageId>): marked, announced as current, in view. */
+  var target = null;
+  function targetMessage() {
+    var match = /^#m(\d+)$/.exec(window.location.hash);
+    var message = match ? document.getElementById("m" + match[1]) : null;
+    return message && conversation.contains(message) ? message : null;
+  }
+  function markTarget() {
+    if (target) {
+      target.removeAttribute("aria-current");
+      target.classList.remove("msg--target");
+    }
+    target = targetMessage();
+    if (!target) return;
+    target.setAttribute("aria-current", "true");
+    target.classList.add("msg--target");
+    settleOn(target);
+  }
+
+  // Scroll to a message at once (not smoothly), then again on the next frames until it
+  // stays put: messages off screen have an estimated height (content-visibility).
+  function settleOn(message) {
+    var frames = 0;
+    var stable = 0;
+    var cancelled = false;
+    var cancel = function () { cancelled = true; };  // the reader scrolls: leave it to them
+    ["wheel", "touchstart", "keydown", "mousedown"].forEach(function (type) {
+      window.addEventListener(type, cancel, { once: true, passive: true });
+    });
+    var step = function () {
+      if (cancelled || message !== target) return;
+      var box = message.getBoundingClientRect();
+      var off = Math.abs(box.top + box.height / 2 - window.innerHeight / 2);
+      if (off > 24 && box.height < window.innerHeight) {
+        message.scrollIntoView({ block: "center", inline: "nearest", behavior: "instant" });
+        stable = 0;
+      } else {
+        stable += 1;
+      }
+      frames += 1;
+      if (stable < 3 && frames < 60) window.requestAnimationFrame(step);
+    };
+    // Every message drawn once, so the heights above the message are real, not estimated;
+    // "auto" intrinsic sizes remember them after the class is gone.
+    conversation.classList.add("is-anchoring");
+    message.scrollIntoView({ block: "center", inline: "nearest", behavior: "instant" });
+    window.requestAnimationFrame(function () {
+      conversation.classList.remove("is-anchoring");
+      step();
+    });
+  }
+
+  function firstHitIn(message) {
+    for (var i = 0; i < hits.length; i++) if (message.contains(hits[i])) return i;
+    return -1;
   }
 
   function search() {
@@ -135,10 +192,13 @@
       return;
     }
     highlight(new RegExp(escapeRegExp(query), "giu"));
-    if (hits.length) {
-      show(0);
-    } else {
+    if (!hits.length) {
       setStatus("No matches");
+    } else if (target && firstHitIn(target) >= 0) {
+      // Opened at a message: its match is the current one, and the message stays in view.
+      show(firstHitIn(target), false);
+    } else {
+      show(0, !target);
     }
   }
 
@@ -171,8 +231,44 @@
   prev.addEventListener("click", function () { searchNow(); show(current - 1); });
   next.addEventListener("click", function () { searchNow(); show(current + 1); });
 
+  // Opened from the list's search (?q=…#m…): the transcript search is filled in, and the
+  // message the link names is marked and scrolled into view.
+  var asked = new URLSearchParams(window.location.search).get("q");
+  if (asked && !input.value) input.value = asked.slice(0, 200);
+  markTarget();
+  window.addEventListener("hashchange", function () {
+    markTarget();
+    if (target && hits.length && firstHitIn(target) >= 0) show(firstHitIn(target), false);
+  });
+
   // Text typed (or restored by the browser) before this script ran is searched now.
   if (input.value) search();
+
+  /* "Copy link to this message": the clipboard where the browser allows it (https or
+     localhost), else the address bar shows the link to copy. Either way it is announced. */
+  var copied = document.getElementById("copy-status");
+  conversation.addEventListener("click", function (event) {
+    var button = event.target.closest ? event.target.closest(".msg__copy") : null;
+    if (!button) return;
+    var message = button.closest(".msg");
+    var url = window.location.origin + window.location.pathname + "#" + message.id;
+    var announce = function (text) {
+      copied.textContent = "";
+      window.setTimeout(function () { copied.textContent = text; }, 50);
+    };
+    var fallback = function () {
+      window.history.replaceState(null, "", "#" + message.id);
+      markTarget();
+      announce("The link to this message is in the address bar.");
+    };
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(url).then(function () {
+        announce("Link to this message copied.");
+      }, fallback);
+    } else {
+      fallback();
+    }
+  });
 
   document.addEventListener("keydown", function (event) {
     if (event.key === "/" && !isTyping(event.target) && !event.ctrlKey && !event.metaKey && !event.altKey) {

@@ -1,0 +1,1 @@
+"""Audio files: what their own metadata says about them."""

@@ -17,6 +17,8 @@ from calls.services import Actor
 # an HMAC of the user's password hash: a changed password no longer matches, and an
 # inactive user is not found, so neither survives in the cache.
 _verified = LocMemCache("callbook-basic-credentials", {"OPTIONS": {"MAX_ENTRIES": 10_000}})
+# The request attribute that holds the keyed digest of a Basic credential (login_id's).
+_BASIC_LOGIN = "callbook_basic_login"
 
 
 def _digest(purpose: str, value: str) -> str:
@@ -34,18 +36,20 @@ class BasicAuthentication(authentication.BasicAuthentication):
     """HTTP Basic that verifies a credential with the password hasher once, then trusts
     the remembered verification for ``CALLBOOK_BASIC_AUTH_CACHE_SECONDS``."""
 
-    def authenticate_header(self, request):
+    def authenticate_header(self, request: Request) -> str:
         return f'Basic realm="{settings.CALLBOOK_AUTH_REALM}"'
 
-    def authenticate(self, request):
+    def authenticate(self, request: Request) -> tuple[AbstractBaseUser, None] | None:
         result = super().authenticate(request)
         if result is not None:
             # Basic has no session: a keyed digest of the credential names the login.
             header = authentication.get_authorization_header(request).decode("latin-1")
-            request.callbook_basic_login = _digest("basic-login", header)
+            setattr(request, _BASIC_LOGIN, _digest("basic-login", header))
         return result
 
-    def authenticate_credentials(self, userid, password, request=None):
+    def authenticate_credentials(
+        self, userid: str, password: str, request: Request | None = None
+    ) -> tuple[AbstractBaseUser, None]:
         # Refusals first, before the remembered credentials and before any hash: a locked
         # out client must not tell the right password from a wrong one by the answer, nor
         # make the server hash passwords for it.
@@ -71,7 +75,7 @@ class BasicAuthentication(authentication.BasicAuthentication):
         return user, auth
 
     @staticmethod
-    def _remembered(key: str):
+    def _remembered(key: str) -> AbstractBaseUser | None:
         entry = _verified.get(key)
         if entry is None:
             return None
@@ -112,10 +116,11 @@ class TokenAuthentication(authentication.BaseAuthentication):
         return api_key.user, api_key
 
 
-def login_id(request) -> str | None:
+def login_id(request: Request) -> str | None:
     """A 32-character id of the login behind a request: never the session key or token."""
-    if getattr(request, "callbook_basic_login", None):
-        return request.callbook_basic_login[:32]
+    basic_login: str | None = getattr(request, _BASIC_LOGIN, None)
+    if basic_login:
+        return basic_login[:32]
     auth = request.auth
     if isinstance(auth, ApiKey):
         return _digest("login-id", f"api-key:{auth.pk}")[:32]
@@ -125,5 +130,5 @@ def login_id(request) -> str | None:
     return None
 
 
-def actor(request) -> Actor:
+def actor(request: Request) -> Actor:
     return Actor(username=request.user.get_username()[:64], login=login_id(request))

@@ -5,6 +5,7 @@ savepoint of its own so the next part still runs and every failing part is repor
 if any part failed, the whole transaction is rolled back and only the failures answer.
 """
 
+from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -41,7 +42,7 @@ class _Rollback(Exception):
     pass
 
 
-def _route(path: str):
+def _route(path: str) -> tuple[str | None, str | None, bool, QueryDict]:
     """``(call_id, message_id, is_child_collection, query)`` of a part's path."""
     parts = urlsplit(path)
     route = parts.path
@@ -67,7 +68,7 @@ class _Precondition:
     """What a part's ``ifMatch``/``ifNoneMatch`` came to: ``succeeded`` stays None until the
     current ETag has been compared (a part that fails before that reports false)."""
 
-    def __init__(self, part: dict):
+    def __init__(self, part: dict[str, Any]) -> None:
         self.sent = {key: part[key] for key in CONDITIONS if part.get(key) is not None}
         self.succeeded: bool | None = None
 
@@ -108,7 +109,9 @@ def _evaluate(
     return True
 
 
-def _run(ctx: operations.Context, part: dict, precondition: _Precondition) -> operations.Outcome:
+def _run(
+    ctx: operations.Context, part: dict[str, Any], precondition: _Precondition
+) -> operations.Outcome:
     for key in ("id", "path", "operation"):
         if isinstance(part.get(key), str) and media.has_surrogate(part[key]):
             raise bad_request(f"{key} holds a lone UTF-16 surrogate.", key)
@@ -132,27 +135,26 @@ def _run(ctx: operations.Context, part: dict, precondition: _Precondition) -> op
     for key, value in precondition.sent.items():
         if not isinstance(value, str):
             raise bad_request(f"{key} must be a string.", key)
-    item = call_id is not None and (not child or message_id is not None)
     if precondition.sent:
-        if not item:
+        if call_id is None or (child and message_id is None):  # a collection's path
             raise bad_request("ifMatch and ifNoneMatch apply to an item's path.", "path")
         if not _evaluate(precondition, operation, call_id, message_id):
             return operations.Outcome(304)
     if_match = precondition.sent.get("ifMatch")
 
-    if not child:
-        if call_id is None:
-            if operation == "get":
-                return operations.list_calls(ctx)
-            if operation in ("create", "upsert"):
-                return operations.create_call(ctx, payload, upsert=operation == "upsert")
-        else:
-            if operation == "get":
-                return operations.get_call(ctx, call_id)
-            if operation == "update":
-                return operations.update_call(ctx, call_id, payload, if_match=if_match)
-            if operation == "delete":
-                return operations.delete_call(ctx, call_id, if_match=if_match)
+    # A child's path always names its call (``_route``): no call id, the calls collection.
+    if call_id is None:
+        if operation == "get":
+            return operations.list_calls(ctx)
+        if operation in ("create", "upsert"):
+            return operations.create_call(ctx, payload, upsert=operation == "upsert")
+    elif not child:
+        if operation == "get":
+            return operations.get_call(ctx, call_id)
+        if operation == "update":
+            return operations.update_call(ctx, call_id, payload, if_match=if_match)
+        if operation == "delete":
+            return operations.delete_call(ctx, call_id, if_match=if_match)
     elif message_id is None:
         if operation == "get":
             return operations.list_messages(ctx, call_id)
@@ -168,14 +170,15 @@ def _run(ctx: operations.Context, part: dict, precondition: _Precondition) -> op
     raise OracleError(405, f"{operation} is not allowed on {path}.")
 
 
-def run_batch(ctx: operations.Context, body) -> tuple[int, dict]:
+def run_batch(ctx: operations.Context, body: object) -> tuple[int, dict[str, Any]]:
     if not isinstance(body, dict) or not isinstance(body.get("parts"), list):
         raise bad_request('A batch body is {"parts": [...]}.', "parts")
     parts = body["parts"]
     _check_size(parts)
     # One budget for all GET parts: together they render at most one heavy page.
     ctx = operations.Context(ctx.request, ctx.version, ctx.root, budget=RenderBudget())
-    results, failures = [], []
+    results: list[dict[str, Any]] = []
+    failures: list[dict[str, Any]] = []
     try:
         with services.recordings_stored_during() as stored, transaction.atomic():
             for index, part in enumerate(parts):
@@ -203,7 +206,7 @@ def run_batch(ctx: operations.Context, body) -> tuple[int, dict]:
     return 200, {"parts": results}
 
 
-def _check_size(parts: list) -> None:
+def _check_size(parts: list[Any]) -> None:
     """Refuse a batch too big for one transaction before running any part of it.
 
     The messages nested in all parts count against the one request's limit, as they
@@ -230,7 +233,7 @@ def _check_size(parts: list) -> None:
         )
 
 
-def _echo(part: dict) -> dict:
+def _echo(part: dict[str, Any]) -> dict[str, Any]:
     """The part's own id, path and operation; a lone surrogate (refused) echoed as "?"."""
     echo = {key: part.get(key) for key in ("id", "path", "operation")}
     return {
@@ -239,7 +242,9 @@ def _echo(part: dict) -> dict:
     }
 
 
-def _result(part: dict, outcome: operations.Outcome, precondition: _Precondition) -> dict:
+def _result(
+    part: dict[str, Any], outcome: operations.Outcome, precondition: _Precondition
+) -> dict[str, Any]:
     result = _echo(part)
     if precondition.sent:
         result["preconditionSucceeded"] = bool(precondition.succeeded)
@@ -248,7 +253,9 @@ def _result(part: dict, outcome: operations.Outcome, precondition: _Precondition
     return result
 
 
-def _failure(part: dict, error: OracleError, precondition: _Precondition | None = None) -> dict:
+def _failure(
+    part: dict[str, Any], error: OracleError, precondition: _Precondition | None = None
+) -> dict[str, Any]:
     failure = _echo(part)
     if precondition is not None and precondition.sent:
         # A 412 from the write itself (a change between the comparison and its lock) too.

@@ -9,8 +9,12 @@ value; an empty value is 404. A recording answers with its media type (its
 """
 
 import io
+from collections.abc import Callable
+from typing import IO
 
-from django.http import HttpResponse
+from django.core.files.storage import Storage
+from django.http import HttpResponse, StreamingHttpResponse
+from rest_framework.request import Request
 
 from calls import services
 from calls.audit import access_record_served
@@ -29,7 +33,9 @@ from .views import OracleViewSet
 TEXT = "text/plain; charset=utf-8"
 
 
-def ranged_bytes(request, open_file, size: int, content_type: str) -> HttpResponse:
+def ranged_bytes(
+    request: Request, open_file: Callable[[], IO[bytes]], size: int, content_type: str
+) -> HttpResponse | StreamingHttpResponse:
     """The enclosure's bytes as ``content_type``, honouring ``Range``."""
     return ranged_response(
         request,
@@ -40,19 +46,28 @@ def ranged_bytes(request, open_file, size: int, content_type: str) -> HttpRespon
     )
 
 
-def _head(storage, name: str) -> bytes:
+def _head(storage: Storage, name: str) -> bytes:
     with storage.open(name, "rb") as stored:
         return stored.read(HEAD_BYTES)
 
 
-class CallRecordingViewSet(OracleViewSet):
+class EnclosureViewSet(OracleViewSet):
+    """What both enclosures share. Their handlers take different URL arguments (a message's
+    path also names the message), so neither view set derives from the other."""
+
+    def respond_empty(self) -> HttpResponse:
+        return self.respond(Outcome(204))
+
+
+class CallRecordingViewSet(EnclosureViewSet):
     """``/phoneCalls/{CallId}/enclosure/CallRecording``."""
 
-    def retrieve(self, request, call_id):
+    def retrieve(self, request: Request, call_id: str) -> HttpResponse | StreamingHttpResponse:
         call = get_call_object(call_id)
-        if not call.recording:
+        name = call.recording.name
+        if not name:  # what ``not call.recording`` tests: a FieldFile is its name's truth
             raise not_found(f"Phone call {call.id} has no CallRecording.")
-        storage, name = call.recording.storage, call.recording.name
+        storage = call.recording.storage
         own = recording_type(call.recording_format, lambda: _head(storage, name))
         content_type = media.preferred(request, list(dict.fromkeys([own, media.OCTETS])))
         response = ranged_bytes(
@@ -63,32 +78,31 @@ class CallRecordingViewSet(OracleViewSet):
         )
         return response
 
-    def replace(self, request, call_id):
+    def replace(self, request: Request, call_id: str) -> HttpResponse:
         call = get_call_object(call_id)
         body = spooled_body(request._request)
         with body:
             services.phone_call_set_recording(actor=actor(request), call=call, content=body)
         return self.respond_empty()
 
-    def destroy(self, request, call_id):
+    def destroy(self, request: Request, call_id: str) -> HttpResponse:
         call = get_call_object(call_id)
         if call.recording:
             services.phone_call_set_recording(actor=actor(request), call=call, content=None)
         return self.respond_empty()
 
-    def respond_empty(self):
-        return self.respond(Outcome(204))
 
-
-class MessageContentViewSet(CallRecordingViewSet):
+class MessageContentViewSet(EnclosureViewSet):
     """``…/child/TranscriptMessage/{MessageId}/enclosure/MessageContent``."""
 
     model = TranscriptMessage
 
-    def _message(self, call_id, message_id):
+    def _message(self, call_id: str, message_id: str) -> TranscriptMessage:
         return get_message_object(get_call_object(call_id), message_id)
 
-    def retrieve(self, request, call_id, message_id):
+    def retrieve(
+        self, request: Request, call_id: str, message_id: str
+    ) -> HttpResponse | StreamingHttpResponse:
         message = self._message(call_id, message_id)
         if request.query_params.get("original") == "true":
             return self._original(request, message)
@@ -106,7 +120,9 @@ class MessageContentViewSet(CallRecordingViewSet):
         )
         return response
 
-    def _original(self, request, message):
+    def _original(
+        self, request: Request, message: TranscriptMessage
+    ) -> HttpResponse | StreamingHttpResponse:
         """``?original=true``: the unredacted original, for a user with the permission."""
         try:
             text = originals.read_original(request=request, message=message, channel="api")
@@ -120,7 +136,7 @@ class MessageContentViewSet(CallRecordingViewSet):
         content_type = media.preferred(request, [media.OCTETS, TEXT])
         return ranged_bytes(request, lambda: io.BytesIO(raw), len(raw), content_type)
 
-    def replace(self, request, call_id, message_id):
+    def replace(self, request: Request, call_id: str, message_id: str) -> HttpResponse:
         message = self._message(call_id, message_id)
         try:
             text = body_bytes(request._request).decode("utf-8")
@@ -131,11 +147,11 @@ class MessageContentViewSet(CallRecordingViewSet):
         self._set(request, message, text)
         return self.respond_empty()
 
-    def destroy(self, request, call_id, message_id):
+    def destroy(self, request: Request, call_id: str, message_id: str) -> HttpResponse:
         self._set(request, self._message(call_id, message_id), None)
         return self.respond_empty()
 
-    def _set(self, request, message, text):
+    def _set(self, request: Request, message: TranscriptMessage, text: str | None) -> None:
         services.message_update(
             actor=actor(request), message=message, values={"message_content": text}
         )

@@ -9,11 +9,13 @@ import json
 import logging
 from dataclasses import dataclass
 from http import HTTPStatus
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from rest_framework import exceptions
+from rest_framework.request import Request
 
 from calls import services
 from calls.models import PhoneCall, TranscriptMessage
@@ -37,7 +39,9 @@ class Problem:
 class OracleError(Exception):
     """An error answer: a status, one or more problems and extra headers."""
 
-    def __init__(self, status: int, problems: list[Problem] | str, headers: dict | None = None):
+    def __init__(
+        self, status: int, problems: list[Problem] | str, headers: dict[str, str] | None = None
+    ) -> None:
         if isinstance(problems, str):
             problems = [Problem(problems, HTTPStatus(status).name.lower())]
         super().__init__(problems[0].detail if problems else HTTPStatus(status).phrase)
@@ -62,8 +66,9 @@ def request_too_large() -> OracleError:
     )
 
 
-def _flatten(detail, path: str = "") -> list[Problem]:
+def _flatten(detail: object, path: str = "") -> list[Problem]:
     """DRF's nested ``{"Attr": [..], "Child": [{}, {"Attr": [..]}]}`` as path-named problems."""
+    problems: list[Problem]
     if isinstance(detail, dict):
         problems = []
         for key, value in detail.items():
@@ -80,7 +85,7 @@ def _flatten(detail, path: str = "") -> list[Problem]:
     return [_problem(detail, path)]
 
 
-def _problem(item, path: str) -> Problem:
+def _problem(item: object, path: str) -> Problem:
     code = getattr(item, "code", "invalid") or "invalid"
     text = str(item)
     if path:
@@ -90,18 +95,21 @@ def _problem(item, path: str) -> Problem:
 
 
 def _from_drf(exc: exceptions.APIException) -> OracleError:
-    headers = {}
+    headers: dict[str, str] = {}
     if isinstance(exc, exceptions.ValidationError):
         return OracleError(400, _flatten(exc.detail) or [Problem("Invalid request.")])
-    if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
-        headers["Retry-After"] = str(int(exc.wait) + (exc.wait % 1 > 0))
+    if isinstance(exc, exceptions.Throttled):
+        # Throttled.__init__ sets ``wait`` (seconds, or None); the DRF stubs leave it out.
+        wait: float | None = exc.wait  # type: ignore[attr-defined]
+        if wait is not None:
+            headers["Retry-After"] = str(int(wait) + (wait % 1 > 0))
     if isinstance(exc, (exceptions.NotAuthenticated, exceptions.AuthenticationFailed)):
         headers["WWW-Authenticate"] = f'Basic realm="{settings.CALLBOOK_AUTH_REALM}"'
         return OracleError(401, [Problem(str(exc.detail), exc.default_code)], headers)
     return OracleError(exc.status_code, [Problem(str(exc.detail), exc.default_code)], headers)
 
 
-def render_error(request, error: OracleError) -> HttpResponse:
+def render_error(request: HttpRequest | Request, error: OracleError) -> HttpResponse:
     version = getattr(request, "oracle_version", None) or default_version()
     status = HTTPStatus(error.status)
     if errors_as_json(version):
@@ -126,7 +134,7 @@ _NAMES = {
 }
 
 
-def _name(model, field: str) -> str:
+def _name(model: type[PhoneCall | TranscriptMessage], field: str) -> str:
     return _NAMES[model].get(field, field)
 
 
@@ -202,7 +210,7 @@ def as_oracle_error(exc: Exception) -> OracleError:
     return OracleError(500, [Problem("The server could not complete the request.", "error")])
 
 
-def error_body(error: OracleError) -> dict:
+def error_body(error: OracleError) -> dict[str, Any]:
     status = HTTPStatus(error.status)
     return {
         "type": f"http://www.w3.org/Protocols/rfc2616/rfc2616-sec10.html#sec{status.value}",
@@ -219,6 +227,8 @@ def error_body(error: OracleError) -> dict:
     }
 
 
-def exception_handler(exc, context):
+def exception_handler(exc: Exception, context: dict[str, Any]) -> HttpResponse:
     """DRF's EXCEPTION_HANDLER: every failure of an API view ends here."""
-    return render_error(context.get("request"), as_oracle_error(exc))
+    # APIView.get_exception_handler_context always holds the view's request.
+    request: Request = context["request"]
+    return render_error(request, as_oracle_error(exc))

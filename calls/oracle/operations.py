@@ -5,11 +5,15 @@ exactly like the request it stands for. Each returns an ``Outcome``; failures ra
 ``OracleError`` or the services' errors, which ``errors.as_oracle_error`` translates.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 from django.conf import settings
-from django.db.models import Prefetch
+from django.db.models import Model, Prefetch, QuerySet
+from django.http import QueryDict
+from rest_framework.request import Request
+from rest_framework.serializers import Serializer
 
 from calls import services
 from calls.audit import access_record_many
@@ -17,30 +21,43 @@ from calls.models import PhoneCall, TranscriptMessage
 
 from . import custom
 from . import links as L
-from .attributes import CHILD_NAME, INT64_MAX, AttributeSet
+from .attributes import CHILD_NAME, INT64_MAX, Attribute, AttributeSet
 from .authentication import actor
 from .budget import RenderBudget
 from .errors import OracleError, bad_request, not_found
 from .query import QueryError, parse_q
 from .rendering import FULL, Renderer
 from .serializers import CallSerializer, MessageSerializer
-from .shaping import parse_finder, parse_order, parse_page, parse_shape
+from .shaping import Page, Shape, parse_finder, parse_order, parse_page, parse_shape
 from .versions import q_uses_expressions
 
+_M = TypeVar("_M", bound=Model)
 
-@dataclass
+
+@dataclass(init=False)
 class Context:
     """One request's view of the API: the DRF request, its framework version, its root URL."""
 
-    request: object
+    request: Request
     version: int
     root: str
-    params: object = None  # the query parameters; the request's unless a batch part has its own
-    budget: RenderBudget | None = None  # a batch's rendering budget; None: a single request
+    params: QueryDict  # the query parameters; the request's unless a batch part has its own
+    budget: RenderBudget | None  # a batch's rendering budget; None: a single request
 
-    def __post_init__(self):
-        if self.params is None:
-            self.params = self.request.query_params
+    def __init__(
+        self,
+        request: Request,
+        version: int,
+        root: str,
+        params: QueryDict | None = None,
+        budget: RenderBudget | None = None,
+    ) -> None:
+        # Written out (not the dataclass's) so that ``params`` is never None once built.
+        self.request = request
+        self.version = version
+        self.root = root
+        self.params = request.query_params if params is None else params
+        self.budget = budget
 
     @property
     def attributes(self) -> AttributeSet:
@@ -69,29 +86,46 @@ class Context:
 @dataclass
 class Outcome:
     status: int
-    body: dict | None = None
+    body: dict[str, Any] | None = None
     location: str | None = None
     etag: str | None = None
     collection: bool = False
-    headers: dict = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 # Reading
 
 
-def call_queryset():
+def call_queryset() -> QuerySet[PhoneCall]:
     return PhoneCall.objects.all()
 
 
-def message_queryset(call: PhoneCall):
+def message_queryset(call: PhoneCall) -> QuerySet[TranscriptMessage]:
     return call.messages.all()
 
 
-def _messages_prefetch():
+def _messages_prefetch() -> Prefetch[str, QuerySet[TranscriptMessage], str]:
     return Prefetch("messages", queryset=TranscriptMessage.objects.order_by("id"))
 
 
-def _filtered(ctx: Context, queryset, attributes, key_name, children=None):
+def _shape(
+    ctx: Context,
+    attributes: Mapping[str, Attribute],
+    child: Mapping[str, Attribute] | None = None,
+) -> Shape:
+    """The request's ``fields``/``expand``/``onlyData``/``links``, for these attributes."""
+    # parse_shape only looks names up, so the AttributeSet's read-only mappings do; its
+    # ``dict`` annotation is narrower than that (shaping.py is outside this change).
+    return parse_shape(ctx.params, attributes, child)  # type: ignore[arg-type]
+
+
+def _filtered(
+    ctx: Context,
+    queryset: QuerySet[_M],
+    attributes: Mapping[str, Attribute],
+    key_name: str,
+    children: Mapping[str, tuple[str, Mapping[str, Attribute]]] | None = None,
+) -> QuerySet[_M]:
     raw = ctx.params.get("q")
     if raw is not None and raw.strip():
         try:
@@ -110,7 +144,7 @@ def _filtered(ctx: Context, queryset, attributes, key_name, children=None):
     return queryset.order_by(*parse_order(ctx.params, attributes))
 
 
-def _page(queryset, page):
+def _page(queryset: QuerySet[_M], page: Page) -> tuple[list[_M], bool, int | None]:
     # One row more than the page tells hasMore without a COUNT.
     rows = list(queryset[page.offset : page.offset + page.limit + 1])
     total = queryset.count() if page.total_results else None
@@ -120,7 +154,7 @@ def _page(queryset, page):
 def list_calls(ctx: Context) -> Outcome:
     ctx.spend(items=0)
     attributes = ctx.attributes
-    shape = parse_shape(ctx.params, attributes.call_by_name, attributes.message_by_name)
+    shape = _shape(ctx, attributes.call_by_name, attributes.message_by_name)
     page = parse_page(ctx.params)
     queryset = _filtered(
         ctx,
@@ -151,7 +185,7 @@ def list_calls(ctx: Context) -> Outcome:
     return Outcome(200, body, collection=True)
 
 
-def get_call_object(call_id) -> PhoneCall:
+def get_call_object(call_id: str) -> PhoneCall:
     queryset = call_queryset()
     call = queryset.filter(pk=call_id).first() if _is_int64(call_id) else None
     if call is None:
@@ -159,23 +193,29 @@ def get_call_object(call_id) -> PhoneCall:
     return call
 
 
-def _is_int64(value) -> bool:
+def _is_int64(value: object) -> bool:
     """Plain ASCII digits only: ``int()`` also reads "+7", " 7", "0_7" and "٧" as 7."""
     text = str(value)
     return text.isascii() and text.isdigit() and int(text) <= INT64_MAX
 
 
-def _render_call(ctx: Context, call: PhoneCall, shape=None, messages=None, echo=False) -> dict:
+def _render_call(
+    ctx: Context,
+    call: PhoneCall,
+    shape: Shape | None = None,
+    messages: Iterable[TranscriptMessage] | None = None,
+    echo: bool = False,
+) -> dict[str, Any]:
     renderer = Renderer(ctx.root, ctx.version, shape or FULL, ctx.attributes)
     return renderer.call(call, messages, echo=echo)
 
 
-def get_call(ctx: Context, call_id) -> Outcome:
+def get_call(ctx: Context, call_id: str) -> Outcome:
     ctx.spend(items=0)
-    shape = parse_shape(ctx.params, ctx.attributes.call_by_name, ctx.attributes.message_by_name)
+    shape = _shape(ctx, ctx.attributes.call_by_name, ctx.attributes.message_by_name)
     call = get_call_object(call_id)
     etag = L.etag(call.version)
-    messages = None
+    messages: list[TranscriptMessage] | None = None
     if shape.expand:
         messages = list(message_queryset(call))
     ctx.spend(items=1, expanded_messages=len(messages or ()))
@@ -184,7 +224,7 @@ def get_call(ctx: Context, call_id) -> Outcome:
     return Outcome(200, _render_call(ctx, call, shape, messages), etag=etag)
 
 
-def _audit_transcripts(ctx: Context, calls) -> None:
+def _audit_transcripts(ctx: Context, calls: Iterable[PhoneCall]) -> None:
     """Every read of transcript text through the API is on the access record."""
     access_record_many(request=ctx.request, calls=calls, kind="transcript_view", channel="api")
 
@@ -192,24 +232,26 @@ def _audit_transcripts(ctx: Context, calls) -> None:
 # Writing
 
 
-def _validated(serializer_class, data, **kwargs):
+def _validated(serializer_class: type[Serializer], data: object, **kwargs: Any) -> dict[str, Any]:
     serializer = serializer_class(data=data, **kwargs)
     serializer.is_valid(raise_exception=True)
     return dict(serializer.validated_data)
 
 
-def _serializer_attributes(ctx: Context) -> dict:
+def _serializer_attributes(ctx: Context) -> dict[str, Any]:
     """The request's attributes, as ``CallSerializer`` takes them."""
     return {"attributes": ctx.attributes.calls, "message_attributes": ctx.attributes.messages}
 
 
-def _split_call_values(values: dict):
+def _split_call_values(
+    values: dict[str, Any],
+) -> tuple[dict[str, Any], list[dict[str, Any]], bytes | None]:
     messages = [dict(m) for m in values.pop("messages", None) or []]
     recording = values.pop("recording", None)
     return values, messages, recording
 
 
-def _check_message_count(data) -> None:
+def _check_message_count(data: object) -> None:
     """Refuse more nested messages than one request may carry, before validating any.
 
     Validation and the insert cost time and memory per message; the limit keeps one
@@ -226,14 +268,16 @@ def _check_message_count(data) -> None:
         )
 
 
-def _check_deletion(ctx: Context, values: dict, was_deleted: bool = False) -> None:
+def _check_deletion(ctx: Context, values: dict[str, Any], was_deleted: bool = False) -> None:
     """Setting ``DeletedFlag`` schedules the call's deletion by retention: it needs the
     right to delete, whatever else the write needs."""
     if values.get("deleted_flag") is True and not was_deleted:
         ctx.require("delete", "phonecall")
 
 
-def _authorize_call_upsert(ctx: Context, values: dict) -> Callable[[PhoneCall | None], None]:
+def _authorize_call_upsert(
+    ctx: Context, values: dict[str, Any]
+) -> Callable[[PhoneCall | None], None]:
     """The upsert's permission, decided once the service knows which it does (and before it
     writes): ``add_`` to create, ``change_`` to update the match."""
 
@@ -250,14 +294,14 @@ def _authorize_call_upsert(ctx: Context, values: dict) -> Callable[[PhoneCall | 
 
 def _call_reply(
     ctx: Context, call: PhoneCall, nested: list[TranscriptMessage] | None
-) -> dict | None:
+) -> dict[str, Any] | None:
     """The item a write answers with, or None when the user may not see it."""
     if not ctx.may_view("phonecall", *(["transcriptmessage"] if nested is not None else [])):
         return None
     return _render_call(ctx, call, messages=nested, echo=True)
 
 
-def create_call(ctx: Context, data, *, upsert: bool) -> Outcome:
+def create_call(ctx: Context, data: Any, *, upsert: bool) -> Outcome:
     _check_message_count(data)
     values = _validated(CallSerializer, data, upsert=upsert, **_serializer_attributes(ctx))
     values, messages, recording = _split_call_values(values)
@@ -286,7 +330,9 @@ def create_call(ctx: Context, data, *, upsert: bool) -> Outcome:
     )
 
 
-def update_call(ctx: Context, call_id, data, *, if_match=None) -> Outcome:
+def update_call(
+    ctx: Context, call_id: str, data: object, *, if_match: str | None = None
+) -> Outcome:
     call = get_call_object(call_id)
     _check_message_count(data)
     values = _validated(
@@ -310,7 +356,7 @@ def update_call(ctx: Context, call_id, data, *, if_match=None) -> Outcome:
     return Outcome(200, _call_reply(ctx, call, nested), etag=L.etag(call.version))
 
 
-def delete_call(ctx: Context, call_id, *, if_match=None) -> Outcome:
+def delete_call(ctx: Context, call_id: str, *, if_match: str | None = None) -> Outcome:
     call = get_call_object(call_id)
     services.phone_call_delete(call=call, expected_version=_expected(if_match))
     return Outcome(204)
@@ -327,7 +373,7 @@ def _expected(if_match: str | None) -> set[int] | None:
 # Messages
 
 
-def get_message_object(call: PhoneCall, message_id) -> TranscriptMessage:
+def get_message_object(call: PhoneCall, message_id: str) -> TranscriptMessage:
     message = (
         message_queryset(call).filter(pk=message_id).first() if _is_int64(message_id) else None
     )
@@ -337,14 +383,14 @@ def get_message_object(call: PhoneCall, message_id) -> TranscriptMessage:
     return message
 
 
-def _message_renderer(ctx: Context, shape=None):
+def _message_renderer(ctx: Context, shape: Shape | None = None) -> Renderer:
     return Renderer(ctx.root, ctx.version, shape or FULL, ctx.attributes)
 
 
-def list_messages(ctx: Context, call_id) -> Outcome:
+def list_messages(ctx: Context, call_id: str) -> Outcome:
     ctx.spend(items=0)
     call = get_call_object(call_id)
-    shape = parse_shape(ctx.params, ctx.attributes.message_by_name)
+    shape = _shape(ctx, ctx.attributes.message_by_name)
     page = parse_page(ctx.params)
     queryset = _filtered(ctx, message_queryset(call), ctx.attributes.message_by_name, "MessageId")
     rows, has_more, total = _page(queryset, page)
@@ -363,11 +409,11 @@ def list_messages(ctx: Context, call_id) -> Outcome:
     return Outcome(200, body, collection=True)
 
 
-def get_message(ctx: Context, call_id, message_id) -> Outcome:
+def get_message(ctx: Context, call_id: str, message_id: str) -> Outcome:
     ctx.spend(items=0)
     call = get_call_object(call_id)
     message = get_message_object(call, message_id)
-    shape = parse_shape(ctx.params, ctx.attributes.message_by_name)
+    shape = _shape(ctx, ctx.attributes.message_by_name)
     ctx.spend(items=1)
     _audit_transcripts(ctx, [call])
     return Outcome(
@@ -389,7 +435,7 @@ def _authorize_message_upsert(ctx: Context) -> Callable[[TranscriptMessage | Non
     return authorize
 
 
-def create_message(ctx: Context, call_id: object, data: object, *, upsert: bool = False) -> Outcome:
+def create_message(ctx: Context, call_id: str, data: object, *, upsert: bool = False) -> Outcome:
     """POST on the child collection; with ``upsert`` (``Upsert-Mode: true``) the message
     matching ``MessageId``, then ``MessageNumber``, within the call is updated instead (200)."""
     call = get_call_object(call_id)
@@ -423,7 +469,9 @@ def create_message(ctx: Context, call_id: object, data: object, *, upsert: bool 
     )
 
 
-def update_message(ctx: Context, call_id, message_id, data, *, if_match=None) -> Outcome:
+def update_message(
+    ctx: Context, call_id: str, message_id: str, data: object, *, if_match: str | None = None
+) -> Outcome:
     call = get_call_object(call_id)
     message = get_message_object(call, message_id)
     values = _validated(
@@ -442,7 +490,9 @@ def update_message(ctx: Context, call_id, message_id, data, *, if_match=None) ->
     return Outcome(200, _message_reply(ctx, message, call), etag=L.etag(message.version))
 
 
-def delete_message(ctx: Context, call_id, message_id, *, if_match=None) -> Outcome:
+def delete_message(
+    ctx: Context, call_id: str, message_id: str, *, if_match: str | None = None
+) -> Outcome:
     call = get_call_object(call_id)
     message = get_message_object(call, message_id)
     services.message_delete(

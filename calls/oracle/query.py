@@ -18,12 +18,15 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from types import MappingProxyType
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import BooleanField, Exists, Expression, F, OuterRef, Q
+from django.db.models.expressions import Combinable
+from django.db.models.fields.reverse_related import ForeignObjectRel
 from django.db.models.functions import Lower, Upper
 from django.db.models.lookups import (
     Exact,
@@ -49,6 +52,11 @@ from calls.oracle.attributes import (
     Attribute,
 )
 from calls.sql.custom import CustomValue
+
+if TYPE_CHECKING:
+    from django.db.backends.base.base import BaseDatabaseWrapper
+    from django.db.models.sql.compiler import SQLCompiler
+    from django.db.models.sql.query import Query
 
 __all__ = ["QueryError", "parse_q"]
 
@@ -233,20 +241,26 @@ class CaseSensitiveLike(Lookup):
     lookup_name = "q_like"  # never registered on a field; built directly
     prepare_rhs = False
 
-    def get_source_expressions(self):
+    def get_source_expressions(self) -> list[Expression]:
         return [self.lhs]
 
-    def set_source_expressions(self, new_exprs):
+    def set_source_expressions(self, new_exprs: Sequence[Combinable | Expression]) -> None:
         (self.lhs,) = new_exprs
 
-    def as_sql(self, compiler, connection):
+    # Django takes the parameters as any sequence and its own lookups return lists; the
+    # stubs' ``as_sql`` promises a tuple.
+    def as_sql(  # type: ignore[override]
+        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper
+    ) -> tuple[str, list[str | int]]:
         lhs_sql, params = self.process_lhs(compiler, connection)
         pattern = "".join(
             part.kind if isinstance(part, _Wildcard) else _escape_like(part) for part in self.rhs
         )
         return f"{lhs_sql} LIKE %s", [*params, pattern]
 
-    def as_sqlite(self, compiler, connection, **extra_context):
+    def as_sqlite(
+        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra_context: Any
+    ) -> tuple[str, list[str | int]]:
         lhs_sql, params = self.process_lhs(compiler, connection)
         pattern = "".join(
             _GLOB_WILDCARDS[part.kind] if isinstance(part, _Wildcard) else _escape_glob(part)
@@ -280,13 +294,24 @@ class HasChild(Expression):
         self.relation = relation
         self.condition = condition
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"{self.__class__.__name__}({self.relation!r}, {self.condition!r})"
 
-    def resolve_expression(
-        self, query=None, allow_joins=True, reuse=None, summarize=False, for_save=False
-    ):
+    # Resolving may give another expression (F resolves to a column); the stubs' Self is too
+    # narrow for that.
+    def resolve_expression(  # type: ignore[override]
+        self,
+        query: Query | None = None,
+        allow_joins: bool = True,
+        reuse: set[str] | None = None,
+        summarize: bool = False,
+        for_save: bool = False,
+    ) -> Exists:
+        # Only a query's filter resolves it, and ``relation`` names a reverse relation of the
+        # query's model (the child's foreign key to it).
+        assert query is not None and query.model is not None
         rel = query.model._meta.get_field(self.relation)
+        assert isinstance(rel, ForeignObjectRel)
         children = rel.related_model._default_manager.filter(
             **{rel.field.name: OuterRef("pk")}
         ).filter(self.condition)
@@ -362,10 +387,10 @@ class _Operand:
 
     label: str  # as written, for messages: ``UPPER(PhoneNumber)``
     attribute: Attribute
-    expression: Expression
+    expression: Expression | F
     relation: str | None  # reverse relation name when the attribute belongs to a child
 
-    def coerce(self, literal: _Literal):
+    def coerce(self, literal: _Literal) -> str | int | float | bool | datetime:
         """The Python value of ``literal`` compared with this operand, or QueryError."""
         attribute = self.attribute
         kind, text = literal.kind, literal.text
@@ -395,13 +420,13 @@ class _Operand:
                 )
             return word == "true"
         if attribute.type == DATETIME:
-            value = _parse_datetime(text) if kind in ("string", "text") else None
-            if value is None:
+            moment = _parse_datetime(text) if kind in ("string", "text") else None
+            if moment is None:
                 raise QueryError(
                     f"{self.label} is a date-time; {literal.describe()} is not an ISO 8601 "
                     "date or timestamp such as '2024-05-16' or '2024-05-16T10:20:25.453+00:00'"
                 )
-            return value
+            return moment
         raise QueryError(f"{self.label} cannot be used in q")  # pragma: no cover
 
 
@@ -411,7 +436,11 @@ class _Operand:
 class _Builder:
     """Turns resolved operands and literals into ``Q`` objects; shared by both syntaxes."""
 
-    def __init__(self, attributes, children):
+    def __init__(
+        self,
+        attributes: Mapping[str, Attribute],
+        children: Mapping[str, tuple[str, Mapping[str, Attribute]]],
+    ) -> None:
         self.attributes = attributes
         self.children = children
         self.values = 0
@@ -421,7 +450,7 @@ class _Builder:
     def operand(self, name: str, function: str | None = None) -> _Operand:
         attribute, relation = self._attribute(name)
         label = name
-        expression: Expression = (
+        expression: Expression | F = (
             CustomValue(attribute.name, attribute.type) if attribute.custom else F(attribute.field)
         )
         if function is not None:
@@ -513,8 +542,8 @@ class _Builder:
             escape_char = escape.text
         pattern = _like_pattern(literal.text, wildcards, one, escape_char, operand.label)
         lhs = operand.expression
-        if not any(isinstance(part, _Wildcard) for part in pattern):
-            condition = Q(Exact(lhs, "".join(pattern)))
+        if not any(isinstance(part, _Wildcard) for part in pattern):  # only literal text
+            condition = Q(Exact(lhs, "".join(p for p in pattern if isinstance(p, str))))
         elif all(part is _ANY for part in pattern):
             condition = Q(_not_null(lhs))
         else:
@@ -554,7 +583,7 @@ class _Builder:
         return self._wrap(operand, condition)
 
 
-def _not_null(lhs: Expression) -> Lookup:
+def _not_null(lhs: Expression | F) -> Lookup:
     return IsNull(lhs, False)
 
 
@@ -564,7 +593,7 @@ def _like_pattern(
     parts: list[str | _Wildcard] = []
     chunk: list[str] = []
 
-    def flush():
+    def flush() -> None:
         if chunk:
             parts.append("".join(chunk))
             chunk.clear()
@@ -592,7 +621,7 @@ def _like_pattern(
 # ------------------------------------------------------------------- the two syntaxes
 
 
-class _ExpressionTransformer(Transformer):
+class _ExpressionTransformer(Transformer[Token, Q]):
     """Row-match expressions (version 2 and later)."""
 
     def __init__(self, builder: _Builder):
@@ -602,52 +631,54 @@ class _ExpressionTransformer(Transformer):
     def start(self, children: list[Q]) -> Q:
         return Q(*children, _connector=Q.AND)
 
-    def disjunction(self, children):
+    def disjunction(self, children: list[Q]) -> Q:
         return Q(*children, _connector=Q.OR)
 
-    def conjunction(self, children):
+    def conjunction(self, children: list[Q]) -> Q:
         return Q(*children, _connector=Q.AND)
 
-    def not_(self, children):
+    def not_(self, children: list[Q]) -> Q:
         (condition,) = children
         return ~condition
 
-    def operand(self, children):
+    def operand(self, children: list[Token]) -> _Operand:
         if len(children) == 1:
             return self.b.operand(children[0].value)
         function, name = children
         return self.b.operand(name.value, function.value)
 
-    def compare(self, children):
+    # A predicate's children: the transformed operand, then the tokens of the rule.
+
+    def compare(self, children: list[Any]) -> Q:
         operand, op, value = children
         return self.b.compare(operand, op.value, _literal(value))
 
-    def like(self, children, negated=False):
+    def like(self, children: list[Any], negated: bool = False) -> Q:
         operand, value, escape = children
         escape_literal = None if escape is None else _literal(escape)
         return self.b.like(operand, _literal(value), escape_literal, negated=negated)
 
-    def not_like(self, children):
+    def not_like(self, children: list[Any]) -> Q:
         return self.like(children, negated=True)
 
-    def in_(self, children, negated=False):
+    def in_(self, children: list[Any], negated: bool = False) -> Q:
         operand, *values = children
         return self.b.in_(operand, [_literal(v) for v in values], negated=negated)
 
-    def not_in(self, children):
+    def not_in(self, children: list[Any]) -> Q:
         return self.in_(children, negated=True)
 
-    def between(self, children, negated=False):
+    def between(self, children: list[Any], negated: bool = False) -> Q:
         operand, low, high = children
         return self.b.between(operand, _literal(low), _literal(high), negated=negated)
 
-    def not_between(self, children):
+    def not_between(self, children: list[Any]) -> Q:
         return self.between(children, negated=True)
 
-    def is_null(self, children):
+    def is_null(self, children: list[_Operand]) -> Q:
         return self.b.is_null(children[0], negated=False)
 
-    def is_not_null(self, children):
+    def is_not_null(self, children: list[_Operand]) -> Q:
         return self.b.is_null(children[0], negated=True)
 
 
@@ -666,7 +697,7 @@ _LEADING_WORD = re.compile(r"([^\W\d_]\w*)\s")
 _V1_OPERATORS = "=, !=, <>, <, <=, >, >=, LIKE, NOT LIKE, IS NULL, IS NOT NULL, BETWEEN"
 
 
-class _ExampleTransformer(Transformer):
+class _ExampleTransformer(Transformer[Token, Q]):
     """Query by example (version 1)."""
 
     def __init__(self, builder: _Builder):
@@ -676,7 +707,7 @@ class _ExampleTransformer(Transformer):
     def start(self, children: list[Q]) -> Q:
         return Q(*children, _connector=Q.AND)
 
-    def clause(self, children: list) -> Q:
+    def clause(self, children: list[Any]) -> Q:
         """``Name cond (and|or cond)*``: AND binds tighter than OR, as in SQL."""
         name, first, *rest = children
         operand = self.b.operand(name.value)
@@ -687,7 +718,9 @@ class _ExampleTransformer(Transformer):
             groups[-1].append(condition(operand))
         return Q(*(Q(*group, _connector=Q.AND) for group in groups), _connector=Q.OR)
 
-    def compare(self, children: list) -> _Condition:
+    def compare(self, children: list[Any]) -> _Condition:
+        op_token: Token | None  # None: no operator, which is =
+        value: Token
         op_token, value = children
         op = "=" if op_token is None else op_token.value
         literal = _literal(value)
@@ -706,25 +739,25 @@ class _ExampleTransformer(Transformer):
 
         return build
 
-    def like(self, children: list, negated: bool = False) -> _Condition:
+    def like(self, children: list[Token], negated: bool = False) -> _Condition:
         (value,) = children
         literal = _literal(value)
         return lambda operand: self.b.like(operand, literal, None, negated=negated)
 
-    def not_like(self, children: list) -> _Condition:
+    def not_like(self, children: list[Token]) -> _Condition:
         return self.like(children, negated=True)
 
-    def between(self, children: list, negated: bool = False) -> _Condition:
+    def between(self, children: list[Token], negated: bool = False) -> _Condition:
         low, high = (_literal(token) for token in children)
         return lambda operand: self.b.between(operand, low, high, negated=negated)
 
-    def not_between(self, children: list) -> _Condition:
+    def not_between(self, children: list[Token]) -> _Condition:
         return self.between(children, negated=True)
 
-    def is_null(self, children: list) -> _Condition:
+    def is_null(self, children: list[Token]) -> _Condition:
         return lambda operand: self.b.is_null(operand, negated=False)
 
-    def is_not_null(self, children: list) -> _Condition:
+    def is_not_null(self, children: list[Token]) -> _Condition:
         return lambda operand: self.b.is_null(operand, negated=True)
 
 

@@ -12,6 +12,8 @@ and every unknown or read-only attribute is named. The fields validate only: the
 import base64
 import binascii
 import re
+from collections.abc import Iterable, Iterator
+from typing import Any, cast
 
 from rest_framework import serializers
 from rest_framework.settings import api_settings
@@ -64,11 +66,11 @@ class StrictCharField(serializers.CharField):
         "nul": "must not contain NUL characters.",
     }
 
-    def __init__(self, **kwargs):
+    def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("allow_blank", True)
         super().__init__(trim_whitespace=False, **kwargs)
 
-    def to_internal_value(self, data):
+    def to_internal_value(self, data: object) -> str:
         if not isinstance(data, str):
             # A party id sent as a number is its decimal text; the length still applies.
             if isinstance(data, bool) or not isinstance(data, int):
@@ -78,10 +80,10 @@ class StrictCharField(serializers.CharField):
             self.fail("nul")
         return data
 
-    def run_validators(self, value):
+    def run_validators(self, value: str) -> None:
         # CharField's validator objects (length, surrogates) as two inline checks: every
         # string of a request passes here, 80 of them in a create with 20 messages.
-        errors = []
+        errors: list[str] = []
         if self.max_length is not None and len(value) > self.max_length:
             errors.append(self.error_messages["max_length"].format(max_length=self.max_length))
         try:
@@ -98,7 +100,7 @@ class StrictIntegerField(serializers.Field):
         "range": "must be a 64-bit integer.",
     }
 
-    def to_internal_value(self, data):
+    def to_internal_value(self, data: object) -> int:
         value = integer_value(data)
         if value is None:
             self.fail("invalid")
@@ -106,21 +108,21 @@ class StrictIntegerField(serializers.Field):
             self.fail("range")
         return value
 
-    def to_representation(self, value):
+    def to_representation(self, value: int) -> int:
         return value
 
 
 class StrictBooleanField(serializers.Field):
     default_error_messages = {"invalid": 'must be true or false (or the string "true" or "false").'}
 
-    def to_internal_value(self, data):
+    def to_internal_value(self, data: object) -> bool:
         if isinstance(data, bool):
             return data
         if isinstance(data, str) and data in BOOLEAN_TEXT:
             return BOOLEAN_TEXT[data]
         self.fail("invalid")
 
-    def to_representation(self, value):
+    def to_representation(self, value: bool) -> bool:
         return value
 
 
@@ -133,11 +135,11 @@ class Base64Field(serializers.Field):
         "nul": "must not contain NUL characters.",
     }
 
-    def __init__(self, *, text: bool, **kwargs):
+    def __init__(self, *, text: bool, **kwargs: Any) -> None:
         self.text = text
         super().__init__(**kwargs)
 
-    def to_internal_value(self, data):
+    def to_internal_value(self, data: object) -> bytes | str:
         if not isinstance(data, str):
             self.fail("invalid")
         try:
@@ -154,7 +156,7 @@ class Base64Field(serializers.Field):
             self.fail("nul")
         return text
 
-    def to_representation(self, value):
+    def to_representation(self, value: bytes | str) -> bytes | str:
         return value
 
 
@@ -164,7 +166,11 @@ def field_for(attribute: Attribute, *, required: bool) -> serializers.Field:
 
         return custom_field(attribute)
     nullable = not attribute.mandatory
-    common = {"source": attribute.field, "required": required, "allow_null": nullable}
+    common: dict[str, Any] = {
+        "source": attribute.field,
+        "required": required,
+        "allow_null": nullable,
+    }
     if attribute.type == STRING:
         if attribute.name in PUBLIC_IDS:
             common.update(allow_null=False, allow_blank=False)
@@ -184,19 +190,21 @@ class OracleSerializer(serializers.Serializer):
 
     attributes: tuple[Attribute, ...] = ()
 
-    def __init__(self, *args, attributes: tuple[Attribute, ...] | None = None, **kwargs):
+    def __init__(
+        self, *args: Any, attributes: tuple[Attribute, ...] | None = None, **kwargs: Any
+    ) -> None:
         # The request's attributes (built-ins and declared custom ones); default: built-ins.
         if attributes is not None:
             self.attributes = attributes
         super().__init__(*args, **kwargs)
 
-    def to_internal_value(self, data):
+    def to_internal_value(self, data: object) -> dict[str, Any]:
         if not isinstance(data, dict):
             raise serializers.ValidationError(
                 {api_settings.NON_FIELD_ERRORS_KEY: ["must be a JSON object."]}
             )
         known = {a.name for a in self.attributes}
-        errors = {}
+        errors: dict[str, Any] = {}  # DRF's detail: lists of messages, nested for children
         for key in data:
             if key in IGNORED_KEYS or key in self.fields:
                 continue
@@ -215,7 +223,7 @@ class OracleSerializer(serializers.Serializer):
         raise serializers.ValidationError(errors)
 
 
-def _writable(attributes, *, update: bool):
+def _writable(attributes: Iterable[Attribute], *, update: bool) -> Iterator[Attribute]:
     for attribute in attributes:
         if attribute.updatable if update else attribute.creatable:
             yield attribute
@@ -229,14 +237,16 @@ class MessageSerializer(OracleSerializer):
 
     attributes = MESSAGE_ATTRIBUTES
 
-    def __init__(self, *args, update: bool = False, matching: bool = False, **kwargs):
+    def __init__(
+        self, *args: Any, update: bool = False, matching: bool = False, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         for attribute in _writable(self.attributes, update=update):
             self.fields[attribute.name] = field_for(attribute, required=False)
         if matching:
             self.fields["MessageId"] = StrictIntegerField(source="id", required=False)
 
-    def validate(self, attrs):
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         # CallId comes from the path (or the parent); the body may only repeat it.
         given = attrs.pop("call_id", None)
         if given is not None and given != self.context.get("call_id"):
@@ -255,12 +265,12 @@ class CallSerializer(OracleSerializer):
 
     def __init__(
         self,
-        *args,
+        *args: Any,
         update: bool = False,
         upsert: bool = False,
         message_attributes: tuple[Attribute, ...] | None = None,
-        **kwargs,
-    ):
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         for attribute in _writable(self.attributes, update=update):
             required = attribute.mandatory and not (update or upsert)
@@ -273,9 +283,11 @@ class CallSerializer(OracleSerializer):
             required=False,
         )
 
-    def to_internal_value(self, data):
+    def to_internal_value(self, data: object) -> dict[str, Any]:
         # Nested messages may repeat the CallId of the call they belong to.
         call_id = integer_value(data.get("CallId")) if isinstance(data, dict) else None
         if call_id is not None:
-            self.context.setdefault("call_id", call_id)
+            # The stubs give ``context`` as a read-only Mapping; DRF hands back the dict the
+            # serializer was given (operations passes one) or the {} it made for it.
+            cast(dict[str, Any], self.context).setdefault("call_id", call_id)
         return super().to_internal_value(data)

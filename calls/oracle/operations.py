@@ -114,9 +114,7 @@ def _shape(
     child: Mapping[str, Attribute] | None = None,
 ) -> Shape:
     """The request's ``fields``/``expand``/``onlyData``/``links``, for these attributes."""
-    # parse_shape only looks names up, so the AttributeSet's read-only mappings do; its
-    # ``dict`` annotation is narrower than that (shaping.py is outside this change).
-    return parse_shape(ctx.params, attributes, child)  # type: ignore[arg-type]
+    return parse_shape(ctx.params, attributes, child)
 
 
 def _filtered(

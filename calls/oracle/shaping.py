@@ -64,7 +64,9 @@ def _flag(params: Params, name: str) -> bool:
 
 
 def parse_shape(
-    params: Params, attributes: dict[str, Attribute], child: dict[str, Attribute] | None = None
+    params: Params,
+    attributes: Mapping[str, Attribute],
+    child: Mapping[str, Attribute] | None = None,
 ) -> Shape:
     only_data = _flag(params, "onlyData")
     links: frozenset[str] | None = None

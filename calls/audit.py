@@ -10,9 +10,12 @@ audited, whatever its ``Range``, but one user's reads of one call make one recor
 ``CALLBOOK_ACCESS_AUDIT_WINDOW_SECONDS``. That is still one statement per request.
 """
 
+from collections.abc import Iterable
 from datetime import timedelta
 
 from django.conf import settings
+from django.http import HttpRequest, HttpResponseBase
+from rest_framework.request import Request
 
 from .models import AccessRecord, PhoneCall
 from .security import client_address
@@ -24,16 +27,19 @@ Channel = AccessRecord.Channel
 _USER_AGENT_MAX = AccessRecord._meta.get_field("user_agent").max_length
 
 
-def _record(request, call: PhoneCall, kind: str, channel: str) -> AccessRecord:
+def _record(
+    request: HttpRequest | Request, call: PhoneCall, kind: str, channel: str
+) -> AccessRecord:
     if kind not in Kind.values:
         raise ValueError(f"unknown access kind {kind!r}")
     if channel not in Channel.values:
         raise ValueError(f"unknown access channel {channel!r}")
     user = getattr(request, "user", None)
-    authenticated = user is not None and user.is_authenticated
+    if user is not None and not user.is_authenticated:
+        user = None
     return AccessRecord(
-        user=user if authenticated else None,
-        username=user.get_username() if authenticated else "",
+        user=user,
+        username=user.get_username() if user is not None else "",
         call=call,
         call_number=call.call_number,
         kind=kind,
@@ -43,7 +49,9 @@ def _record(request, call: PhoneCall, kind: str, channel: str) -> AccessRecord:
     )
 
 
-def access_record(*, request, call: PhoneCall, kind: str, channel: str) -> AccessRecord:
+def access_record(
+    *, request: HttpRequest | Request, call: PhoneCall, kind: str, channel: str
+) -> AccessRecord:
     """Record one access of ``call``'s recording or transcript by the user of ``request``.
 
     ``kind`` is an ``AccessRecord.Kind`` (``recording_play``, ``recording_download``,
@@ -55,7 +63,9 @@ def access_record(*, request, call: PhoneCall, kind: str, channel: str) -> Acces
     return record
 
 
-def access_record_once(*, request, call: PhoneCall, kind: str, channel: str) -> bool:
+def access_record_once(
+    *, request: HttpRequest | Request, call: PhoneCall, kind: str, channel: str
+) -> bool:
     """``access_record``, unless the user has a record of ``kind`` for ``call`` already,
     no older than ``CALLBOOK_ACCESS_AUDIT_WINDOW_SECONDS``; whether it wrote one.
 
@@ -73,7 +83,14 @@ def access_record_once(*, request, call: PhoneCall, kind: str, channel: str) -> 
     )
 
 
-def access_record_served(*, request, response, call: PhoneCall, kind: str, channel: str) -> None:
+def access_record_served(
+    *,
+    request: HttpRequest | Request,
+    response: HttpResponseBase,
+    call: PhoneCall,
+    kind: str,
+    channel: str,
+) -> None:
     """Audit ``response`` if it serves the content: any 200 or 206 but to HEAD.
 
     Whatever the ``Range`` (a suffix, ``bytes=00-``, an ``If-Range`` that sends it all): a
@@ -84,13 +101,15 @@ def access_record_served(*, request, response, call: PhoneCall, kind: str, chann
         access_record_once(request=request, call=call, kind=kind, channel=channel)
 
 
-def access_record_many(*, request, calls, kind: str, channel: str) -> None:
+def access_record_many(
+    *, request: HttpRequest | Request, calls: Iterable[PhoneCall], kind: str, channel: str
+) -> None:
     """The same for every call of a page, in one statement whatever the page's size.
 
     One ``INSERT … SELECT`` (calls.sql.access_records), whatever the page's size.
     """
-    calls = list(calls)
-    if not calls:
+    chosen = list(calls)
+    if not chosen:
         return
-    shared = _record(request, calls[0], kind, channel)
-    access_records.insert_for_calls(shared, [call.pk for call in calls])
+    shared = _record(request, chosen[0], kind, channel)
+    access_records.insert_for_calls(shared, [call.pk for call in chosen])

@@ -49,7 +49,7 @@ def _cell(attribute: Attribute, value: object) -> str:
     return str(value)
 
 
-def _value(call: PhoneCall, attribute: Attribute):
+def _value(call: PhoneCall, attribute: Attribute) -> object:
     if attribute.custom:
         return custom.stored_value(attribute, call.custom)
     return getattr(call, attribute.field)

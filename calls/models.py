@@ -7,6 +7,7 @@ who-columns and the ``version`` change indicator right.
 
 import re
 import secrets
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -14,6 +15,10 @@ from django.db import models
 from django.db.models.functions import Upper
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
+
+if TYPE_CHECKING:
+    from django.contrib.auth.base_user import AbstractBaseUser
+    from django.contrib.auth.models import AnonymousUser
 
 
 def generate_call_number() -> str:
@@ -86,6 +91,9 @@ class PhoneCall(WhoColumns):
     # Not a column: the display names of the call's agents, set on the staff list's rows
     # by calls.staff.selectors.phone_call_page (one query for the page).
     agents: list[str]
+    # Not a column: the user django-simple-history names in the history of the next save,
+    # set by the admin (PhoneCallAdmin.save_model).
+    _history_user: "AbstractBaseUser | AnonymousUser"
 
     class Meta:
         ordering = ["id"]

@@ -52,10 +52,12 @@ class LoginLockoutBackend(AxesStandaloneBackend):
         return super().authenticate(request, username=username, password=password, **kwargs)
 
 
-def login_locked_out(request, username: str) -> bool:
+def login_locked_out(request: HttpRequest | Request, username: str) -> bool:
     """Whether django-axes refuses this username from this address (locked out, or a
     blacklisted address): the same answer its backend gives, asked without a password."""
-    if not settings.AXES_ENABLED:
+    # axes.conf sets AXES_ENABLED (default True) on the settings at import; the stubs only
+    # know the names crmsite.settings assigns.
+    if not getattr(settings, "AXES_ENABLED", True):
         return False
     return not AxesProxyHandler.is_allowed(request, get_credentials(username=username))
 
@@ -68,12 +70,12 @@ def _failures_key(address: str | None) -> str:
     return f"callbook:basic-failures:{address or '-'}"
 
 
-def basic_failures_exceeded(request) -> bool:
+def basic_failures_exceeded(request: HttpRequest | Request) -> bool:
     limit = settings.CALLBOOK_BASIC_FAILURES_PER_ADDRESS
     return cache.get(_failures_key(client_address(request)), 0) >= limit
 
 
-def basic_failure_recorded(request) -> bool:
+def basic_failure_recorded(request: HttpRequest | Request) -> bool:
     """Count a failed Basic login of the request's address; True when it reaches the limit.
 
     Each failure keeps the count for another cool-off period (``AXES_COOLOFF_TIME``), so it

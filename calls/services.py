@@ -7,15 +7,17 @@ replaced or deleted recordings are removed only after the commit.
 """
 
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, NamedTuple
+from types import TracebackType
+from typing import Any, Literal, NamedTuple
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile, File
+from django.core.files.storage import Storage
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
@@ -107,7 +109,7 @@ class Written(NamedTuple):
     created: bool
 
 
-def _stamp_created(values: dict[str, Any], actor: Actor, now) -> dict[str, Any]:
+def _stamp_created(values: dict[str, Any], actor: Actor, now: datetime) -> dict[str, Any]:
     if "custom" in values:
         values = {**values, "custom": _merged_custom({}, values["custom"])}
     return {
@@ -120,7 +122,7 @@ def _stamp_created(values: dict[str, Any], actor: Actor, now) -> dict[str, Any]:
     }
 
 
-def _stamp_updated(instance, actor: Actor, now) -> None:
+def _stamp_updated(instance: PhoneCall | TranscriptMessage, actor: Actor, now: datetime) -> None:
     instance.last_updated_by = actor.username
     instance.last_update_date = now
     instance.last_update_login = actor.login
@@ -142,7 +144,7 @@ def _normalize_message(values: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
-def _current_version(model, pk: int, *, lock: bool) -> int:
+def _current_version(model: type[PhoneCall | TranscriptMessage], pk: int, *, lock: bool) -> int:
     queryset = model.objects.select_for_update() if lock else model.objects
     current = queryset.filter(pk=pk).values_list("version", flat=True).first()
     if current is None:
@@ -179,7 +181,9 @@ def _lock_call(pk: int) -> tuple[int, str]:
     return version, recording
 
 
-def _bump_call(call: PhoneCall, actor: Actor, now, expected: set[int] | None = None) -> str:
+def _bump_call(
+    call: PhoneCall, actor: Actor, now: datetime, expected: set[int] | None = None
+) -> str:
     """Lock the call's row, check the caller's expected version, then raise it by one.
 
     Every write to a call or its messages starts here, so writers of one call queue on its
@@ -192,7 +196,7 @@ def _bump_call(call: PhoneCall, actor: Actor, now, expected: set[int] | None = N
     return recording
 
 
-def _raise_version(call: PhoneCall, current: int, actor: Actor, now) -> None:
+def _raise_version(call: PhoneCall, current: int, actor: Actor, now: datetime) -> None:
     """Raise the locked call's version (read as ``current`` under the lock) by one."""
     PhoneCall.objects.filter(pk=call.pk).update(
         version=current + 1,
@@ -210,7 +214,7 @@ _stored_during: ContextVar[list[str] | None] = ContextVar("stored_recordings", d
 
 
 @contextmanager
-def recordings_stored_during():
+def recordings_stored_during() -> Iterator[list[str]]:
     """Collect the storage names of the recordings written inside the block."""
     names: list[str] = []
     token = _stored_during.set(names)
@@ -234,13 +238,13 @@ class _StoredRecording:
     outside the transaction like the write itself.
     """
 
-    def __init__(self, call: PhoneCall, content: bytes | File | None):
+    def __init__(self, call: PhoneCall, content: bytes | File | None) -> None:
         self.call = call
         self.content = content
         self.name: str | None = None
         self.duration_ms: int | None = None
 
-    def __enter__(self):
+    def __enter__(self) -> "_StoredRecording":
         if self.content is not None:
             self.duration_ms = recording_duration_ms(self.content)
             upload = self.content if isinstance(self.content, File) else ContentFile(self.content)
@@ -256,19 +260,24 @@ class _StoredRecording:
                 collector.append(self.name)
         return self
 
-    def __exit__(self, exc_type, exc, tb):
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> Literal[False]:
         if exc_type is not None and self.name:
             self.call.recording.storage.delete(self.name)
         return False
 
 
-def _delete_file_on_commit(storage, name: str) -> None:
+def _delete_file_on_commit(storage: Storage, name: str) -> None:
     if name:
         transaction.on_commit(lambda: storage.delete(name))
 
 
 def _message_rows(
-    call: PhoneCall, messages: Iterable[dict[str, Any]], actor: Actor, now
+    call: PhoneCall, messages: Iterable[dict[str, Any]], actor: Actor, now: datetime
 ) -> list[TranscriptMessage]:
     return [
         TranscriptMessage(call=call, **_stamp_created(_normalize_message(m), actor, now))
@@ -276,7 +285,9 @@ def _message_rows(
     ]
 
 
-def _insert_messages(call: PhoneCall, rows: list[TranscriptMessage], now):
+def _insert_messages(
+    call: PhoneCall, rows: list[TranscriptMessage], now: datetime
+) -> list[TranscriptMessage]:
     """Insert new messages of ``call`` and their history rows: two statements in all."""
     if rows:
         inserts.insert(TranscriptMessage, rows)
@@ -286,7 +297,9 @@ def _insert_messages(call: PhoneCall, rows: list[TranscriptMessage], now):
     return rows
 
 
-def _update_messages(call: PhoneCall, rows: list[TranscriptMessage], fields, now) -> None:
+def _update_messages(
+    call: PhoneCall, rows: list[TranscriptMessage], fields: Sequence[str], now: datetime
+) -> None:
     """Save ``fields`` of changed messages of ``call`` and their history rows."""
     if rows:
         TranscriptMessage.objects.bulk_update(rows, fields)
@@ -377,13 +390,13 @@ def _merged_custom(stored: dict[str, Any] | None, sent: dict[str, Any]) -> dict[
     return result
 
 
-def _fresh_custom(model, pk: int) -> dict[str, Any]:
+def _fresh_custom(model: type[PhoneCall | TranscriptMessage], pk: int) -> dict[str, Any]:
     """The stored custom values, read under the call's row lock: a concurrent write of
     another custom attribute of the same row is merged, not overwritten."""
     return model.objects.filter(pk=pk).values_list("custom", flat=True).get()
 
 
-def _apply(instance, values: dict[str, Any]) -> list[str]:
+def _apply(instance: PhoneCall | TranscriptMessage, values: dict[str, Any]) -> list[str]:
     for name, value in values.items():
         if name == "custom":
             value = _merged_custom(instance.custom, value)
@@ -428,7 +441,8 @@ def _match_messages(
             if match is None:
                 raise MessageNotFound(index, message_id)
         else:
-            match = by_number.get(values.get("message_number"))
+            number = values.get("message_number")
+            match = by_number.get(number) if number is not None else None
         matches.append(match)
     return matches
 
@@ -438,7 +452,7 @@ def _write_messages(
     messages: Sequence[dict[str, Any]],
     matches: Sequence[TranscriptMessage | None],
     actor: Actor,
-    now,
+    now: datetime,
 ) -> list[TranscriptMessage]:
     """Update each matched message with its values and add the unmatched ones."""
     result, changed, new, fields = [], [], [], set()
@@ -462,7 +476,7 @@ def _write_messages(
 
 
 def _upsert_messages(
-    call: PhoneCall, messages: Sequence[dict[str, Any]], actor: Actor, now
+    call: PhoneCall, messages: Sequence[dict[str, Any]], actor: Actor, now: datetime
 ) -> list[TranscriptMessage]:
     """Update the messages matched by MessageId, then MessageNumber; add the others."""
     messages = redaction.redact_messages(
@@ -832,8 +846,10 @@ def phone_call_admin_save(
                         previous=_last_message_text(call, before=min(m.pk for m in edited)),
                     )
                 names: set[str] = {"content_original"} if edited else set()
-                for message, fields in changed_messages:
-                    names.update(f for f in fields if f not in ("version", "message_number"))
+                for message, message_fields in changed_messages:
+                    names.update(
+                        f for f in message_fields if f not in ("version", "message_number")
+                    )
                     _stamp_updated(message, actor, now)
                     message.version += 1
                 _update_messages(
@@ -852,7 +868,7 @@ def phone_call_admin_save(
                     message.call = call
                     for name, value in _stamp_created({}, actor, now).items():
                         setattr(message, name, value)
-                _insert_messages(call, new_messages, now)
+                _insert_messages(call, list(new_messages), now)
             record_call_events(
                 _created_events(stored.name)
                 if adding
@@ -913,7 +929,7 @@ def phone_calls_set_deleted(*, actor: Actor, calls: QuerySet[PhoneCall], deleted
 PURGER = Actor("purge_calls")
 
 
-def _delete_files_quietly(storage, names: list[str]) -> None:
+def _delete_files_quietly(storage: Storage, names: list[str]) -> None:
     for name in names:
         try:
             storage.delete(name)
@@ -922,7 +938,7 @@ def _delete_files_quietly(storage, names: list[str]) -> None:
             logger.exception("purge: could not delete recording %s", name)
 
 
-def _touch_purged(ids: list[int], now) -> None:
+def _touch_purged(ids: list[int], now: datetime) -> None:
     # A purge changes the call: its ETag and LastUpdateDate move, so syncing clients see it.
     PhoneCall.objects.filter(id__in=ids).update(
         version=F("version") + 1,
@@ -940,7 +956,7 @@ def _purge_messages(call_ids: list[int]) -> int:
     return count
 
 
-def purge_recordings(calls: QuerySet[PhoneCall], *, now) -> int:
+def purge_recordings(calls: QuerySet[PhoneCall], *, now: datetime) -> int:
     """Clear the recordings of ``calls``; their files are deleted after the commit."""
     storage = PhoneCall._meta.get_field("recording").storage
     with transaction.atomic():
@@ -960,7 +976,7 @@ def purge_recordings(calls: QuerySet[PhoneCall], *, now) -> int:
     return len(ids)
 
 
-def purge_transcripts(calls: QuerySet[PhoneCall], *, now) -> tuple[int, int]:
+def purge_transcripts(calls: QuerySet[PhoneCall], *, now: datetime) -> tuple[int, int]:
     """Delete the messages of ``calls`` and their history: (calls, messages) purged."""
     with transaction.atomic():
         finished_days_changed()

@@ -7,7 +7,8 @@ go through ``phone_call_delete`` so the recording leaves storage with its call.
 """
 
 import tempfile
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
@@ -30,7 +31,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from .. import services
 from ..audit import access_record_served
-from ..models import PhoneCall, TranscriptMessage
+from ..models import CustomAttribute, PhoneCall, TranscriptMessage
 from ..oracle import custom
 from ..privacy import archive, numbers
 from ..staff.selectors import phone_call_search
@@ -47,6 +48,14 @@ from .forms import (
 )
 from .history import CallTimeline
 from .renderers import TRANSCRIPT_RENDERER
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+
+class _MessageCount(TypedDict):
+    message_count: int  # PhoneCallAdmin.get_queryset's annotation
+
 
 CUSTOM_FIELDSET = "Custom attributes"
 WHO_COLUMNS = (
@@ -72,7 +81,7 @@ class TranscriptMessageInline(admin.TabularInline):
     verbose_name = "transcript message"
     verbose_name_plural = "transcript"
 
-    def get_fields(self, request, obj=None):
+    def get_fields(self, request: HttpRequest, obj: PhoneCall | None = None) -> tuple[str, ...]:
         # The declared custom message attributes, after the built-in ones.
         names = [a.name for a in custom.custom_attributes(custom.current().messages)]
         return (*TranscriptMessageInlineForm.Meta.fields, *names, *self.readonly_fields)
@@ -129,10 +138,10 @@ class OnHoldFilter(admin.SimpleListFilter):
     title = "legal hold"
     parameter_name = "on_hold"
 
-    def lookups(self, request, model_admin):
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
         return [("yes", "On hold"), ("no", "Not on hold")]
 
-    def queryset(self, request, queryset):
+    def queryset(self, request: HttpRequest, queryset: QuerySet[PhoneCall]) -> QuerySet[PhoneCall]:
         if self.value() == "yes":
             return queryset.exclude(legal_hold_since=None)
         if self.value() == "no":
@@ -199,7 +208,7 @@ class PhoneCallAdmin(SimpleHistoryAdmin):
 
     # Reads ---------------------------------------------------------------------------
 
-    def get_queryset(self, request):
+    def get_queryset(self, request: HttpRequest) -> QuerySet[PhoneCall]:
         # A correlated COUNT over message_call_order_idx: no GROUP BY of the call's columns,
         # and the changelist's own count() drops it because nothing filters on it.
         counts = (
@@ -221,7 +230,15 @@ class PhoneCallAdmin(SimpleHistoryAdmin):
         # One IN over a UNION (see phone_call_search): no duplicates, so no DISTINCT.
         return phone_call_search(queryset, search_term), False
 
-    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+    def render_change_form(
+        self,
+        request: HttpRequest,
+        context: dict[str, Any],
+        add: bool = False,
+        change: bool = False,
+        form_url: str = "",
+        obj: PhoneCall | None = None,
+    ) -> HttpResponse:
         response = super().render_change_form(request, context, add, change, form_url, obj)
         # The transcript is inline on the page, so opening it is reading the transcript.
         # message_count is get_queryset()'s annotation: no query to know there is one.
@@ -276,12 +293,14 @@ class PhoneCallAdmin(SimpleHistoryAdmin):
                 response["Location"] += "?" + page
         return response
 
-    def get_fieldsets(self, request, obj=None):
+    def get_fieldsets(
+        self, request: HttpRequest, obj: PhoneCall | None = None
+    ) -> list[tuple[str | None, dict[str, Any]]]:
         recording = ["recording_player", "recording_file"]
         if obj is not None and obj.recording:
             recording.append("clear_recording")
         recording += ["recording_format", "recording_url"]
-        fieldsets = [
+        fieldsets: list[tuple[str | None, dict[str, Any]]] = [
             (
                 None,
                 {
@@ -309,30 +328,32 @@ class PhoneCallAdmin(SimpleHistoryAdmin):
             fieldsets.append(("Record history", {"fields": (*WHO_COLUMNS, "version")}))
         return fieldsets
 
-    def get_readonly_fields(self, request, obj=None):
+    def get_readonly_fields(
+        self, request: HttpRequest, obj: PhoneCall | None = None
+    ) -> tuple[str, ...]:
         if obj is not None:
             # CallNumber is the public id: settable on create only (the contract).
             return ("call_number", *self.readonly_fields)
         return self.readonly_fields
 
     @admin.display(description="Left message", boolean=True, ordering="left_message_flag")
-    def left_message(self, obj):
+    def left_message(self, obj: PhoneCall) -> bool:
         return obj.left_message_flag
 
     @admin.display(description="Deleted", boolean=True, ordering="deleted_flag")
-    def deleted(self, obj):
+    def deleted(self, obj: PhoneCall) -> bool:
         return obj.deleted_flag
 
     @admin.display(description="Messages", ordering="message_count")
-    def message_count(self, obj):
+    def message_count(self, obj: "WithAnnotations[PhoneCall, _MessageCount]") -> int:
         return obj.message_count
 
     @admin.display(description="Recording", boolean=True)
-    def has_recording(self, obj):
+    def has_recording(self, obj: PhoneCall) -> bool:
         return bool(obj.recording)
 
     @admin.display(description="On hold", boolean=True, ordering="legal_hold_since")
-    def on_hold(self, obj):
+    def on_hold(self, obj: PhoneCall) -> bool:
         return obj.legal_hold_since is not None
 
     # Legal hold ----------------------------------------------------------------------
@@ -340,7 +361,7 @@ class PhoneCallAdmin(SimpleHistoryAdmin):
     @admin.action(
         description="Place on legal hold (with the reason beside)", permissions=["change"]
     )
-    def place_legal_hold(self, request, queryset):
+    def place_legal_hold(self, request: HttpRequest, queryset: QuerySet[PhoneCall]) -> None:
         reason = (request.POST.get("hold_reason") or "").strip()
         if not reason:
             self.message_user(request, "Give a hold reason to place a legal hold.", messages.ERROR)
@@ -349,7 +370,7 @@ class PhoneCallAdmin(SimpleHistoryAdmin):
         self.message_user(request, f"{len(held)} call(s) placed on legal hold.")
 
     @admin.action(description="Release the legal hold", permissions=["change"])
-    def release_legal_hold(self, request, queryset):
+    def release_legal_hold(self, request: HttpRequest, queryset: QuerySet[PhoneCall]) -> None:
         released = services.legal_hold_release(actor=actor_for(request), calls=queryset)
         self.message_user(request, f"{len(released)} call(s) released from legal hold.")
 
@@ -357,12 +378,14 @@ class PhoneCallAdmin(SimpleHistoryAdmin):
         description="Export everything held about these calls' phone numbers (subject access)",
         permissions=["view"],
     )
-    def export_subject_data(self, request, queryset):
+    def export_subject_data(
+        self, request: HttpRequest, queryset: QuerySet[PhoneCall]
+    ) -> FileResponse | None:
         # The same archive as manage.py subject_export, for every number of the selection.
-        wanted = {
+        normalised = (
             numbers.normalise(n) for n in queryset.values_list("phone_number", flat=True) if n
-        }
-        wanted.discard(None)
+        )
+        wanted = {number for number in normalised if number is not None}
         if not wanted:
             self.message_user(
                 request, "None of the selected calls has a phone number.", messages.ERROR
@@ -386,13 +409,15 @@ class PhoneCallAdmin(SimpleHistoryAdmin):
             out, as_attachment=True, filename="subject-access.zip", content_type="application/zip"
         )
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(self, request: HttpRequest, obj: PhoneCall | None = None) -> bool:
         # A held call has no Delete button, and its delete page answers 403.
         if obj is not None and obj.legal_hold_since is not None:
             return False
         return super().has_delete_permission(request, obj)
 
-    def get_deleted_objects(self, objs, request):
+    def get_deleted_objects(
+        self, objs: Sequence[PhoneCall] | QuerySet[PhoneCall], request: HttpRequest
+    ) -> tuple[list[str], dict[str, int], set[str], list[str]]:
         # "Delete selected" refuses, on Django's own "cannot delete" page, while any of the
         # selected calls is on hold.
         deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
@@ -409,7 +434,7 @@ class PhoneCallAdmin(SimpleHistoryAdmin):
         return deleted, counts, perms_needed, [*protected, *held]
 
     @admin.display(description="Player")
-    def recording_player(self, obj):
+    def recording_player(self, obj: PhoneCall | None) -> str:
         if obj is None or not obj.pk or not obj.recording:
             return "No recording."
         try:
@@ -425,7 +450,9 @@ class PhoneCallAdmin(SimpleHistoryAdmin):
 
     # Writes: all through calls.services ---------------------------------------------
 
-    def save_model(self, request, obj, form, change):
+    def save_model(
+        self, request: HttpRequest, obj: PhoneCall, form: ModelForm, change: bool
+    ) -> None:
         # The call and its messages are written together, through the service, in
         # save_related(), where the inline formsets are known too. Only the history's
         # user is noted here (what SimpleHistoryAdmin.save_model would do).
@@ -457,12 +484,18 @@ class PhoneCallAdmin(SimpleHistoryAdmin):
         }
         return TemplateResponse(request, "admin/calls/phonecall/history.html", context)
 
-    def revert_disabled(self, request, obj=None):
+    def revert_disabled(self, request: HttpRequest, obj: PhoneCall | None = None) -> bool:
         # django-simple-history's revert saves through save_model() alone, which writes
         # nothing here: the history is for reading; corrections go through the change form.
         return True
 
-    def save_related(self, request, form, formsets, change):
+    def save_related(
+        self,
+        request: HttpRequest,
+        form: ModelForm,
+        formsets: Sequence[BaseInlineFormSet],
+        change: bool,
+    ) -> None:
         call = form.instance
         loaded = form.cleaned_data.get("loaded_version")
         concrete = {f.name for f in PhoneCall._meta.concrete_fields}
@@ -475,7 +508,9 @@ class PhoneCallAdmin(SimpleHistoryAdmin):
             call.recording_format = recording_media_type(upload) if upload else None
             changed_fields.append("recording_format")
 
-        new, changed, deleted = [], [], []
+        new: list[TranscriptMessage] = []
+        changed: list[tuple[TranscriptMessage, list[str]]] = []
+        deleted: list[TranscriptMessage] = []
         for formset in formsets:
             # commit=False applies the edits to instances and records new_objects,
             # changed_objects and deleted_objects (the change message reads them).
@@ -498,10 +533,10 @@ class PhoneCallAdmin(SimpleHistoryAdmin):
             expected_version={loaded} if change and loaded is not None else None,
         )
 
-    def delete_model(self, request, obj):
+    def delete_model(self, request: HttpRequest, obj: PhoneCall) -> None:
         services.phone_call_delete(call=obj)
 
-    def delete_queryset(self, request, queryset):
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[PhoneCall]) -> None:
         for call in queryset:
             services.phone_call_delete(call=call)
 
@@ -529,7 +564,9 @@ class CustomAttributeAdmin(admin.ModelAdmin):
     fields = ("name", "resource", "type", "max_length", "title")
     ordering = ("resource", "name")
 
-    def save_model(self, request, obj, form, change):
+    def save_model(
+        self, request: HttpRequest, obj: CustomAttribute, form: ModelForm, change: bool
+    ) -> None:
         services.custom_attribute_save(attribute=obj)
         if connection.vendor == "postgresql":
             self.message_user(
@@ -539,9 +576,9 @@ class CustomAttributeAdmin(admin.ModelAdmin):
                 messages.INFO,
             )
 
-    def delete_model(self, request, obj):
+    def delete_model(self, request: HttpRequest, obj: CustomAttribute) -> None:
         services.custom_attribute_delete(attribute=obj)
 
-    def delete_queryset(self, request, queryset):
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[CustomAttribute]) -> None:
         for attribute in queryset:
             services.custom_attribute_delete(attribute=attribute)

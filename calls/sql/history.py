@@ -17,7 +17,7 @@ from functools import cache
 from typing import Any, Protocol
 
 from django.db import connection
-from django.db.models import Field, Model
+from django.db.models import Field, Manager, Model
 from django.db.models.options import Options
 
 from calls.models import PhoneCall, TranscriptMessage
@@ -34,6 +34,7 @@ class HistoricalModel(Protocol):
     """What is used here of the class django-simple-history builds (the library is untyped)."""
 
     _meta: Options[Any]
+    objects: Manager[Any]  # the default manager Django gives the built class
     tracked_fields: list[Field[Any, Any]]
 
     def get_default_history_user(self, instance: Model) -> Model | None: ...

@@ -162,7 +162,7 @@ def call_detail(request: HttpRequest, call_id: int) -> HttpResponse:
 
 @require_http_methods(["GET", "HEAD"])
 @staff_required
-def call_recording(request: HttpRequest, call_id: int) -> HttpResponse:
+def call_recording(request: HttpRequest, call_id: int) -> HttpResponse | StreamingHttpResponse:
     call = selectors.phone_call_get(call_id)
     if not call.recording:
         raise Http404("This call has no stored recording.")

@@ -15,11 +15,13 @@ under the row locks); the run says how many it skipped.
 """
 
 import sys
-from datetime import timedelta
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
-from django.db.models import Q
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from tqdm import tqdm
 
@@ -33,7 +35,7 @@ class Command(BaseCommand):
         "own retention period in days (0 keeps forever)."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "--recordings-days",
             type=int,
@@ -79,7 +81,7 @@ class Command(BaseCommand):
             help="Never show progress bars.",
         )
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         periods = {
             "recordings": self._period(
                 options, "recordings_days", "CALLBOOK_RETAIN_RECORDINGS_DAYS"
@@ -131,7 +133,7 @@ class Command(BaseCommand):
         )
 
     @staticmethod
-    def _period(options, option: str, setting: str) -> int | None:
+    def _period(options: dict[str, Any], option: str, setting: str) -> int | None:
         days = options[option]
         if days is None:
             days = getattr(settings, setting, 0)
@@ -139,10 +141,10 @@ class Command(BaseCommand):
             raise CommandError(f"--{option.replace('_', '-')} must not be negative")
         return days or None
 
-    def _cutoff(self, days: int):
+    def _cutoff(self, days: int) -> datetime:
         return self.now - timedelta(days=days)
 
-    def _bar(self, total: int, what: str):
+    def _bar(self, total: int, what: str) -> tqdm:
         return tqdm(
             total=total,
             desc=what,
@@ -152,7 +154,7 @@ class Command(BaseCommand):
             leave=False,
         )
 
-    def _batches(self, queryset, total: int, what: str):
+    def _batches(self, queryset: QuerySet[PhoneCall], total: int, what: str) -> Iterator[list[int]]:
         """Ids in batches; each batch is purged before the next is read, so it drops out."""
         with self._bar(total, what) as bar:
             while True:
@@ -162,12 +164,12 @@ class Command(BaseCommand):
                 yield ids
                 bar.update(len(ids))
 
-    def _purgeable(self, condition: Q):
+    def _purgeable(self, condition: Q) -> QuerySet[PhoneCall]:
         """The calls matching ``condition`` but those on legal hold (counted apart)."""
         self.on_hold |= condition
         return PhoneCall.objects.filter(condition, legal_hold_since=None)
 
-    def _recordings(self, cutoff) -> int:
+    def _recordings(self, cutoff: datetime) -> int:
         calls = self._purgeable(Q(creation_date__lt=cutoff) & ~Q(recording=""))
         total = calls.count()
         if self.dry_run:
@@ -177,7 +179,7 @@ class Command(BaseCommand):
             done += services.purge_recordings(calls.filter(id__in=ids), now=self.now)
         return done
 
-    def _transcripts(self, cutoff) -> tuple[int, int]:
+    def _transcripts(self, cutoff: datetime) -> tuple[int, int]:
         calls = self._purgeable(
             Q(creation_date__lt=cutoff, id__in=TranscriptMessage.objects.values("call_id"))
         )
@@ -193,7 +195,7 @@ class Command(BaseCommand):
             done, deleted = done + purged, deleted + messages
         return done, deleted
 
-    def _deleted_calls(self, cutoff) -> int:
+    def _deleted_calls(self, cutoff: datetime) -> int:
         calls = self._purgeable(Q(deleted_flag=True, last_update_date__lt=cutoff))
         total = calls.count()
         if self.dry_run:

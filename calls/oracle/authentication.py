@@ -50,6 +50,8 @@ class BasicAuthentication(authentication.BasicAuthentication):
     def authenticate_credentials(
         self, userid: str, password: str, request: Request | None = None
     ) -> tuple[AbstractBaseUser, None]:
+        if request is None:  # authenticate() always passes it; the lockout needs its address
+            raise TypeError("authenticate_credentials needs the request")
         # Refusals first, before the remembered credentials and before any hash: a locked
         # out client must not tell the right password from a wrong one by the answer, nor
         # make the server hash passwords for it.

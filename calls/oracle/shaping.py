@@ -46,7 +46,7 @@ class Page:
     total_results: bool
 
 
-def _names(raw: str, attributes: dict[str, Attribute], parameter: str) -> list[str]:
+def _names(raw: str, attributes: Mapping[str, Attribute], parameter: str) -> list[str]:
     names = [name.strip() for name in raw.split(",") if name.strip()]
     for name in names:
         if name not in attributes:

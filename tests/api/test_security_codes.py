@@ -5,6 +5,7 @@ the rendered item stands for them), under every policy and through every write p
 import base64
 import json
 import logging
+import re
 
 import pytest
 from cryptography.fernet import Fernet
@@ -24,6 +25,13 @@ SAID = [
     "it's 4111 1111 1111 1111, expiry 09/27, cvv 864",
 ]
 CODES = ["CID is 8642", "eight six four two", "cvv 864", "8642", " 864"]
+# What the SQL log holds besides the values written: times to the microsecond, their
+# reprs, and hex tokens (keys, digests, numbers), whose digits may spell a code by chance.
+NOT_VALUES = re.compile(
+    r"\d{4}-\d{2}-\d{2}[ T][\d:.]+(?:[+-]\d{2}:?\d{2})?"
+    r"|datetime\.datetime\([^)]*\)"
+    r"|[0-9A-Fa-f]{16,}"
+)
 
 
 def every_text_cell():
@@ -92,6 +100,7 @@ def test_no_security_code_reaches_a_table_a_log_a_history_row_or_an_item(
     assert leaks == []
     logged = "\n".join(record.getMessage() + repr(record.args) for record in caplog.records)
     assert "UPDATE" in logged  # the SQL log did record the writes
+    logged = NOT_VALUES.sub("", logged)
     assert not [code for code in CODES if code in logged]
     messages = json.loads(rendered)["TranscriptMessage"]
     texts = [base64.b64decode(m["MessageContent"]).decode() for m in messages]

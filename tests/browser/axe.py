@@ -55,7 +55,8 @@ SMALL_TEXT = """() => {
     if (svg && svg.viewBox.baseVal && svg.viewBox.baseVal.width) {
       size = size * svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
     }
-    if (size < 13.95) found.push(`${el.tagName.toLowerCase()} ${size.toFixed(1)}px "${node.textContent.trim().slice(0, 30)}"`);
+    const text = node.textContent.trim().slice(0, 30);
+    if (size < 13.95) found.push(`${el.tagName.toLowerCase()} ${size.toFixed(1)}px "${text}"`);
   }
   return [...new Set(found)];
 }"""

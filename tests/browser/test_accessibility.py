@@ -156,6 +156,17 @@ def test_on_a_phone_a_call_is_three_unwrapped_lines_and_the_list_can_be_sorted(i
                 "el => Math.round(el.getBoundingClientRect().height"
                 " / parseFloat(getComputedStyle(el).lineHeight))"
             )
+        # Nothing overlaps: no two cells of any row share a pixel.
+        overlaps = page.evaluate(
+            """() => [...document.querySelectorAll('tr.calls__row')].flatMap(row => {
+                const boxes = [...row.cells].map(c => c.getBoundingClientRect())
+                    .filter(b => b.width > 0 && b.height > 0);
+                const hit = boxes.some((a, i) => boxes.slice(i + 1).some(b =>
+                    a.left < b.right - 0.5 && b.left < a.right - 0.5 &&
+                    a.top < b.bottom - 0.5 && b.top < a.bottom - 0.5));
+                return hit ? [row.textContent.trim().slice(0, 40)] : [];
+            })"""
+        )
         page.get_by_label("Sort").select_option("time")
         page.get_by_role("button", name="Sort", exact=True).click()
         page.wait_for_url("**sort=time**")
@@ -166,9 +177,10 @@ def test_on_a_phone_a_call_is_three_unwrapped_lines_and_the_list_can_be_sorted(i
             for name in ("Previous match", "Next match")
         ]
         field = page.get_by_label("Search the transcript").bounding_box()
-        return lines, first, buttons, field
+        return lines, overlaps, first, buttons, field
 
-    lines, first, buttons, field = in_browser(check)
+    lines, overlaps, first, buttons, field = in_browser(check)
+    assert overlaps == []
     assert lines == {"Time": 1, "Phone number": 1, "Agent": 1, "Duration": 1}
     assert first == f"/calls/{calls.id}/"  # the oldest call first
     # The transcript search's buttons stay on the line of its field.

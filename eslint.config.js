@@ -12,6 +12,11 @@ module.exports = [
       sourceType: "script",
       globals: globals.browser,
     },
+    rules: {
+      ...js.configs.recommended.rules,
+      // ES2017 has no `catch {}` without a binding: an ignored error still needs a name.
+      "no-unused-vars": ["error", { caughtErrors: "none" }],
+    },
   },
   { ignores: ["node_modules/", "staticfiles/", ".venv/", "media/"] },
 ];

@@ -1,4 +1,4 @@
-"""The export formats, shared by the staff page's CSV and ``manage.py export_calls``.
+"""The export formats of ``manage.py export_calls`` (and the CSV writing of the staff list's).
 
 CSV: one row per call, its inline attributes under their Oracle names, taken from the one
 attribute table (the recording is bytes: not a column), the declared custom attributes
@@ -81,18 +81,25 @@ class _Echo:
         return value
 
 
-def csv_lines(calls: Iterable[PhoneCall], attributes: AttributeSet | None = None) -> Iterator[str]:
-    """The header, then a row per call: every cell quoted and safe for spreadsheets.
+def csv_table(header: list[str], rows: Iterable[list[str]]) -> Iterator[str]:
+    """The header, then each row: every cell quoted and safe for spreadsheets.
 
     Quoting every cell keeps a separator inside a value from splitting it for a reader
     that honours the quotes; ``safe_for_spreadsheets`` is for the readers that do not.
+    """
+    writer = csv.writer(_Echo(), quoting=csv.QUOTE_ALL)
+    yield writer.writerow(safe_for_spreadsheets(header))
+    for row in rows:
+        yield writer.writerow(safe_for_spreadsheets(row))
+
+
+def csv_lines(calls: Iterable[PhoneCall], attributes: AttributeSet | None = None) -> Iterator[str]:
+    """Calls under their Oracle attribute names, for programs (``export_calls``).
+
     ``attributes``: those in effect (``custom.current()`` when not given).
     """
     columns = csv_attributes(attributes or custom.current())
-    writer = csv.writer(_Echo(), quoting=csv.QUOTE_ALL)
-    yield writer.writerow([a.name for a in columns])
-    for call in calls:
-        yield writer.writerow(safe_for_spreadsheets(csv_row(call, columns)))
+    return csv_table([a.name for a in columns], (csv_row(call, columns) for call in calls))
 
 
 def jsonl_lines(

@@ -272,7 +272,8 @@ class CustomAttribute(models.Model):
 
 
 class AccessRecord(models.Model):
-    """One play or download of a recording, or one view or download of a transcript.
+    """One play, download or player fetch of a recording, or one view or download of a
+    transcript.
 
     Written by ``calls.audit`` from the staff pages, the admin and the API, one row per
     access (a user's repeated reads of one call's recording or transcript within
@@ -283,8 +284,12 @@ class AccessRecord(models.Model):
     """
 
     class Kind(models.TextChoices):
+        # Playback started in a staff player (the player reports it: calls/played.js).
         RECORDING_PLAY = "recording_play", "Recording played"
         RECORDING_DOWNLOAD = "recording_download", "Recording downloaded"
+        # Bytes served to a player with no playback known to have started: its metadata
+        # preload, a seek, or a client that never reports a play. Recorded all the same.
+        RECORDING_FETCH = "recording_fetch", "Recording fetched by a player"
         TRANSCRIPT_VIEW = "transcript_view", "Transcript viewed"
         TRANSCRIPT_DOWNLOAD = "transcript_download", "Transcript downloaded"
         # A read of a kept unredacted original (calls.redaction.originals): every read.

@@ -204,7 +204,9 @@ class PhoneCallAdmin(SimpleHistoryAdmin):
         css = {"all": ("calls/admin/phonecall.css",)}
         # The staff page's player controls and shortcuts (speed, ±5 s, Space, ←/→); the
         # admin puts media in <head>, and the script looks for the player when it runs.
-        js = (Script("calls/call.js", defer=True),)
+        # played.js records "Recording played" when playback starts (the bytes the player
+        # fetches are recorded as fetched, not played).
+        js = (Script("calls/call.js", defer=True), Script("calls/played.js", defer=True))
 
     # Reads ---------------------------------------------------------------------------
 
@@ -445,7 +447,11 @@ class PhoneCallAdmin(SimpleHistoryAdmin):
         # preload="none": opening the page fetches nothing, so it records no play.
         return render_to_string(
             "admin/calls/phonecall/player.html",
-            {"src": f"{url}?v={obj.version}", "download": url},
+            {
+                "src": f"{url}?v={obj.version}",
+                "download": f"{url}?download=1",
+                "played": reverse("calls:recording-played", kwargs={"call_id": obj.pk}),
+            },
         )
 
     # Writes: all through calls.services ---------------------------------------------

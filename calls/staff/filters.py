@@ -53,7 +53,7 @@ class PhoneCallFilterSet(django_filters.FilterSet):
         widget=forms.TextInput(
             attrs={
                 "type": "search",
-                "placeholder": "Number, call id or words said",
+                "placeholder": "Number, id or words",
                 "autocomplete": "off",
             }
         ),

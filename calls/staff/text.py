@@ -13,13 +13,20 @@ def speaker(message: TranscriptMessage) -> str:
     return message.posted_by_display_name or "Unknown speaker"
 
 
-def transcript_lines(call: PhoneCall, messages: Iterable[TranscriptMessage]) -> Iterator[str]:
+def transcript_lines(
+    call: PhoneCall, messages: Iterable[TranscriptMessage], *, internal: bool = True
+) -> Iterator[str]:
+    """``internal``: whether the internal notes are among ``messages``; without them the
+    text says so, so a reader knows it is not the whole conversation."""
     yield f"Call {call.call_number}\n"
     yield f"Phone number: {call.phone_number or '-'}\n"
     if call.external_system_call_id:
         yield f"External call id: {call.external_system_call_id}\n"
     yield f"Time: {format_display(call.creation_date)}\n"
-    yield f"Times are in {settings.CALLBOOK_DISPLAY_TIME_ZONE}.\n\n"
+    yield f"Times are in {settings.CALLBOOK_DISPLAY_TIME_ZONE}.\n"
+    if not internal:
+        yield "Internal notes are left out.\n"
+    yield "\n"
     count = 0
     for message in messages:
         count += 1
@@ -40,6 +47,6 @@ def transcript_lines(call: PhoneCall, messages: Iterable[TranscriptMessage]) -> 
         yield "No transcript messages.\n"
 
 
-def transcript_filename(call: PhoneCall) -> str:
+def transcript_filename(call: PhoneCall, *, internal: bool = True) -> str:
     stem = re.sub(r"[^A-Za-z0-9._-]+", "_", call.call_number).strip("._") or f"call-{call.pk}"
-    return f"transcript-{stem}.txt"
+    return f"transcript-{stem}.txt" if internal else f"transcript-{stem}-without-internal-notes.txt"

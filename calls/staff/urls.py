@@ -10,5 +10,6 @@ urlpatterns = [
     path("calls/new.json", views.call_list_updates, name="list-updates"),
     path("calls/<int:call_id>/", views.call_detail, name="detail"),
     path("calls/<int:call_id>/recording", views.call_recording, name="recording"),
+    path("calls/<int:call_id>/recording/played", views.recording_played, name="recording-played"),
     path("calls/<int:call_id>/transcript.txt", views.transcript_download, name="transcript"),
 ]

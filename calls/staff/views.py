@@ -21,17 +21,17 @@ from django.http import (
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from .. import declarations
-from ..audit import access_record, access_record_served
+from ..audit import access_record, access_record_once, access_record_served
 from ..models import PhoneCall, TranscriptMessage
 from . import selectors, snippets, transcript
 from .chart import calls_chart
 from .custom_values import shown_values
 from .external_links import web_url
 from .filters import DEFAULT_SORT, PhoneCallFilterSet
-from .recording import recording_media_type, recording_response
+from .recording import recording_filename, recording_media_type, recording_response
 from .text import transcript_filename, transcript_lines
 
 VIEW_PERMISSION = "calls.view_phonecall"
@@ -44,6 +44,18 @@ SORTABLE = {
     "phone": ("phone", "-phone", "phone"),
     "number": ("number", "-number", "number"),
     "duration": ("duration", "-duration", "-duration"),
+}
+
+# The same orders for the phone layout's sort menu, where the column headers are not drawn.
+SORT_LABELS = {
+    "-time": "Newest first",
+    "time": "Oldest first",
+    "-duration": "Longest first",
+    "duration": "Shortest first",
+    "phone": "Phone number, 0–9",
+    "-phone": "Phone number, 9–0",
+    "number": "Call number, A–Z",
+    "-number": "Call number, Z–A",
 }
 
 
@@ -96,6 +108,9 @@ def call_list(request: HttpRequest) -> HttpResponse:
         "calls": rows,
         "chart": calls_chart(selectors.calls_per_day(filtered)),
         "sort": _sort_headers(filterset.sort_key),
+        "sort_choices": [
+            (key, label, key == filterset.sort_key) for key, label in SORT_LABELS.items()
+        ],
         "filtered": any(v for k, v in request.GET.items() if k not in {"page", "sort"}),
         "latest_call_id": selectors.latest_call_id(),
     }
@@ -153,6 +168,7 @@ def call_detail(request: HttpRequest, call_id: int) -> HttpResponse:
         "has_stored_recording": bool(call.recording),
         "recording_playable": bool(call.recording) and media_type is not None,
         "recording_media_type": media_type,
+        "recording_filename": recording_filename(call) if call.recording else "",
         "external_recording_url": None if call.recording else web_url(call.recording_url),
     }
     if rows:
@@ -163,28 +179,57 @@ def call_detail(request: HttpRequest, call_id: int) -> HttpResponse:
 @require_http_methods(["GET", "HEAD"])
 @staff_required
 def call_recording(request: HttpRequest, call_id: int) -> HttpResponse | StreamingHttpResponse:
+    """The stored recording: inline for the player, or ``?download=1`` as a file.
+
+    Serving bytes is not playing them: a player's fetches (its metadata preload, seeks,
+    the playback's own ranges) are recorded as ``recording_fetch``; a download as
+    ``recording_download``; the play itself comes from ``recording_played``.
+    """
     call = selectors.phone_call_get(call_id)
     if not call.recording:
         raise Http404("This call has no stored recording.")
+    download = request.GET.get("download") == "1" or recording_media_type(call) is None
     try:
-        response = recording_response(request, call)
+        response = recording_response(request, call, download=download)
     except FileNotFoundError:
         raise Http404("The recording is missing from storage.") from None
-    kind = "recording_play" if recording_media_type(call) else "recording_download"
+    kind = "recording_download" if download else "recording_fetch"
     access_record_served(request=request, response=response, call=call, kind=kind, channel="ui")
     return response
+
+
+@require_POST
+@staff_required
+def recording_played(request: HttpRequest, call_id: int) -> HttpResponse:
+    """The player reports that playback started (``played.js``): a ``recording_play``.
+
+    One per user and call within ``CALLBOOK_ACCESS_AUDIT_WINDOW_SECONDS``, like every
+    access record. A client that never reports still left its ``recording_fetch``.
+    """
+    call = selectors.phone_call_get(call_id)
+    if not call.recording or recording_media_type(call) is None:
+        raise Http404("This call has no playable recording.")
+    access_record_once(request=request, call=call, kind="recording_play", channel="ui")
+    return HttpResponse(status=204)
 
 
 @require_GET
 @staff_required
 def transcript_download(request: HttpRequest, call_id: int) -> StreamingHttpResponse:
+    """The transcript as text; ``?internal=exclude`` leaves the internal notes out (for a
+    copy that goes to the customer)."""
     call = selectors.phone_call_get(call_id)
+    internal = request.GET.get("internal") != "exclude"
     access_record(request=request, call=call, kind="transcript_download", channel="ui")
-    lines = transcript_lines(call, selectors.transcript_messages(call).iterator(chunk_size=1000))
+    messages = selectors.transcript_messages(call)
+    if not internal:
+        messages = messages.exclude(visibility_cd=TranscriptMessage.INTERNAL)
+    lines = transcript_lines(call, messages.iterator(chunk_size=1000), internal=internal)
     response = StreamingHttpResponse(
         (line.encode("utf-8") for line in lines), content_type="text/plain; charset=utf-8"
     )
-    response["Content-Disposition"] = f'attachment; filename="{transcript_filename(call)}"'
+    filename = transcript_filename(call, internal=internal)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response

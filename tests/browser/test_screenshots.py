@@ -1,4 +1,6 @@
-"""Writes docs/screenshot-list.png and docs/screenshot-call.png from demo-like data.
+"""Writes the README's screenshots from demo-like data: the list and a call at 1280 px
+(docs/screenshot-list.png, docs/screenshot-call.png) and at 390 px, a phone
+(docs/screenshot-list-phone.png, docs/screenshot-call-phone.png).
 
 Run on purpose only: ``CALLBOOK_SCREENSHOTS=1 pytest tests/browser/test_screenshots.py``.
 """
@@ -43,11 +45,15 @@ def test_write_the_readme_screenshots(in_browser, settings):
         page.locator("#tsearch-status").filter(has_text="of").wait_for()
         page.evaluate("() => window.scrollTo(0, 0)")
         page.screenshot(path=str(DOCS / "screenshot-call.png"))
-        page.set_viewport_size({"width": 360, "height": 780})
+        page.set_viewport_size({"width": 390, "height": 844})
         page.goto("/")
-        page.screenshot(path="/tmp/callbook-list-360.png")
+        page.evaluate("() => document.querySelector('.calls').scrollIntoView()")
+        page.evaluate("() => window.scrollBy(0, -72)")
+        page.screenshot(path=str(DOCS / "screenshot-list-phone.png"))
         page.goto(f"/calls/{call.id}/")
-        page.screenshot(path="/tmp/callbook-call-360.png", full_page=False)
+        page.screenshot(path=str(DOCS / "screenshot-call-phone.png"))
+        widths = page.evaluate("() => document.documentElement.scrollWidth")
+        assert widths <= 390, widths
         return page.problems
 
     assert in_browser(shoot) == []

@@ -1,4 +1,4 @@
-"""Staff pages put plays, downloads and transcript views on the access record."""
+"""Staff pages put plays, player fetches, downloads and transcript views on the access record."""
 
 import datetime
 
@@ -71,7 +71,7 @@ def test_every_range_that_serves_bytes_is_recorded(viewer_client, headers):  # n
     response = viewer_client.get(recording(call), **headers)
     assert response.status_code in (200, 206)
     assert b"".join(response.streaming_content)
-    assert records() == [("recording_play", "ui", "support")]
+    assert records() == [("recording_fetch", "ui", "support")]
 
 
 def test_ten_range_requests_of_one_playback_make_one_record(viewer_client):  # noqa: F811
@@ -79,7 +79,7 @@ def test_ten_range_requests_of_one_playback_make_one_record(viewer_client):  # n
     for start in [0] * 5 + [4000, 9000, 0, 12000, 0]:
         response = viewer_client.get(recording(call), HTTP_RANGE=f"bytes={start}-")
         assert response.status_code == 206
-    assert records() == [("recording_play", "ui", "support")]
+    assert records() == [("recording_fetch", "ui", "support")]
 
 
 def test_a_request_after_the_window_is_a_new_record(viewer_client, settings):  # noqa: F811
@@ -87,7 +87,7 @@ def test_a_request_after_the_window_is_a_new_record(viewer_client, settings):  #
     viewer_client.get(recording(call), HTTP_RANGE="bytes=0-")
     age_records(settings)
     viewer_client.get(recording(call), HTTP_RANGE="bytes=4000-")
-    assert records() == [("recording_play", "ui", "support")] * 2
+    assert records() == [("recording_fetch", "ui", "support")] * 2
 
 
 def test_a_window_of_zero_records_every_response(viewer_client, settings):  # noqa: F811
@@ -95,7 +95,7 @@ def test_a_window_of_zero_records_every_response(viewer_client, settings):  # no
     call = with_recording()
     for _ in range(3):
         viewer_client.get(recording(call), HTTP_RANGE="bytes=0-")
-    assert records() == [("recording_play", "ui", "support")] * 3
+    assert records() == [("recording_fetch", "ui", "support")] * 3
 
 
 def test_each_user_and_each_call_has_its_own_record(client, viewer):  # noqa: F811
@@ -122,7 +122,71 @@ def test_a_recording_that_is_not_audio_is_recorded_as_a_download(viewer_client):
     assert records() == [("recording_download", "ui", "support")]
 
 
-def test_a_head_request_is_not_a_play(viewer_client):  # noqa: F811
+def test_a_head_request_is_not_recorded(viewer_client):  # noqa: F811
     call = with_recording()
     viewer_client.head(recording(call))
+    assert records() == []
+
+
+def played(call):
+    return reverse("calls:recording-played", kwargs={"call_id": call.id})
+
+
+def test_the_players_fetch_is_not_a_play(viewer_client):  # noqa: F811
+    """The page's player preloads the metadata: bytes served, nothing played."""
+    call = with_recording(messages=2)
+    viewer_client.get(reverse("calls:detail", kwargs={"call_id": call.id}))
+    viewer_client.get(recording(call), HTTP_RANGE="bytes=0-")
+    assert records() == [("transcript_view", "ui", "support"), ("recording_fetch", "ui", "support")]
+
+
+def test_a_download_is_recorded_as_a_download(viewer_client):  # noqa: F811
+    call = with_recording()
+    response = viewer_client.get(recording(call), {"download": "1"})
+    b"".join(response.streaming_content)
+    assert records() == [("recording_download", "ui", "support")]
+
+
+def test_the_start_of_playback_is_recorded_as_a_play(viewer_client, django_assert_num_queries):  # noqa: F811
+    call = with_recording()
+    # The session, the user, their permissions (user's, group's), the call, and the one
+    # INSERT … SELECT … WHERE NOT EXISTS of the audit window.
+    with django_assert_num_queries(6):
+        response = viewer_client.post(played(call))
+    assert response.status_code == 204
+    assert records() == [("recording_play", "ui", "support")]
+
+
+def test_plays_within_the_window_are_one_record(viewer_client, settings):  # noqa: F811
+    call = with_recording()
+    for _ in range(3):
+        viewer_client.post(played(call))
+    assert records() == [("recording_play", "ui", "support")]
+    age_records(settings)
+    viewer_client.post(played(call))
+    assert records() == [("recording_play", "ui", "support")] * 2
+
+
+def test_a_play_is_only_reported_by_post_with_the_csrf_token(viewer):  # noqa: F811
+    from django.test import Client
+
+    call = with_recording()
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(viewer)
+    assert client.get(played(call)).status_code == 405
+    assert client.post(played(call)).status_code == 403
+    assert records() == []
+
+
+def test_a_play_needs_the_view_permission(client, db):
+    call = with_recording()
+    client.force_login(UserFactory(username="nobody"))
+    assert client.post(played(call)).status_code == 403
+    assert records() == []
+
+
+def test_a_call_without_a_playable_recording_has_no_play(viewer_client):  # noqa: F811
+    assert viewer_client.post(played(PhoneCallFactory())).status_code == 404
+    not_audio = with_recording(recording_format="application/x-msdownload")
+    assert viewer_client.post(played(not_audio)).status_code == 404
     assert records() == []

@@ -92,3 +92,14 @@ def test_the_password_reset_pages_are_not_mounted(client, db, url):
     """There is no mail set up: an open reset form only lets anyone send mail (issue 11, 8)."""
     assert client.get(url).status_code == 404
     assert client.post(url, {"email": "a@example.com"}).status_code == 404
+
+
+def test_the_403_page_uses_the_site_layout_and_offers_to_sign_out(client, call):
+    client.force_login(UserFactory(username="visitor"))
+    response = client.get(reverse("calls:list"))
+    assert response.status_code == 403
+    page = response.content.decode()
+    assert 'class="topbar"' in page and "calls/app.css" in page  # base.html
+    assert "You are signed in as <strong>visitor</strong>" in page
+    assert f'<form method="post" action="{reverse("logout")}"' in page
+    assert page.count(">Sign out</button>") == 2  # the top bar's and the page's

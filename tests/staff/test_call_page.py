@@ -137,6 +137,11 @@ def test_a_stored_audio_recording_plays_from_our_own_view(viewer_client):  # noq
     assert f'src="{reverse("calls:recording", kwargs={"call_id": call.id})}"' in html
     assert "ignored.wav" not in html
     assert 'id="player-speed"' in html and 'value="0.5"' in html and 'value="2"' in html
+    # Playback is reported by played.js; the download link asks for a download (its own record).
+    played = reverse("calls:recording-played", kwargs={"call_id": call.id})
+    assert f'data-played-url="{played}"' in html and "calls/played.js" in html
+    recording = reverse("calls:recording", kwargs={"call_id": call.id})
+    assert f'href="{recording}?download=1" download="recording-{call.call_number}.wav"' in html
 
 
 def test_a_stored_recording_of_another_type_is_only_a_download(viewer_client):  # noqa: F811
@@ -190,6 +195,32 @@ def test_the_transcript_downloads_as_plain_text(viewer_client):  # noqa: F811
     assert "[2025-07-01 12:30:05 +00:00] Dana (CUSTOMER):\n    line one\n    line two <b>\n" in text
     assert "Sam (AGENT, internal):\n    note\n" in text
     assert "deleted one" not in text
+
+
+def test_the_transcript_downloads_without_the_internal_notes_when_asked(viewer_client):  # noqa: F811
+    call = PhoneCallFactory(call_number="CN-8")
+    TranscriptMessageFactory(call=call, posted_by_display_name="Dana", message_content="hello")
+    TranscriptMessageFactory(
+        call=call, visibility_cd=TranscriptMessage.INTERNAL, message_content="internal note"
+    )
+
+    response = viewer_client.get(download(call), {"internal": "exclude"})
+
+    expected = 'attachment; filename="transcript-CN-8-without-internal-notes.txt"'
+    assert response["Content-Disposition"] == expected
+    text = b"".join(response.streaming_content).decode()
+    assert "hello" in text
+    assert "internal note" not in text
+    assert "Internal notes are left out.\n" in text
+
+
+def test_the_call_page_offers_both_downloads_only_when_there_are_internal_notes(viewer_client):  # noqa: F811
+    plain = PhoneCallFactory(messages=2)
+    noted = PhoneCallFactory(messages=2)
+    TranscriptMessageFactory(call=noted, visibility_cd=TranscriptMessage.INTERNAL)
+    without = f'href="{download(noted)}?internal=exclude"'
+    assert without in viewer_client.get(detail(noted)).content.decode()
+    assert "?internal=exclude" not in viewer_client.get(detail(plain)).content.decode()
 
 
 def test_an_unknown_call_is_404(viewer_client):  # noqa: F811

@@ -310,3 +310,32 @@ def test_the_last_representable_date_as_date_to_is_not_a_500(viewer_client, url)
     assert response.status_code == 200
     body = b"".join(response.streaming_content) if response.streaming else response.content
     assert call.call_number.encode() in body
+
+
+def test_the_list_links_the_csv_export_of_its_filters(viewer_client):  # noqa: F811
+    PhoneCallFactory(left_message_flag=True)
+    html = viewer_client.get(LIST, {"voicemail": "true", "sort": "time", "page": "1"}).content
+    export = reverse("calls:export-csv")
+    assert f'href="{export}?voicemail=true&amp;sort=time" download>Export CSV' in html.decode()
+
+
+def test_the_phone_layout_sorts_with_a_menu_that_keeps_the_filters(viewer_client):  # noqa: F811
+    PhoneCallFactory(left_message_flag=True)
+    html = viewer_client.get(LIST, {"voicemail": "true", "sort": "-duration"}).content.decode()
+    menu = html[html.index('<form class="sortbar"') : html.index("</form>", html.index("sortbar"))]
+    assert '<input type="hidden" name="voicemail" value="true">' in menu
+    assert 'name="sort"' in menu and menu.count('type="hidden" name="sort"') == 0
+    assert '<option value="-duration" selected>Longest first</option>' in menu
+    assert menu.count("<option") == 8  # every order the headers offer
+
+
+def test_the_marks_are_text_for_screen_readers_not_controls(viewer_client):  # noqa: F811
+    PhoneCallFactory(left_message_flag=True, recording_url="https://pbx.example/r.wav")
+    PhoneCallFactory()
+    html = viewer_client.get(LIST).content.decode()
+    assert '<span class="visually-hidden">Recording</span>' in html
+    assert '<span class="visually-hidden">No recording</span>' in html
+    assert '<span class="visually-hidden">Voicemail</span>' in html
+    assert '<span class="visually-hidden">No voicemail</span>' in html
+    # Nothing in the list's cells is drawn as a button without being one.
+    assert "<button" not in html[html.index("<tbody>") : html.index("</tbody>")]

@@ -116,6 +116,41 @@ def test_audio_formats_are_served_as_themselves(viewer_client, recording_format,
     assert viewer_client.get(_url(call))["Content-Type"] == content_type
 
 
+@pytest.mark.parametrize(
+    ("recording_format", "extension"),
+    [
+        # audio/wav and audio/webm are unknown to Python's table (it said .bin).
+        ("audio/wav", ".wav"),
+        ("audio/x-wav", ".wav"),
+        ("audio/mpeg", ".mp3"),
+        ("audio/ogg; codecs=opus", ".ogg"),
+        ("audio/webm", ".webm"),
+        ("audio/mp4", ".m4a"),
+        ("audio/flac", ".flac"),
+        ("audio/basic", ".au"),  # not in our table: Python's answer
+        ("audio/x-made-up", ".bin"),
+    ],
+)
+def test_the_recording_is_named_with_the_extension_of_its_format(
+    viewer_client, recording_format, extension
+):  # noqa: F811
+    call = _call_with_recording(recording_format=recording_format, call_number="CN-7")
+    response = viewer_client.get(_url(call), {"download": "1"})
+    assert response["Content-Disposition"] == f'attachment; filename="recording-CN-7{extension}"'
+    # The player's stream carries the same name, inline.
+    inline = viewer_client.get(_url(call))["Content-Disposition"]
+    assert inline == f'inline; filename="recording-CN-7{extension}"'
+
+
+def test_a_download_is_an_attachment_of_the_same_bytes(viewer_client):  # noqa: F811
+    call = _call_with_recording()
+    response = viewer_client.get(_url(call), {"download": "1"})
+    assert response.status_code == 200
+    assert response["Content-Type"] == "audio/wav"
+    assert response["Content-Disposition"].startswith("attachment; ")
+    assert _body(response) == DATA
+
+
 def test_a_call_without_a_stored_recording_is_404(viewer_client):  # noqa: F811
     call = PhoneCallFactory(recording_url="https://pbx.example/r.wav")
     assert viewer_client.get(_url(call)).status_code == 404

@@ -1,4 +1,9 @@
-/* The call list: a banner when calls matching the current filters arrive.
+/* The call list: its keyboard shortcuts, and a banner when calls matching the current
+ * filters arrive.
+ *
+ * Keys: j / k move the focus to the next / previous row's link (Enter, the link's own key,
+ * opens the call), / focuses the search. Never while typing in a field; shortcuts.js turns
+ * them off (the footer's "Shortcuts" list has the switch).
  *
  * Every 30 s (not while the tab is hidden) it asks /calls/new.json how many calls of the
  * list's filters arrived after the newest call the page knew; the answer's ETag (the newest
@@ -58,4 +63,52 @@
     if (!document.hidden && timer === null) schedule();
   });
   schedule();
+})();
+
+(function () {
+  "use strict";
+
+  var table = document.querySelector("table.calls");
+  var search = document.getElementById("id_q");
+
+  function isTyping(target) {
+    if (!target || !target.tagName) return false;
+    var tag = target.tagName;
+    return tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT" || target.isContentEditable;
+  }
+
+  // Each row's first link (its time) stands for the row; the snippet rows have none.
+  function rowLinks() {
+    return table ? Array.prototype.slice.call(table.querySelectorAll("a.calls__open")) : [];
+  }
+
+  function move(step) {
+    var links = rowLinks();
+    if (!links.length) return;
+    var active = document.activeElement;
+    var row = active && active.closest ? active.closest("tr") : null;
+    // A snippet row belongs to the call row above it.
+    if (row && row.classList.contains("calls__snippet")) row = row.previousElementSibling;
+    var index = -1;
+    for (var i = 0; i < links.length; i++) {
+      if (row && row.contains(links[i])) index = i;
+    }
+    var next = index < 0 ? (step > 0 ? 0 : links.length - 1) : index + step;
+    if (next < 0 || next >= links.length) return;  // the ends stay put (no wrap-around)
+    links[next].focus();
+    links[next].closest("tr").scrollIntoView({ block: "nearest" });
+  }
+
+  document.addEventListener("keydown", function (event) {
+    if (event.defaultPrevented || event.altKey || event.ctrlKey || event.metaKey) return;
+    if (isTyping(event.target)) return;
+    if (event.key === "j" || event.key === "k") {
+      event.preventDefault();
+      move(event.key === "j" ? 1 : -1);
+    } else if (event.key === "/" && search) {
+      event.preventDefault();
+      search.focus();
+      search.select();
+    }
+  });
 })();

@@ -84,6 +84,7 @@ def test_the_question_mark_lists_the_shortcuts_and_the_switch_turns_them_off(
         page.keyboard.press("Escape")
         expect(dialog).to_be_hidden()
         # The focus is back where it was when the list opened.
+        expect(page.locator("a.calls__open").first).to_be_focused()
         back = page.evaluate(FOCUSED_ROW)
         page.keyboard.press("j")
         after_j = page.evaluate(FOCUSED_ROW)
@@ -100,6 +101,7 @@ def test_the_question_mark_lists_the_shortcuts_and_the_switch_turns_them_off(
         switch.check()
         page.keyboard.press("Escape")
         expect(dialog).to_be_hidden()
+        expect(page.get_by_role("button", name="Shortcuts")).to_be_focused()
         page.keyboard.press("j")
         on_again = page.evaluate(FOCUSED_ROW)
         return back, after_j, state, on_again, page.problems

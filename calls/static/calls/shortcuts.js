@@ -52,8 +52,11 @@
     if (dialog.open) dialog.close();
   }
 
+  // Browsers give the focus back to the opener themselves; this is for those that do not,
+  // and never takes the focus from where a key (fired before this event) has moved it.
   dialog.addEventListener("close", function () {
-    if (opener && opener.focus && document.contains(opener)) opener.focus();
+    var lost = !document.activeElement || document.activeElement === document.body;
+    if (lost && opener && opener.focus && document.contains(opener)) opener.focus();
     opener = null;
   });
   // A click on the backdrop (the dialog itself, outside its body) closes it.

@@ -1,12 +1,22 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.http import HttpRequest, HttpResponsePermanentRedirect
+from django.templatetags.static import static
 from django.urls import include, path, re_path
 
 from calls.oracle.views import route_not_found
 
+
+def favicon(request: HttpRequest) -> HttpResponsePermanentRedirect:
+    """Browsers ask for /favicon.ico where a page (the admin's) names no icon. Resolved per
+    request: the hashed static name exists only once collectstatic ran."""
+    return HttpResponsePermanentRedirect(static("calls/favicon.svg"))
+
+
 # Recordings are never served from MEDIA_URL: only through views that check permissions.
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("favicon.ico", favicon),
     path("crmRestApi/resources/", include("calls.oracle.urls")),
     # Any other path under /crmRestApi/ is Oracle's 404 in the request's version, not HTML.
     re_path(r"^crmRestApi(?:/|$)", route_not_found),

@@ -95,3 +95,10 @@ def test_healthz_answers_a_probe_by_ip_address_over_plain_http(client, settings)
     assert client.get("/accounts/login/", HTTP_HOST="10.0.3.17:8000").status_code == 400
     redirect = client.get("/accounts/login/", HTTP_HOST="callbook.example.com")
     assert redirect.status_code == 301
+
+
+def test_favicon_ico_points_at_the_site_icon(client):
+    """The admin's pages name no icon: the browser's /favicon.ico must not be a 404."""
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301
+    assert response["Location"].endswith("calls/favicon.svg")

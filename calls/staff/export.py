@@ -79,7 +79,7 @@ def csv_rows(
             call.phone_number or "",
             call.call_number,
             "" if duration is None else str(round(duration / 1000)),
-            str(call.message_count),  # type: ignore[attr-defined]  # the query annotates it
+            str(call.message_count),
             _yes_no(bool(call.recording)),
             _yes_no(call.left_message_flag),
             _yes_no(call.deleted_flag),

@@ -81,8 +81,8 @@ FULL = Sizes(
     requests=2_000,
     seconds=15,
     stream_copies=2,
-    versus_seconds=10,
-    versus_rounds=3,
+    versus_seconds=5,
+    versus_rounds=6,
 )
 QUICK = Sizes(
     small=1_000,
@@ -91,8 +91,8 @@ QUICK = Sizes(
     requests=300,
     seconds=1.5,
     stream_copies=1,
-    versus_seconds=3,
-    versus_rounds=2,
+    versus_seconds=2,
+    versus_rounds=3,
 )
 
 

@@ -12,6 +12,11 @@
    with the database's own insert limit and the 200 MB streaming memory check.
 4. Prints one JSON line per scenario and phase, the ratios, and a PASS/FAIL line per target.
 
+Before the scenarios, Callbook (HTTP Basic, every feature on) and a bare DRF app over the
+same tables (``bench.reference``, on its own database with the same data) take turns, A B A
+B, at create with 20 messages, GET of an item and a page of 25 (the "versus" phase, issue
+18); ``--versus-only`` runs that alone.
+
 Load: count- and time-limited per scenario (``--requests``, ``--seconds``), 127.0.0.1
 only, ``--concurrency`` client threads.
 """
@@ -52,6 +57,9 @@ MAX_BASIC_RATIO = 1.2
 MAX_STREAM_GROWTH = 30 * MB
 # The admin's change page of a long call (issue 14): server time per page.
 MAX_ADMIN_CHANGE_SECONDS = 1.0
+# Callbook's requests/s over the bare DRF app's (issue 18): the target and the stretch.
+MIN_VERSUS_RATIO = 1.0
+STRETCH_VERSUS_RATIO = 1.5
 
 
 @dataclass
@@ -62,10 +70,30 @@ class Sizes:
     requests: int
     seconds: float
     stream_copies: int
+    versus_seconds: float  # per turn of one app at one scenario
+    versus_rounds: int  # turns of each app (A B A B: 2)
 
 
-FULL = Sizes(small=1_000, large=1_000_000, messages=10, requests=2_000, seconds=15, stream_copies=2)
-QUICK = Sizes(small=1_000, large=20_000, messages=10, requests=300, seconds=1.5, stream_copies=1)
+FULL = Sizes(
+    small=1_000,
+    large=1_000_000,
+    messages=10,
+    requests=2_000,
+    seconds=15,
+    stream_copies=2,
+    versus_seconds=5,
+    versus_rounds=6,
+)
+QUICK = Sizes(
+    small=1_000,
+    large=20_000,
+    messages=10,
+    requests=300,
+    seconds=1.5,
+    stream_copies=1,
+    versus_seconds=2,
+    versus_rounds=3,
+)
 
 
 def emit(payload: dict) -> None:
@@ -149,6 +177,8 @@ def create_fixture(media: Path, sizes: Sizes) -> Fixture:
 
     from calls.api_keys import api_key_create
     from calls.sql.scale_data import load
+    from calls.webhooks.endpoints import endpoint_create
+    from calls.webhooks.events import EVENT_TYPES
 
     password = secrets.token_urlsafe(16)
     user = get_user_model().objects.create_user(USERNAME, password=password)
@@ -162,6 +192,9 @@ def create_fixture(media: Path, sizes: Sizes) -> Fixture:
     session["_auth_user_hash"] = user.get_session_auth_hash()
     session.create()
     assert settings.SESSION_ENGINE.endswith("db")
+    # Every write pays for its outbox row: one endpoint listens to every event (no worker
+    # runs, so nothing is delivered; the receiver is never reached).
+    endpoint_create(url="https://hooks.example.com/callbook", event_types=EVENT_TYPES)
 
     transcript = load(connection, calls=1, messages=2_000, progress=False)
     long_transcript = load(connection, calls=1, messages=5_000, progress=False)
@@ -558,6 +591,189 @@ def stream_memory(server: Gunicorn, scenarios: Scenarios, copies: int) -> dict:
     return payload
 
 
+# Versus the bare DRF app (issue 18)
+
+
+def reference_url(url: str) -> str:
+    """The reference app's own database, beside the bench's (its name says "bench" too)."""
+    parts = urlsplit(url)
+    if parts.scheme.startswith("sqlite"):
+        path = Path(parts.path)
+        return urlunsplit(parts._replace(path=str(path.with_stem(path.stem + "-reference"))))
+    return urlunsplit(parts._replace(path=parts.path + "_reference"))
+
+
+def prepare_reference(url: str, env: dict[str, str], sizes: Sizes) -> tuple[int, int]:
+    """Create, migrate and load the reference's database; the range of its call ids."""
+    prepare_database(url)
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.reference.prepare"]
+        + ["--calls", str(sizes.small), "--messages", str(sizes.messages)],
+        env={**env, "DATABASE_URL": url},
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    loaded = json.loads(done.stdout.strip().splitlines()[-1])
+    return loaded["first"], loaded["last"]
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User and system CPU time of ``pids`` so far (processes gone since count nothing)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / ticks
+
+
+def database_backends(url: str) -> list[int]:
+    """The PostgreSQL server processes connected to ``url``'s database (none on SQLite)."""
+    parts = urlsplit(url)
+    if not parts.scheme.startswith("postgres"):
+        return []
+    import psycopg
+
+    admin = urlunsplit(parts._replace(path="/postgres"))
+    with psycopg.connect(admin, autocommit=True) as conn:
+        rows = conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = %s", [parts.path.lstrip("/")]
+        ).fetchall()
+    return [pid for (pid,) in rows]
+
+
+@dataclass
+class Contender:
+    name: str
+    server: Gunicorn
+    url: str
+    headers: dict[str, str]
+    ids: tuple[int, int]
+
+
+def versus_requests(app: Contender, rng: random.Random) -> dict:
+    """The three scenarios of the comparison, the same requests for either app."""
+    json_body = {"Content-Type": "application/json"}
+    return {
+        "create_20_messages": lambda i: L.Request(
+            "POST", API, create_body(i), {**app.headers, **json_body}, (201,)
+        ),
+        "get_item": lambda i: L.Request("GET", f"{API}/{rng.randint(*app.ids)}", None, app.headers),
+        "get_collection_25": lambda i: L.Request("GET", f"{API}?limit=25", None, app.headers),
+    }
+
+
+def same_shape(apps: list[Contender]) -> None:
+    """Note where the two apps' items differ in their keys (they should not)."""
+    import http.client
+
+    shapes = []
+    for app in apps:
+        conn = http.client.HTTPConnection("127.0.0.1", app.server.port, timeout=30)
+        conn.request("GET", f"{API}/{app.ids[0]}", headers=app.headers)
+        shapes.append(set(json.loads(conn.getresponse().read())))
+        conn.close()
+    if shapes[0] != shapes[1]:
+        note(f"the items differ in keys: {sorted(shapes[0] ^ shapes[1])}")
+
+
+def run_versus(apps: list[Contender], sizes: Sizes, concurrency: int) -> dict[str, dict]:
+    """Each scenario: A B A B … (``versus_rounds`` turns each), requests/s and CPU per request
+    of the app's workers and of its database's server processes, summed over its turns."""
+    same_shape(apps)
+    rng = random.Random(18)
+    summary: dict[str, dict] = {}
+    for scenario in versus_requests(apps[0], rng):
+        totals = {
+            app.name: {"requests": 0, "seconds": 0.0, "app_cpu": 0.0, "db_cpu": 0.0} for app in apps
+        }
+        turns: dict[str, list[float]] = {app.name: [] for app in apps}
+        for turn in range(sizes.versus_rounds):
+            for app in apps:
+                workers = app.server.workers()
+                backends = database_backends(app.url)
+                cpu_before = cpu_seconds(workers), cpu_seconds(backends)
+                result = L.run(
+                    f"versus_{scenario}",
+                    app.server.port,
+                    versus_requests(app, rng)[scenario],
+                    requests=10**9,
+                    seconds=sizes.versus_seconds,
+                    concurrency=concurrency,
+                    warmup=4,
+                )
+                app_cpu = cpu_seconds(workers) - cpu_before[0]
+                db_cpu = cpu_seconds(backends) - cpu_before[1]
+                emit(
+                    result.as_dict(
+                        phase="versus",
+                        app=app.name,
+                        turn=turn + 1,
+                        app_cpu_ms_per_req=round(app_cpu / max(result.requests, 1) * 1000, 2),
+                        db_cpu_ms_per_req=round(db_cpu / max(result.requests, 1) * 1000, 2),
+                        load_average=round(os.getloadavg()[0], 2),
+                    )
+                )
+                if result.errors:
+                    note(f"{app.name} {scenario}: {result.errors} errors ({result.first_error})")
+                total = totals[app.name]
+                total["requests"] += result.requests
+                total["seconds"] += result.seconds
+                total["app_cpu"] += app_cpu
+                total["db_cpu"] += db_cpu
+                turns[app.name].append(result.rps)
+        a, b = (totals[app.name] for app in apps)
+        rps = [t["requests"] / t["seconds"] for t in (a, b)]
+        per_turn = [x / y for x, y in zip(*turns.values(), strict=True)]
+        summary[scenario] = {
+            "ratio": "versus_" + scenario,
+            "value": round(rps[0] / rps[1], 2),
+            "turn_ratios": [round(r, 2) for r in per_turn],
+            **{
+                f"{app.name}_{key}": value
+                for app, t, r in zip(apps, (a, b), rps, strict=True)
+                for key, value in {
+                    "rps": round(r, 1),
+                    "app_cpu_ms_per_req": round(t["app_cpu"] / max(t["requests"], 1) * 1000, 2),
+                    "db_cpu_ms_per_req": round(t["db_cpu"] / max(t["requests"], 1) * 1000, 2),
+                }.items()
+            },
+        }
+        emit(summary[scenario])
+    return summary
+
+
+def versus_verdicts(summary: dict[str, dict]) -> bool:
+    ok = True
+    for scenario, row in summary.items():
+        cpu = {
+            where: f"{where} {row[f'callbook_{where}_cpu_ms_per_req']:.2f} vs "
+            f"{row[f'reference_{where}_cpu_ms_per_req']:.2f}"
+            for where in ("app", "db")
+        }
+        detail = (
+            f"{row['callbook_rps']:.0f} vs {row['reference_rps']:.0f} req/s = {row['value']:.2f}x "
+            f"(turns {', '.join(f'{r:.2f}' for r in row['turn_ratios'])}); "
+            f"CPU ms/request {cpu['app']}, {cpu['db']}"
+        )
+        ok &= verdict(
+            f"{scenario} (Basic, every feature on) >= {MIN_VERSUS_RATIO:.1f}x the bare DRF app",
+            row["value"] >= MIN_VERSUS_RATIO,
+            detail,
+        )
+        verdict(
+            f"{scenario} >= {STRETCH_VERSUS_RATIO:.1f}x the bare DRF app (stretch)",
+            row["value"] >= STRETCH_VERSUS_RATIO,
+            f"{row['value']:.2f}x",
+        )
+    return ok
+
+
 def verdict(name: str, passed: bool, detail: str) -> bool:
     print(f"{'PASS' if passed else 'FAIL'} {name}: {detail}", flush=True)
     return passed
@@ -572,6 +788,14 @@ def main(argv=None) -> int:
     parser.add_argument("--concurrency", type=int, default=2, help="client threads")
     parser.add_argument("--only", help="comma-separated scenario names")
     parser.add_argument("--strict", action="store_true", help="exit 1 when a target fails")
+    parser.add_argument(
+        "--versus-only", action="store_true", help="only Callbook versus the bare DRF app"
+    )
+    parser.add_argument(
+        "--versus-concurrency", type=int, default=4, help="client threads of the versus phase"
+    )
+    parser.add_argument("--versus-seconds", type=float, help="seconds per versus turn")
+    parser.add_argument("--versus-rounds", type=int, help="versus turns of each app")
     args = parser.parse_args(argv)
     sizes = QUICK if args.quick else FULL
     sizes = Sizes(
@@ -583,6 +807,8 @@ def main(argv=None) -> int:
                     "large": args.large,
                     "requests": args.requests,
                     "seconds": args.seconds,
+                    "versus_seconds": args.versus_seconds,
+                    "versus_rounds": args.versus_rounds,
                 }.items()
                 if v is not None
             },
@@ -601,6 +827,9 @@ def main(argv=None) -> int:
     fixture = create_fixture(media, sizes)
     end = datetime.now(UTC).replace(microsecond=0)
     ranges = [grow_to(sizes.small, sizes.messages, end)]
+    note("the reference app's database: recreating, migrating, loading")
+    ref_url = reference_url(url)
+    reference_ids = prepare_reference(ref_url, env, sizes)
     emit(
         {
             "machine": {
@@ -628,6 +857,26 @@ def main(argv=None) -> int:
     emit(ceiling.as_dict(phase="calibration"))
 
     server = Gunicorn("crmsite.wsgi", env)
+    reference = Gunicorn(
+        "bench.reference.wsgi:application",
+        {**env, "DJANGO_SETTINGS_MODULE": "bench.reference.settings", "DATABASE_URL": ref_url},
+    )
+    basic = Scenarios(fixture, sizes.small, ranges, end).basic
+    try:
+        contenders = [
+            Contender("callbook", server, url, basic, ranges[0]),
+            Contender("reference", reference, ref_url, {}, reference_ids),
+        ]
+        versus = run_versus(contenders, sizes, args.versus_concurrency)
+    except BaseException:
+        server.stop()
+        raise
+    finally:
+        reference.stop()
+    if args.versus_only:
+        server.stop()
+        ok = versus_verdicts(versus)
+        return 0 if ok or not args.strict else 1
     try:
         small = run_scenarios(
             server,
@@ -648,7 +897,7 @@ def main(argv=None) -> int:
         server.stop()
 
     print("# ratios (large / small p50 latency; create vs database limit; basic / token)")
-    ok = True
+    ok = versus_verdicts(versus)
     for name, result in large.items():
         ratio = result.percentile(50) / small[name].percentile(50)
         emit(

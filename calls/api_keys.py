@@ -100,8 +100,16 @@ def api_key_authenticate(key: str) -> ApiKey | None:
     now = timezone.now()
     if api_key is None or not api_key.matches(key) or not api_key.usable(now):
         return None
-    last = api_key.last_used_at
-    if last is None or now - last >= LAST_USED_PRECISION:
-        ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=now)
-        api_key.last_used_at = now
+    api_key_used(api_key, now)
     return api_key
+
+
+def api_key_used(api_key: ApiKey, now: datetime) -> bool:
+    """Note the use of ``api_key`` in ``last_used_at`` (at most one UPDATE a minute, which
+    sends no signal); whether it wrote."""
+    last = api_key.last_used_at
+    if last is not None and now - last < LAST_USED_PRECISION:
+        return False
+    ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=now)
+    api_key.last_used_at = now
+    return True

@@ -7,6 +7,8 @@ class CallsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        # Signal receivers and system checks of the webhooks, system checks of redaction.
+        # Signal receivers and system checks of the webhooks, system checks of redaction; the
+        # receivers that forget remembered logins and count failed ones.
+        from . import login_cache, security  # noqa: F401
         from .redaction import checks as redaction_checks  # noqa: F401
         from .webhooks import checks, subscriptions  # noqa: F401

@@ -13,7 +13,9 @@ from axes.handlers.proxy import AxesProxyHandler
 from axes.helpers import get_credentials
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.signals import user_login_failed
 from django.core.cache import cache
+from django.dispatch import receiver
 from django.http import HttpRequest
 from rest_framework.request import Request
 
@@ -54,12 +56,49 @@ class LoginLockoutBackend(AxesStandaloneBackend):
 
 def login_locked_out(request: HttpRequest | Request, username: str) -> bool:
     """Whether django-axes refuses this username from this address (locked out, or a
-    blacklisted address): the same answer its backend gives, asked without a password."""
+    blacklisted address): the same answer its backend gives, asked without a password.
+
+    Asked on every HTTP Basic request, so its query is spared when the address has failed
+    no login (form, admin or Basic) for a cool-off: every lockout names the address, and
+    lasts one cool-off after its last failure, as the count of ``_failed_recently`` does.
+    """
     # axes.conf sets AXES_ENABLED (default True) on the settings at import; the stubs only
     # know the names crmsite.settings assigns.
     if not getattr(settings, "AXES_ENABLED", True):
         return False
+    if _lockouts_name_the_address() and not _failed_recently(request):
+        return False
     return not AxesProxyHandler.is_allowed(request, get_credentials(username=username))
+
+
+def _lockouts_name_the_address() -> bool:
+    """Whether every lockout django-axes may hold includes the client's address (and no
+    address is refused outright), so an address without failures cannot be locked out."""
+    combinations = [
+        [parameter] if isinstance(parameter, str) else parameter
+        for parameter in settings.AXES_LOCKOUT_PARAMETERS
+    ]
+    return not getattr(settings, "AXES_IP_BLACKLIST", None) and all(
+        "ip_address" in c for c in combinations
+    )
+
+
+def _recent_failures_key(address: str | None) -> str:
+    return f"callbook:login-failures:{address or '-'}"
+
+
+def _failed_recently(request: HttpRequest | Request) -> bool:
+    return cache.get(_recent_failures_key(client_address(request))) is not None
+
+
+@receiver(user_login_failed, dispatch_uid="callbook.security.count_login_failure")
+def _count_login_failure(
+    sender: object, request: HttpRequest | Request | None = None, **kwargs: object
+) -> None:
+    """Every failed login with a request (the login form, the admin, HTTP Basic; django-axes
+    hears the same signal), counted per address for a cool-off after the last one."""
+    if request is not None:
+        _count(_recent_failures_key(client_address(request)))
 
 
 # Failed HTTP Basic logins per address, whatever the username. django-axes counts per address
@@ -82,7 +121,12 @@ def basic_failure_recorded(request: HttpRequest | Request) -> bool:
     ends one cool-off after the last counted failure. Attempts refused for being over the
     limit are not counted: they cost nothing, and the address is let in again on time.
     """
-    key = _failures_key(client_address(request))
+    count = _count(_failures_key(client_address(request)))
+    return count >= settings.CALLBOOK_BASIC_FAILURES_PER_ADDRESS
+
+
+def _count(key: str) -> int:
+    """One more in the count under ``key``, kept a cool-off from now; the new count."""
     timeout = settings.AXES_COOLOFF_TIME.total_seconds()
     # add + incr are atomic on memcached, Redis and locmem (the database cache's incr is a
     # read then a write, so two concurrent failures may count once). The database cache's
@@ -93,4 +137,4 @@ def basic_failure_recorded(request: HttpRequest | Request) -> bool:
     except ValueError:  # expired between add and incr
         cache.set(key, count := 1, timeout)
     cache.touch(key, timeout)
-    return count >= settings.CALLBOOK_BASIC_FAILURES_PER_ADDRESS
+    return count

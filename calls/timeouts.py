@@ -4,8 +4,9 @@
 query cannot hold a worker and a connection for minutes. It is set per request, not in the
 connection's ``OPTIONS``: migrations, ``purge_calls`` and other commands must not inherit
 it. The first statement of a request sets it on the session through the driver's own
-cursor (invisible to Django's query log, so query counts do not change); the end of the
-request resets it, because connections outlive requests (``CONN_MAX_AGE``).
+cursor (invisible to Django's query log, so query counts do not change). Connections
+outlive requests (``CONN_MAX_AGE``): the session keeps the timeout for the next request,
+and the first statement run outside a request resets it (``_SessionTimeout``).
 
 A cancelled statement is PostgreSQL's ``query_canceled`` (SQLSTATE 57014): the API answers
 503 in the version's error format (``calls.oracle.errors``), other pages a plain 503 page.
@@ -15,14 +16,13 @@ So does a database that cannot be reached or that dropped the connection (any ot
 
 import logging
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from contextvars import ContextVar
+from typing import Any
 
+import psycopg
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, connection
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
-
-if TYPE_CHECKING:
-    import psycopg
 
 logger = logging.getLogger(__name__)
 
@@ -50,35 +50,85 @@ def is_database_unavailable(exc: BaseException) -> bool:
 
 
 class _SessionTimeout:
-    """An execute wrapper: sets the timeout before a request's first statement."""
+    """An execute wrapper, installed once on a connection: before each statement, brings the
+    session's ``statement_timeout`` to what the code running wants (the request's inside one,
+    the server's default outside), and does nothing when the session holds it already.
 
-    def __init__(self, milliseconds: int) -> None:
-        self.milliseconds = milliseconds
-        # The driver connection the timeout was set on (PostgreSQL only: psycopg's).
-        self.applied_to: psycopg.Connection[Any] | None = None
+    So a web worker sets the timeout once per database connection, not twice per request:
+    the session keeps it between requests, and the first statement run outside a request
+    (a command, a test's own query) resets it first. A change made while a transaction is
+    open could be rolled back with it, so it is only tentative: the request ends by resetting
+    it, as it did before. Django starts a transaction lazily, so at the first statement of a
+    request's ``atomic()`` block none is open yet, and the change is made durable outside it.
+    """
+
+    def __init__(self) -> None:
+        # The driver connection whose session holds ``held`` (None: the server's default),
+        # and whether a transaction may still undo it.
+        self.session: psycopg.Connection[Any] | None = None
+        self.held: int | None = None
+        self.tentative = False
 
     def __call__(
         self, execute: _Execute, sql: str, params: Any, many: bool, context: dict[str, Any]
     ) -> Any:
         db = context["connection"]
-        if db.vendor == "postgresql" and self.applied_to is not db.connection:
-            with db.connection.cursor() as cursor:
-                cursor.execute(f"SET statement_timeout = {int(self.milliseconds)}")
-            self.applied_to = db.connection
+        if db.vendor == "postgresql":
+            self.apply(db.connection, _wanted.get())
         return execute(sql, params, many, context)
 
-    def reset(self) -> None:
-        if self.applied_to is None or self.applied_to is not connection.connection:
-            return  # never set, or that connection is closed already
+    def apply(self, driver: "psycopg.Connection[Any]", wanted: int | None) -> None:
+        held = self.held if self.session is driver else None
+        if held == wanted:
+            return
+        statement = (
+            f"SET statement_timeout = {int(wanted)}" if wanted else "RESET statement_timeout"
+        )
+        idle = driver.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
+        if idle and not driver.autocommit:
+            # Inside atomic(), before its first statement: set it outside the transaction.
+            driver.autocommit = True
+            try:
+                with driver.cursor() as cursor:
+                    cursor.execute(statement)
+            finally:
+                driver.autocommit = False
+        else:
+            with driver.cursor() as cursor:
+                cursor.execute(statement)
+        self.session, self.held, self.tentative = driver, wanted, not idle
+
+    def end_of_request(self) -> None:
+        """Undo a tentative change now (a rollback would leave the session unknown)."""
+        if not self.tentative:
+            return
+        self.tentative = False
+        if self.session is None or self.session is not connection.connection:
+            self.session, self.held = None, None
+            return  # that connection is closed already
         try:
-            with connection.connection.cursor() as cursor:
-                cursor.execute("RESET statement_timeout")
+            self.apply(self.session, None)
         except Exception:
             # An aborted transaction refuses the RESET; outside one, drop the connection
             # rather than leave its next user (a request or not) under this timeout.
             logger.warning("Could not reset statement_timeout", exc_info=True)
+            self.session, self.held = None, None
             if not connection.in_atomic_block:
                 connection.close()
+
+
+# The timeout the running code wants: set by the middleware for the request it serves.
+_wanted: ContextVar[int | None] = ContextVar("callbook_statement_timeout", default=None)
+
+
+def _installed() -> _SessionTimeout:
+    """This thread's connection's wrapper, installed on its first request."""
+    for wrapper in connection.execute_wrappers:
+        if isinstance(wrapper, _SessionTimeout):
+            return wrapper
+    wrapper = _SessionTimeout()
+    connection.execute_wrappers.insert(0, wrapper)
+    return wrapper
 
 
 class StatementTimeoutMiddleware:
@@ -91,12 +141,13 @@ class StatementTimeoutMiddleware:
         milliseconds = settings.CALLBOOK_STATEMENT_TIMEOUT_MS
         if not milliseconds:
             return self.get_response(request)
-        timeout = _SessionTimeout(milliseconds)
+        timeout = _installed()
+        token = _wanted.set(milliseconds)
         try:
-            with connection.execute_wrapper(timeout):
-                return self.get_response(request)
+            return self.get_response(request)
         finally:
-            timeout.reset()
+            _wanted.reset(token)
+            timeout.end_of_request()
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         # API views answer in their own error format (calls.oracle.errors); this is the

@@ -1,24 +1,48 @@
 """Who is calling: HTTP Basic (what Oracle clients send), DRF tokens, browser sessions."""
 
+from typing import Any
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.core.cache.backends.locmem import LocMemCache
-from django.utils.crypto import constant_time_compare, salted_hmac
+from django.db import DEFAULT_DB_ALIAS
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
-from calls.api_keys import ApiKey, api_key_authenticate
+from calls import login_cache
+from calls.api_keys import ApiKey, api_key_authenticate, api_key_used, digest
 from calls.security import basic_failure_recorded, basic_failures_exceeded, login_locked_out
 from calls.services import Actor
+from calls.sql.permissions import load_permissions, loaded_permissions, restore_permissions
 
-# Verified Basic credentials of this process, keyed by an HMAC of username and password
-# (the SECRET_KEY keys it, so the key reveals nothing). Each entry holds the user's id and
-# an HMAC of the user's password hash: a changed password no longer matches, and an
-# inactive user is not found, so neither survives in the cache.
-_verified = LocMemCache("callbook-basic-credentials", {"OPTIONS": {"MAX_ENTRIES": 10_000}})
+# Verified Basic credentials and API keys are remembered by calls.login_cache (the user, its
+# permissions, the key), keyed by an HMAC of username and password (the SECRET_KEY keys it,
+# so the key reveals nothing) or by the API key's digest. A change of any user, group,
+# permission or key forgets them all in every worker.
+
 # The request attribute that holds the keyed digest of a Basic credential (login_id's).
 _BASIC_LOGIN = "callbook_basic_login"
+
+
+def _attnames(model: Any) -> list[str]:
+    return [field.attname for field in model._meta.concrete_fields]
+
+
+def _snapshot(user: Any) -> tuple[list[Any], frozenset[str] | None]:
+    """What restores ``user`` with its loaded permissions (None: loaded per request)."""
+    values = [getattr(user, name) for name in _attnames(type(user))]
+    return values, loaded_permissions(user)
+
+
+def _restored(snapshot: tuple[list[Any], frozenset[str] | None]) -> Any:
+    values, perms = snapshot
+    model = get_user_model()
+    user = model.from_db(DEFAULT_DB_ALIAS, _attnames(model), values)
+    if perms is not None:
+        restore_permissions(user, perms)
+    return user
 
 
 def _digest(purpose: str, value: str) -> str:
@@ -57,12 +81,11 @@ class BasicAuthentication(authentication.BasicAuthentication):
         # make the server hash passwords for it.
         if basic_failures_exceeded(request) or login_locked_out(request, userid):
             raise _too_many_failures()
-        ttl = settings.CALLBOOK_BASIC_AUTH_CACHE_SECONDS
-        key = _digest("basic-credential", f"{userid}\x00{password}")
-        if ttl:
-            user = self._remembered(key)
-            if user is not None:
-                return user, None
+        key = "basic:" + _digest("basic-credential", f"{userid}\x00{password}")
+        remembered = login_cache.remembered(key)
+        if remembered is not None:
+            return _restored(remembered), None
+        under = login_cache.stamp()  # before the rows are read (calls.login_cache)
         try:
             user, auth = super().authenticate_credentials(userid, password, request)
         except exceptions.AuthenticationFailed:
@@ -72,28 +95,38 @@ class BasicAuthentication(authentication.BasicAuthentication):
             if over_limit or getattr(request, "axes_locked_out", False):
                 raise _too_many_failures() from None
             raise
-        if ttl:
-            _verified.set(key, (user.pk, _digest("password", user.password)), ttl)
+        load_permissions(user)  # here rather than in the permission check: remembered too
+        login_cache.remember(key, _snapshot(user), under)
         return user, auth
-
-    @staticmethod
-    def _remembered(key: str) -> AbstractBaseUser | None:
-        entry = _verified.get(key)
-        if entry is None:
-            return None
-        user_id, password_digest = entry
-        user = get_user_model()._default_manager.filter(pk=user_id, is_active=True).first()
-        if user is None or not constant_time_compare(
-            _digest("password", user.password), password_digest
-        ):
-            _verified.delete(key)
-            return None
-        return user
 
 
 def forget_verified_credentials() -> None:
-    """Empty this process's cache of verified Basic credentials (tests use it)."""
-    _verified.clear()
+    """Empty this process's cache of verified Basic credentials and API keys (tests use it)."""
+    login_cache.forget_all()
+
+
+def _api_key(key: str) -> ApiKey | None:
+    """The usable API key ``key`` with its user (and the user's permissions), remembered."""
+    cache_key = "api-key:" + digest(key)
+    remembered = login_cache.remembered(cache_key)
+    if remembered is not None:
+        key_values, user = remembered
+        api_key = ApiKey.from_db(DEFAULT_DB_ALIAS, _attnames(ApiKey), key_values)
+        now = timezone.now()
+        if not api_key.usable(now):  # expired since it was remembered
+            return None
+        api_key.user = _restored(user)
+        if api_key_used(api_key, now):  # last_used_at, written once a minute
+            key_values[:] = [getattr(api_key, name) for name in _attnames(ApiKey)]
+        return api_key
+    under = login_cache.stamp()  # before the rows are read (calls.login_cache)
+    found = api_key_authenticate(key)
+    if found is None or not found.user.is_active:
+        return None
+    load_permissions(found.user)
+    key_values = [getattr(found, name) for name in _attnames(ApiKey)]
+    login_cache.remember(cache_key, (key_values, _snapshot(found.user)), under)
+    return found
 
 
 class TokenAuthentication(authentication.BaseAuthentication):
@@ -112,8 +145,8 @@ class TokenAuthentication(authentication.BaseAuthentication):
             key = auth[1].decode("ascii")
         except UnicodeDecodeError:
             raise exceptions.AuthenticationFailed("Invalid token.") from None
-        api_key = api_key_authenticate(key)
-        if api_key is None or not api_key.user.is_active:
+        api_key = _api_key(key)
+        if api_key is None:
             raise exceptions.AuthenticationFailed("Invalid, expired or revoked token.")
         return api_key.user, api_key
 

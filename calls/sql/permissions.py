@@ -54,3 +54,14 @@ def load_permissions(user: User | AnonymousUser) -> None:
         user._perm_cache = {  # type: ignore[attr-defined]
             f"{app}.{codename}" for app, codename in cursor.fetchall()
         }
+
+
+def loaded_permissions(user: User | AnonymousUser) -> frozenset[str] | None:
+    """What ``load_permissions`` put into ``user``'s cache, to remember (None: nothing)."""
+    perms = getattr(user, "_perm_cache", None)
+    return None if perms is None else frozenset(perms)
+
+
+def restore_permissions(user: User, perms: frozenset[str]) -> None:
+    """Put remembered permissions (``loaded_permissions``) back into the per-request cache."""
+    user._perm_cache = set(perms)  # type: ignore[attr-defined]

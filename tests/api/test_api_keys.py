@@ -14,6 +14,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from calls.api_keys import ApiKey, api_key_create, api_key_revoke
+from calls.oracle.authentication import forget_verified_credentials
 from tests.api.helpers import CALLS
 from tests.factories import PhoneCallFactory, UserFactory
 
@@ -49,14 +50,54 @@ def test_a_key_authenticates_in_one_query_and_notes_its_use_once_a_minute(
     assert client.get(CALLS).status_code == 200
     used = ApiKey.objects.get().last_used_at
     assert used is not None
-    with django_assert_num_queries(2):
-        # the key with its user (one query), the page of calls (a superuser's permissions
-        # need no query)
+    with django_assert_num_queries(1):
+        # the page of calls: the key, its user and their permissions are remembered
+        # (calls.login_cache; a superuser's permissions need no query anyway)
         assert client.get(CALLS, {"limit": 1}).status_code == 200
     assert ApiKey.objects.get().last_used_at == used
+    forget_verified_credentials()
+    with django_assert_num_queries(2):
+        # the key with its user (one query), the page of calls
+        assert client.get(CALLS, {"limit": 1}).status_code == 200
     ApiKey.objects.update(last_used_at=used - timedelta(minutes=2))
+    forget_verified_credentials()
     client.get(CALLS)
     assert ApiKey.objects.get().last_used_at > used
+
+
+def later(monkeypatch, delta: timedelta) -> None:
+    moment = timezone.now() + delta
+    monkeypatch.setattr(timezone, "now", lambda: moment)
+
+
+def test_a_remembered_key_notes_its_use_once_a_minute_too(
+    user, django_assert_num_queries, monkeypatch
+):
+    _, key = api_key_create(user=user, name="telephony")
+    client = bearer(key)
+    assert client.get(CALLS).status_code == 200
+    used = ApiKey.objects.get().last_used_at
+    later(monkeypatch, timedelta(minutes=2))
+    with django_assert_num_queries(2):  # the UPDATE of last_used_at, the page
+        assert client.get(CALLS).status_code == 200
+    with django_assert_num_queries(1):
+        assert client.get(CALLS).status_code == 200
+    assert ApiKey.objects.get().last_used_at > used
+
+
+def test_a_remembered_key_is_refused_once_revoked_or_expired(user, monkeypatch):
+    api_key, key = api_key_create(user=user, name="telephony")
+    client = bearer(key)
+    assert client.get(CALLS).status_code == 200
+    api_key_revoke(api_key)
+    assert client.get(CALLS).status_code == 401
+    api_key, key = api_key_create(
+        user=user, name="expiring", expires_at=timezone.now() + timedelta(minutes=5)
+    )
+    client = bearer(key)
+    assert client.get(CALLS).status_code == 200
+    later(monkeypatch, timedelta(minutes=6))
+    assert client.get(CALLS).status_code == 401
 
 
 @pytest.mark.parametrize("keyword", ["Token", "Bearer", "bearer"])

@@ -142,6 +142,39 @@ class TestTheBasicCredentialCache:
         assert api.get(CALLS).status_code == 200
         assert basic_client(api_user.username, "guess").get(CALLS).status_code == 401
 
+    def test_a_removed_permission_is_refused_at_once(self):
+        user = user_with("add_phonecall", "view_phonecall")
+        client = basic_client(user.username)
+        assert client.post(CALLS, {"InteractionId": 1}, format="json").status_code == 201
+        user.user_permissions.remove(Permission.objects.get(codename="add_phonecall"))
+        assert client.post(CALLS, {"InteractionId": 2}, format="json").status_code == 403
+        assert client.get(CALLS).status_code == 200
+
+    def test_a_permission_removed_from_a_group_is_refused_at_once(self):
+        from django.contrib.auth.models import Group
+
+        group = Group.objects.create(name="readers")
+        group.permissions.set(Permission.objects.filter(codename="view_phonecall"))
+        user = UserFactory()
+        user.groups.add(group)
+        client = basic_client(user.username)
+        assert client.get(CALLS).status_code == 200
+        group.permissions.clear()
+        assert client.get(CALLS).status_code == 403
+        group.permissions.set(Permission.objects.filter(codename="view_phonecall"))
+        user.groups.remove(group)
+        assert client.get(CALLS).status_code == 403
+
+    def test_a_change_elsewhere_is_seen_through_the_shared_stamp(self, api, api_user):
+        """Another worker's change reaches this one by the stamp in CACHES["default"]."""
+        from calls import login_cache
+
+        assert api.get(CALLS).status_code == 200
+        type(api_user).objects.filter(pk=api_user.pk).update(is_active=False)
+        assert api.get(CALLS).status_code == 200  # an update() sends no signal
+        login_cache.changed()
+        assert api.get(CALLS).status_code == 401
+
     def test_it_can_be_turned_off(self, api, settings, monkeypatch):
         from django.contrib.auth.hashers import MD5PasswordHasher
 
@@ -166,11 +199,13 @@ def test_a_user_with_permissions_through_a_group_and_directly_costs_one_permissi
     user = user_with("add_phonecall")
     user.groups.add(group)
     client = basic_client(user.username)
-    assert client.get(CALLS).status_code == 200  # verifies and remembers the credential
-    # 1. django-axes' failures of this address and username (a lockout holds for remembered
-    # credentials too), 2. the user (remembered Basic credential), 3. the permissions,
-    # 4. the page of calls
+    # 1. django-axes' failures of the pair (its backend, in authenticate()), 2. the user
+    # (ModelBackend, hashing the password), 3. the permissions, 4. the page of calls
     with django_assert_num_queries(4):
+        assert client.get(CALLS).status_code == 200  # verifies and remembers the credential
+    # The remembered credential brings its user and permissions (calls.login_cache), and
+    # django-axes is not asked: this address failed no login (calls.security).
+    with django_assert_num_queries(1):
         assert client.get(CALLS).status_code == 200
     assert client.post(CALLS, {"InteractionId": 1}, format="json").status_code == 201
     assert client.delete(f"{CALLS}/{PhoneCall.objects.get().id}").status_code == 403

@@ -155,6 +155,42 @@ def test_repeated_failed_basic_logins_on_the_api_lock_out_that_address(client, l
     assert response.status_code == 200
 
 
+def test_a_form_lockout_holds_for_a_remembered_basic_credential(client, lockout, superuser):
+    """Failures of the login form count for the address too: its lockout refuses Basic."""
+    address = "192.0.2.30"
+    credential = basic(superuser.username, PASSWORD)
+    assert client.get(API, HTTP_AUTHORIZATION=credential, REMOTE_ADDR=address).status_code == 200
+    for _ in range(3):
+        _form_login(client, "/accounts/login/", superuser.username, "wrong", address=address)
+    response = client.get(API, HTTP_AUTHORIZATION=credential, REMOTE_ADDR=address)
+    assert response.status_code == 429
+    response = client.get(API, HTTP_AUTHORIZATION=credential, REMOTE_ADDR="192.0.2.31")
+    assert response.status_code == 200
+
+
+def test_an_address_without_failed_logins_spends_no_query_on_lockouts(
+    client, superuser, django_assert_num_queries
+):
+    credential = basic(superuser.username, PASSWORD)
+    assert client.get(API, HTTP_AUTHORIZATION=credential).status_code == 200
+    with django_assert_num_queries(1):  # the page of calls alone
+        assert client.get(API, HTTP_AUTHORIZATION=credential).status_code == 200
+    client.get(API, HTTP_AUTHORIZATION=basic(superuser.username, "wrong"))
+    with django_assert_num_queries(2):  # django-axes' failures of the pair, the page
+        assert client.get(API, HTTP_AUTHORIZATION=credential).status_code == 200
+
+
+def test_lockouts_are_always_asked_when_one_may_not_name_the_address(settings):
+    from calls.security import _lockouts_name_the_address
+
+    assert _lockouts_name_the_address()
+    settings.AXES_LOCKOUT_PARAMETERS = ["username", ["ip_address", "user_agent"]]
+    assert not _lockouts_name_the_address()
+    settings.AXES_LOCKOUT_PARAMETERS = [["ip_address", "username"]]
+    settings.AXES_IP_BLACKLIST = ["203.0.113.7"]
+    assert not _lockouts_name_the_address()
+
+
 def test_a_login_without_request_is_not_tracked(client, superuser):
     # Server-side code (the test client's login(), management commands) has no address.
     assert client.login(username=superuser.username, password=PASSWORD)

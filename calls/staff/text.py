@@ -5,6 +5,7 @@ from collections.abc import Iterable, Iterator
 
 from django.conf import settings
 
+from .. import timing
 from ..models import PhoneCall, TranscriptMessage
 from .times import format_display
 
@@ -18,8 +19,9 @@ def transcript_lines(call: PhoneCall, messages: Iterable[TranscriptMessage]) -> 
     yield f"Phone number: {call.phone_number or '-'}\n"
     if call.external_system_call_id:
         yield f"External call id: {call.external_system_call_id}\n"
-    yield f"Time: {format_display(call.creation_date)}\n"
+    yield f"Time: {format_display(call.call_time)}\n"
     yield f"Times are in {settings.CALLBOOK_DISPLAY_TIME_ZONE}.\n\n"
+    call_start = timing.call_start(call.custom)
     count = 0
     for message in messages:
         count += 1
@@ -31,7 +33,9 @@ def transcript_lines(call: PhoneCall, messages: Iterable[TranscriptMessage]) -> 
             )
             if t
         )
-        head = f"[{format_display(message.creation_date)}] {speaker(message)}"
+        start = timing.offsets(message.custom).start
+        said = timing.message_time(call_start, start, message.creation_date)
+        head = f"[{format_display(said)}] {speaker(message)}"
         if tags:
             head += f" ({tags})"
         body = (message.message_content or "").replace("\r\n", "\n").replace("\r", "\n")

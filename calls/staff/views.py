@@ -23,7 +23,7 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from .. import declarations
+from .. import declarations, timing
 from ..audit import access_record, access_record_served
 from ..models import PhoneCall, TranscriptMessage
 from . import selectors, snippets, transcript
@@ -132,23 +132,32 @@ def call_list_updates(request: HttpRequest) -> HttpResponse:
     return response
 
 
+def _not_times(resource: str) -> tuple[declarations.Declaration, ...]:
+    """The declared attributes of a resource but the times (the page shows those as times)."""
+    times = timing.names()
+    return tuple(d for d in declarations.of_resource(resource) if d.name not in times)
+
+
 @require_GET
 @staff_required
 def call_detail(request: HttpRequest, call_id: int) -> HttpResponse:
     call = selectors.phone_call_get(call_id)
-    # The declared message attributes: their values come with the rows (one more column).
-    message_customs = declarations.of_resource(declarations.MESSAGES)
-    fields = transcript.FIELDS + (("custom",) if message_customs else ())
-    rows = list(selectors.transcript_rows(call, fields))
+    rows = list(selectors.transcript_rows(call, transcript.FIELDS))
     visibility = transcript.FIELDS.index("visibility_cd")
     media_type = recording_media_type(call)
     context = {
         "call": call,
-        "custom_values": shown_values(declarations.of_resource(declarations.CALLS), call.custom),
+        "call_start": timing.call_start(call.custom),
+        "custom_values": shown_values(_not_times(declarations.CALLS), call.custom),
         "message_count": len(rows),
         "agents": transcript.agents(rows),
         "history": selectors.caller_history(call),
-        "conversation": transcript.conversation_html(rows, message_customs),
+        "conversation": transcript.conversation_html(
+            rows,
+            _not_times(declarations.MESSAGES),
+            call_start=timing.call_start(call.custom),
+            duration_ms=call.recording_duration_ms if call.recording else None,
+        ),
         "internal_count": sum(1 for row in rows if row[visibility] == TranscriptMessage.INTERNAL),
         "has_stored_recording": bool(call.recording),
         "recording_playable": bool(call.recording) and media_type is not None,

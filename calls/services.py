@@ -1288,6 +1288,63 @@ def phone_calls_fill_e164(call_ids: Sequence[int]) -> int:
     return len(changed)
 
 
+class TimesSet(NamedTuple):
+    """What ``transcript_times_set`` did: how many messages got new times, and the cues
+    (by identifier, or ``cue N`` without one) that name no message of the call."""
+
+    timed: int
+    unmatched: list[str]
+
+
+def transcript_times_set(
+    *, actor: Actor, call: PhoneCall, times: Sequence[tuple[str | None, int, int]]
+) -> TimesSet:
+    """Set the start and end offsets (ms) of the call's messages named by MessageNumber
+    (a WebVTT import: ``(identifier, start, end)`` per cue), in one transaction.
+
+    Only the times change: one version bump of the call, each changed message's version
+    and history row, one ``transcript.updated`` event. A time that breaks
+    ``0 <= start <= end`` refuses the whole import (``InvalidTiming``, by cue position).
+    Nothing is written when no cue names a message, or none changes a time.
+    """
+    now = timezone.now()
+    unmatched = [
+        identifier or f"cue {index + 1}"
+        for index, (identifier, _, _) in enumerate(times)
+        if not identifier
+    ]
+    wanted = {
+        identifier: (index, start, end)
+        for index, (identifier, start, end) in enumerate(times)
+        if identifier
+    }
+    for index, start, end in wanted.values():
+        found = timing.problem(timing.with_offsets({}, start, end))
+        if found is not None:
+            raise InvalidTiming(index, found.name, found.detail)
+    with transaction.atomic():
+        current, _ = _lock_call(call.pk)
+        messages = {
+            m.message_number: m
+            for m in TranscriptMessage.objects.filter(call=call, message_number__in=list(wanted))
+        }
+        unmatched += [identifier for identifier in wanted if identifier not in messages]
+        changed = []
+        for number, message in messages.items():
+            _, start, end = wanted[number]
+            if timing.offsets(message.custom) == (start, end):
+                continue
+            message.custom = timing.with_offsets(message.custom, start, end)
+            _stamp_updated(message, actor, now)
+            message.version += 1
+            changed.append(message)
+        if changed:
+            _raise_version(call, current, actor, now)
+            _update_messages(call, changed, ["custom", *_UPDATED_COLUMNS, "version"], now)
+            record_call_events([events.TRANSCRIPT_UPDATED], call.pk, call.call_number, now)
+    return TimesSet(len(changed), unmatched)
+
+
 def phone_calls_fill_call_time(call_ids: Sequence[int]) -> int:
     """Set ``call_time`` of ``call_ids`` from their start (``calls.timing``) or creation
     date, under their row locks; how many changed (after ``CALLBOOK_CALL_START_ATTRIBUTE``

@@ -268,6 +268,7 @@ def transcript_messages(call: PhoneCall) -> QuerySet[TranscriptMessage]:
         .only(
             "id",
             "call_id",
+            "message_number",
             "message_content",
             "posted_by_display_name",
             "role_cd",

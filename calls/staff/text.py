@@ -7,6 +7,7 @@ from django.conf import settings
 
 from .. import timing
 from ..models import PhoneCall, TranscriptMessage
+from ..transcript_vtt import Line
 from .times import format_display
 
 
@@ -42,6 +43,15 @@ def transcript_lines(call: PhoneCall, messages: Iterable[TranscriptMessage]) -> 
         yield head + ":\n" + "".join(f"    {line}\n" for line in body.split("\n")) + "\n"
     if not count:
         yield "No transcript messages.\n"
+
+
+def vtt_line(message: TranscriptMessage) -> Line:
+    """A message as a WebVTT cue's parts; an internal note says so after its speaker."""
+    who = speaker(message)
+    if message.visibility_cd == TranscriptMessage.INTERNAL:
+        who += " (internal)"
+    start, end = timing.offsets(message.custom)
+    return Line(message.message_number, who, message.message_content or "", start, end)
 
 
 def transcript_filename(call: PhoneCall) -> str:

@@ -11,4 +11,5 @@ urlpatterns = [
     path("calls/<int:call_id>/", views.call_detail, name="detail"),
     path("calls/<int:call_id>/recording", views.call_recording, name="recording"),
     path("calls/<int:call_id>/transcript.txt", views.transcript_download, name="transcript"),
+    path("calls/<int:call_id>/transcript.vtt", views.transcript_vtt, name="transcript-vtt"),
 ]

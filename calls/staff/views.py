@@ -26,13 +26,14 @@ from django.views.decorators.http import require_GET, require_http_methods
 from .. import declarations, timing
 from ..audit import access_record, access_record_served
 from ..models import PhoneCall, TranscriptMessage
+from ..transcript_vtt import vtt_blocks
 from . import selectors, snippets, transcript
 from .chart import calls_chart
 from .custom_values import shown_values
 from .external_links import web_url
 from .filters import DEFAULT_SORT, PhoneCallFilterSet
 from .recording import recording_media_type, recording_response
-from .text import transcript_filename, transcript_lines
+from .text import transcript_filename, transcript_lines, vtt_line
 
 VIEW_PERMISSION = "calls.view_phonecall"
 
@@ -194,6 +195,25 @@ def transcript_download(request: HttpRequest, call_id: int) -> StreamingHttpResp
         (line.encode("utf-8") for line in lines), content_type="text/plain; charset=utf-8"
     )
     response["Content-Disposition"] = f'attachment; filename="{transcript_filename(call)}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_GET
+@staff_required
+def transcript_vtt(request: HttpRequest, call_id: int) -> StreamingHttpResponse:
+    """The transcript as WebVTT (``calls.transcript_vtt``): cue identifiers the
+    MessageNumbers, the times when known; what ``import_vtt`` reads back."""
+    call = selectors.phone_call_get(call_id)
+    access_record(request=request, call=call, kind="transcript_download", channel="ui")
+    messages = selectors.transcript_messages(call).iterator(chunk_size=1000)
+    blocks = vtt_blocks((vtt_line(m) for m in messages), title=f"Call {call.call_number}")
+    response = StreamingHttpResponse(
+        (block.encode("utf-8") for block in blocks), content_type="text/vtt; charset=utf-8"
+    )
+    filename = transcript_filename(call).removesuffix(".txt") + ".vtt"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response

@@ -66,6 +66,11 @@ def call_start(custom: dict[str, Any] | None) -> datetime.datetime | None:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=datetime.UTC)
 
 
+def stored_time(moment: datetime.datetime) -> str:
+    """A date-time as custom attributes store it: UTC text with milliseconds."""
+    return moment.astimezone(datetime.UTC).isoformat(timespec="milliseconds")
+
+
 def call_time(custom: dict[str, Any] | None, creation_date: datetime.datetime) -> datetime.datetime:
     """When the call happened: its start when it has one, else when it reached Callbook."""
     return call_start(custom) or creation_date

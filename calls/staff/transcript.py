@@ -85,9 +85,12 @@ def _custom_html(customs: tuple[Declaration, ...], stored: dict | None) -> str:
     return "".join(marks)
 
 
-def _seek_html(start_ms: int) -> str:
-    """A timed line's time: a button that plays from just before it (call.js)."""
+def _seek_html(start_ms: int, seekable: bool) -> str:
+    """A timed line's time: a button that plays from just before it (call.js), or, with no
+    recording to play, the time as text."""
     shown = timing.clock(start_ms)
+    if not seekable:
+        return f'<span class="msg__offset" title="From the start of the recording">{shown}</span> '
     return (
         f'<button type="button" class="msg__seek" aria-label="Play from {shown}">{shown}</button> '
     )
@@ -99,13 +102,15 @@ def conversation_html(
     *,
     call_start: datetime.datetime | None = None,
     duration_ms: int | None = None,
+    seekable: bool = True,
 ) -> SafeString:
     """``customs``: the declared message attributes shown as marks (not the times).
 
     A timed line (a start offset, ``calls.timing``) carries its offsets in ``data-start`` /
     ``data-end`` (ms) for the player, shows its offset as a seek button, and is said at the
     call's start plus its offset when the call's start is known. A time past the end of
-    the recording (``duration_ms``) is kept and flagged.
+    the recording (``duration_ms``) is kept and flagged. ``seekable``: a recording plays
+    on the page (else the time is text, not a button).
     """
     clock = _Clock()
     parts = []
@@ -122,7 +127,7 @@ def conversation_html(
             data = f' data-start="{int(start)}"' + (
                 f' data-end="{int(end)}"' if end is not None else ""
             )
-            seek = _seek_html(start)
+            seek = _seek_html(start, seekable)
             latest = end if end is not None else start
             if duration_ms is not None and latest > duration_ms:
                 classes += " msg--beyond"

@@ -34,6 +34,7 @@ from .external_links import web_url
 from .filters import DEFAULT_SORT, PhoneCallFilterSet
 from .recording import recording_media_type, recording_response
 from .text import transcript_filename, transcript_lines, vtt_line
+from .timeline import speaker_timeline
 
 VIEW_PERMISSION = "calls.view_phonecall"
 
@@ -146,6 +147,8 @@ def call_detail(request: HttpRequest, call_id: int) -> HttpResponse:
     rows = list(selectors.transcript_rows(call, transcript.FIELDS))
     visibility = transcript.FIELDS.index("visibility_cd")
     media_type = recording_media_type(call)
+    playable = bool(call.recording) and media_type is not None
+    duration_ms = call.recording_duration_ms if call.recording else None
     context = {
         "call": call,
         "call_start": timing.call_start(call.custom),
@@ -157,11 +160,14 @@ def call_detail(request: HttpRequest, call_id: int) -> HttpResponse:
             rows,
             _not_times(declarations.MESSAGES),
             call_start=timing.call_start(call.custom),
-            duration_ms=call.recording_duration_ms if call.recording else None,
+            duration_ms=duration_ms,
+            seekable=playable,
         ),
+        "timeline": speaker_timeline(rows, duration_ms),
+        "timed_count": sum(1 for row in rows if timing.offsets(row[-1]).start is not None),
         "internal_count": sum(1 for row in rows if row[visibility] == TranscriptMessage.INTERNAL),
         "has_stored_recording": bool(call.recording),
-        "recording_playable": bool(call.recording) and media_type is not None,
+        "recording_playable": playable,
         "recording_media_type": media_type,
         "external_recording_url": None if call.recording else web_url(call.recording_url),
     }

@@ -20,6 +20,7 @@ from typing import Any
 
 from django.core.cache import cache
 
+from . import timing
 from .models import CustomAttribute
 
 STAMP_KEY = "callbook:custom-attributes"
@@ -45,9 +46,13 @@ class Declaration:
 
 
 # Declared out of the box (before any admin does): a row of the same resource and name
-# overrides one. A feature that needs an attribute (say a message's start offset) adds it
-# here, and it behaves like any declared attribute.
-DEFAULTS: tuple[Declaration, ...] = ()
+# overrides one. A feature that needs an attribute adds it here, and it behaves like any
+# declared attribute. The times of calls and messages (calls.timing), named by settings.
+DEFAULTS: tuple[Declaration, ...] = (
+    Declaration(timing.call_start_name(), CALLS, _TYPES.DATETIME, "Call start"),
+    Declaration(timing.message_start_name(), MESSAGES, _TYPES.INTEGER, "Start (ms)"),
+    Declaration(timing.message_end_name(), MESSAGES, _TYPES.INTEGER, "End (ms)"),
+)
 
 
 def in_effect(declared: list[Declaration]) -> list[Declaration]:

@@ -79,6 +79,10 @@ class PhoneCall(WhoColumns):
     # the stored recording plays (calls.audio; None when its metadata does not say).
     phone_number_e164 = models.CharField(max_length=16, null=True, blank=True, editable=False)
     recording_duration_ms = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    # When the call happened (calls.timing), derived by the services on every write: its
+    # start (the custom attribute CALLBOOK_CALL_START_ATTRIBUTE names) when it has one,
+    # else its creation date. The staff list's time: sorted, filtered and charted by it.
+    call_time = models.DateTimeField(editable=False)
     version = models.PositiveBigIntegerField(default=1, editable=False)
     # A legal hold (calls.services.legal_hold_*): while set, the call cannot be deleted,
     # retention skips it and an erasure request leaves it. Not an API attribute.
@@ -111,14 +115,17 @@ class PhoneCall(WhoColumns):
             models.Index(fields=["external_system_call_id"], name="call_external_id_idx"),
             # q=InteractionId=...: reads of the calls of one interaction.
             models.Index(fields=["interaction_id"], name="call_interaction_idx"),
-            # orderBy=CreationDate / q on CreationDate, and the staff list's default order.
+            # orderBy=CreationDate / q on CreationDate; retention by age.
             models.Index(fields=["creation_date", "id"], name="call_creation_idx"),
             # Incremental sync: q=LastUpdateDate > '...'.
             models.Index(fields=["last_update_date", "id"], name="call_update_idx"),
+            # The staff list's order (newest first by default), its date filters and the
+            # calls-per-day chart: when the call happened.
+            models.Index(fields=["call_time", "id"], name="call_time_idx"),
             # Caller history: the other calls of one number, newest first, and their count;
             # the staff list's caller filter and its normalised number search.
             models.Index(
-                fields=["phone_number_e164", "creation_date", "id"], name="call_phone_e164_idx"
+                fields=["phone_number_e164", "call_time", "id"], name="call_phone_e164_idx"
             ),
             # The staff list sorted by duration (shortest first, unknown last) and its
             # "longer than / shorter than" filter. Longest first is served on PostgreSQL by
@@ -260,6 +267,14 @@ class CustomAttribute(models.Model):
                 )
         elif self.max_length is not None:
             errors["max_length"] = "Only string attributes have a maximum length."
+        from .timing import required_types
+
+        required = required_types().get((self.resource, self.name))
+        if required is not None and self.type != required:
+            errors["type"] = (
+                f"{self.name} carries Callbook's times (calls.timing, named by a setting): "
+                f"it must be of type {self.Type(required).label}."
+            )
         if errors:
             raise ValidationError(errors)
 

@@ -22,7 +22,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
-from . import declarations, redaction
+from . import declarations, redaction, timing
 from .audio.duration import recording_duration_ms
 from .day_counts import finished_days_changed, is_before_today
 from .models import AccessRecord, CustomAttribute, ErasureRecord, PhoneCall, TranscriptMessage
@@ -100,6 +100,20 @@ class CallOnHold(ServiceError):
         self.call_number = call_number
 
 
+class InvalidTiming(ServiceError):
+    """A message's start or end offset is negative, or its end comes before its start.
+
+    ``index``: the message's position among those a write was given (None: the only one);
+    ``name``: the custom attribute at fault.
+    """
+
+    def __init__(self, index: int | None, name: str, detail: str):
+        super().__init__(f"{name} {detail}")
+        self.index = index
+        self.name = name
+        self.detail = detail
+
+
 class Written(NamedTuple):
     """What a write of a call made: the call, and the messages it created or changed (in
     the order they were given)."""
@@ -138,6 +152,27 @@ def _with_derived(values: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
+def _derive_call_time(call: PhoneCall) -> bool:
+    """Set ``call_time`` from the call's custom values (its start) or its creation date;
+    whether it changed. A call that now happened on a finished day changes that day's
+    count on the staff chart (a call moved away from one is seen by ``_lock_call``)."""
+    moment = timing.call_time(call.custom, call.creation_date)
+    if moment == call.call_time:
+        return False
+    call.call_time = moment
+    if is_before_today(moment):
+        finished_days_changed()
+    return True
+
+
+def _check_timing(messages: Iterable[TranscriptMessage], *, single: bool = False) -> None:
+    """Refuse messages whose times, as they will be stored, break ``0 <= start <= end``."""
+    for index, message in enumerate(messages):
+        found = timing.problem(message.custom)
+        if found is not None:
+            raise InvalidTiming(None if single else index, found.name, found.detail)
+
+
 def _normalize_message(values: dict[str, Any]) -> dict[str, Any]:
     if "visibility_cd" in values and values["visibility_cd"] is None:
         return {**values, "visibility_cd": TranscriptMessage.EXTERNAL}
@@ -160,8 +195,9 @@ def _check(current: int, expected: set[int] | None) -> None:
 def _lock_call(pk: int) -> tuple[int, str]:
     """Lock the call's row: its version and recording name as they are under the lock.
 
-    A call of a finished day being written changes what the staff chart keeps of that day
-    (``calls.day_counts``): its kept counts are forgotten after the commit.
+    A call of a finished day (by its ``call_time``) being written changes what the staff
+    chart keeps of that day (``calls.day_counts``): its kept counts are forgotten after the
+    commit.
 
     A recording being replaced is the one in the locked row, not the one the caller read
     before: two concurrent replacements then each remove the file the other's commit left,
@@ -170,13 +206,13 @@ def _lock_call(pk: int) -> tuple[int, str]:
     row = (
         PhoneCall.objects.select_for_update()
         .filter(pk=pk)
-        .values_list("version", "recording", "creation_date")
+        .values_list("version", "recording", "call_time")
         .first()
     )
     if row is None:
         raise PhoneCall.DoesNotExist
-    version, recording, created = row
-    if is_before_today(created):
+    version, recording, happened = row
+    if is_before_today(happened):
         finished_days_changed()
     return version, recording
 
@@ -362,12 +398,15 @@ def phone_call_create(
     call = PhoneCall(**_stamp_created(_with_derived(values), actor, now))
     try:
         with _StoredRecording(call, recording) as stored, transaction.atomic():
+            _derive_call_time(call)
             if stored.name:
                 call.recording.name = stored.name
                 call.recording_duration_ms = stored.duration_ms
             inserts.insert(PhoneCall, [call])
             history.record(PhoneCall, "id", [call.pk], history.CREATED, now, user_of=call)
-            rows = _insert_messages(call, _message_rows(call, messages, actor, now), now)
+            rows = _message_rows(call, messages, actor, now)
+            _check_timing(rows)
+            rows = _insert_messages(call, rows, now)
             record_call_events(_created_events(stored.name), call.pk, call.call_number, now)
     except IntegrityError:
         _raise_duplicate(values.get("call_number"), _given_numbers(messages))
@@ -453,8 +492,12 @@ def _write_messages(
     matches: Sequence[TranscriptMessage | None],
     actor: Actor,
     now: datetime,
+    *,
+    single: bool = False,
 ) -> list[TranscriptMessage]:
-    """Update each matched message with its values and add the unmatched ones."""
+    """Update each matched message with its values and add the unmatched ones.
+
+    ``single``: one message was sent on its own (its errors name no position)."""
     result, changed, new, fields = [], [], [], set()
     for values, match in zip(messages, matches, strict=True):
         values = _normalize_message(dict(values))
@@ -470,6 +513,7 @@ def _write_messages(
             changed.append(match)
             row = match
         result.append(row)
+    _check_timing(result, single=single)
     _update_messages(call, changed, [*sorted(fields), *_UPDATED_COLUMNS, "version"], now)
     _insert_messages(call, new, now)
     return result
@@ -512,6 +556,8 @@ def phone_call_update(
                 call.recording.name = stored.name or ""
                 call.recording_duration_ms = stored.duration_ms
             fields = [*values, *_UPDATED_COLUMNS]
+            if "custom" in values and _derive_call_time(call):
+                fields.append("call_time")
             if stored.name or clear_recording:
                 fields.extend(("recording", "recording_duration_ms"))
                 _delete_file_on_commit(call.recording.storage, old_recording)
@@ -622,6 +668,7 @@ def message_create(*, actor: Actor, call: PhoneCall, values: dict[str, Any]) -> 
                 [values], own_number=call.phone_number, previous=_last_message_text(call)
             )
             (message,) = _message_rows(call, [values], actor, now)
+            _check_timing([message], single=True)
             message.save(force_insert=True)
             record_call_events([events.TRANSCRIPT_UPDATED], call.pk, call.call_number, now)
     except IntegrityError:
@@ -658,7 +705,7 @@ def message_upsert(
                 own_number=call.phone_number,
                 previous=_last_message_text(call, before=match.pk if match else None),
             )
-            (message,) = _write_messages(call, [values], [match], actor, now)
+            (message,) = _write_messages(call, [values], [match], actor, now, single=True)
     except IntegrityError:
         _raise_duplicate(None, _given_numbers([values]))
         raise
@@ -688,6 +735,7 @@ def message_update(
         if "custom" in values:
             message.custom = _fresh_custom(TranscriptMessage, message.pk)
         fields = _apply(message, values)
+        _check_timing([message], single=True)
         _stamp_updated(message, actor, now)
         message.version = current + 1
         message.save(update_fields=[*fields, *_UPDATED_COLUMNS, "version"])
@@ -803,6 +851,7 @@ def phone_call_admin_save(
     )
     if not adding and not changed:
         return call
+    _check_timing([*new_messages, *(m for m, _ in changed_messages)], single=True)
     old_recording = ""
     if "legal_hold_reason" in changed_fields:
         _edit_hold(call, actor, now)
@@ -813,6 +862,8 @@ def phone_call_admin_save(
         # Stamped first: the recording's storage path is made from the creation date.
         for name, value in _stamp_created({}, actor, now).items():
             setattr(call, name, value)
+    if (adding or "custom" in changed_fields) and _derive_call_time(call):
+        changed_fields = [*changed_fields, "call_time"]
     try:
         with _StoredRecording(call, recording) as stored, transaction.atomic():
             if not adding:
@@ -1250,6 +1301,80 @@ def phone_calls_fill_e164(call_ids: Sequence[int]) -> int:
                 call.phone_number_e164 = normalised
                 changed.append(call)
         PhoneCall.objects.bulk_update(changed, ["phone_number_e164"], batch_size=500)
+    return len(changed)
+
+
+class TimesSet(NamedTuple):
+    """What ``transcript_times_set`` did: how many messages got new times, and the cues
+    (by identifier, or ``cue N`` without one) that name no message of the call."""
+
+    timed: int
+    unmatched: list[str]
+
+
+def transcript_times_set(
+    *, actor: Actor, call: PhoneCall, times: Sequence[tuple[str | None, int, int]]
+) -> TimesSet:
+    """Set the start and end offsets (ms) of the call's messages named by MessageNumber
+    (a WebVTT import: ``(identifier, start, end)`` per cue), in one transaction.
+
+    Only the times change: one version bump of the call, each changed message's version
+    and history row, one ``transcript.updated`` event. A time that breaks
+    ``0 <= start <= end`` refuses the whole import (``InvalidTiming``, by cue position).
+    Nothing is written when no cue names a message, or none changes a time.
+    """
+    now = timezone.now()
+    unmatched = [
+        identifier or f"cue {index + 1}"
+        for index, (identifier, _, _) in enumerate(times)
+        if not identifier
+    ]
+    wanted = {
+        identifier: (index, start, end)
+        for index, (identifier, start, end) in enumerate(times)
+        if identifier
+    }
+    for index, start, end in wanted.values():
+        found = timing.problem(timing.with_offsets({}, start, end))
+        if found is not None:
+            raise InvalidTiming(index, found.name, found.detail)
+    with transaction.atomic():
+        current, _ = _lock_call(call.pk)
+        messages = {
+            m.message_number: m
+            for m in TranscriptMessage.objects.filter(call=call, message_number__in=list(wanted))
+        }
+        unmatched += [identifier for identifier in wanted if identifier not in messages]
+        changed = []
+        for number, message in messages.items():
+            _, start, end = wanted[number]
+            if timing.offsets(message.custom) == (start, end):
+                continue
+            message.custom = timing.with_offsets(message.custom, start, end)
+            _stamp_updated(message, actor, now)
+            message.version += 1
+            changed.append(message)
+        if changed:
+            _raise_version(call, current, actor, now)
+            _update_messages(call, changed, ["custom", *_UPDATED_COLUMNS, "version"], now)
+            record_call_events([events.TRANSCRIPT_UPDATED], call.pk, call.call_number, now)
+    return TimesSet(len(changed), unmatched)
+
+
+def phone_calls_fill_call_time(call_ids: Sequence[int]) -> int:
+    """Set ``call_time`` of ``call_ids`` from their start (``calls.timing``) or creation
+    date, under their row locks; how many changed (after ``CALLBOOK_CALL_START_ATTRIBUTE``
+    changed, or for values stored before the attribute was declared)."""
+    with transaction.atomic():
+        calls = list(
+            PhoneCall.objects.select_for_update()
+            .filter(id__in=call_ids)
+            .only("id", "custom", "creation_date", "call_time")
+        )
+        changed = [call for call in calls if _derive_call_time(call)]
+        PhoneCall.objects.bulk_update(changed, ["call_time"], batch_size=500)
+    if changed:
+        finished_days_changed()  # a call may have left a finished day
     return len(changed)
 
 

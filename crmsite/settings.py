@@ -5,6 +5,7 @@ With nothing set, the app runs with DEBUG on and SQLite at ``db.sqlite3``. Produ
 """
 
 import os
+import re
 import tempfile
 from datetime import timedelta
 from pathlib import Path
@@ -196,6 +197,33 @@ if CALLBOOK_PHONE_REGION and CALLBOOK_PHONE_REGION not in phonenumbers.SUPPORTED
     raise ImproperlyConfigured(
         f"CALLBOOK_PHONE_REGION must be a region code such as US or GB, "
         f"not {CALLBOOK_PHONE_REGION!r}"
+    )
+
+# Calls in time (calls.timing): the custom attributes, declared out of the box, that say
+# when the call started (a date-time of the call) and when each message was said
+# (integers, milliseconds from the start of the recording). An Oracle tenant whose
+# integration already sends its own fields names them here.
+_CUSTOM_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*_c")
+
+
+def envattribute(name: str, default: str) -> str:
+    value = os.environ.get(name, default).strip()
+    if not _CUSTOM_NAME.fullmatch(value) or len(value) > 80:
+        raise ImproperlyConfigured(
+            f"{name} must name a custom attribute (letters, digits and _, ending in _c), "
+            f"not {value!r}"
+        )
+    return value
+
+
+CALLBOOK_CALL_START_ATTRIBUTE = envattribute("CALLBOOK_CALL_START_ATTRIBUTE", "CallStartTime_c")
+CALLBOOK_MESSAGE_START_ATTRIBUTE = envattribute(
+    "CALLBOOK_MESSAGE_START_ATTRIBUTE", "StartOffsetMs_c"
+)
+CALLBOOK_MESSAGE_END_ATTRIBUTE = envattribute("CALLBOOK_MESSAGE_END_ATTRIBUTE", "EndOffsetMs_c")
+if CALLBOOK_MESSAGE_START_ATTRIBUTE == CALLBOOK_MESSAGE_END_ATTRIBUTE:
+    raise ImproperlyConfigured(
+        "CALLBOOK_MESSAGE_START_ATTRIBUTE and CALLBOOK_MESSAGE_END_ATTRIBUTE must differ"
     )
 
 STATIC_URL = "static/"

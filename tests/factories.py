@@ -10,6 +10,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.utils import timezone
 
+from calls import timing
 from calls.models import PhoneCall, TranscriptMessage
 from calls.phones import to_e164
 
@@ -49,6 +50,9 @@ class PhoneCallFactory(factory.django.DjangoModelFactory):
     creation_date = factory.LazyFunction(timezone.now)
     last_updated_by = "factory"
     last_update_date = factory.LazyAttribute(lambda c: c.creation_date)
+    custom = factory.LazyFunction(dict)
+    # As the services derive it on every write: the call's start, else its creation date.
+    call_time = factory.LazyAttribute(lambda c: timing.call_time(c.custom, c.creation_date))
 
     @factory.post_generation
     def messages(self, create, extracted, **kwargs):

@@ -11,6 +11,7 @@ from typing import Any
 
 from django import forms
 
+from .. import timing
 from ..oracle import custom
 from ..oracle.attributes import (
     BOOLEAN,
@@ -87,6 +88,10 @@ def with_custom_fields(
             else:
                 values[attribute.name] = value
         self.instance.custom = values
+        # A message's times as they would be stored: 0 <= start <= end (calls.timing).
+        found = timing.problem(values)
+        if found is not None and found.name in self.fields:
+            self.add_error(found.name, f"{found.name} {found.detail}")
         return cleaned
 
     body: dict[str, Any] = {a.name: form_field(a) for a in declared}

@@ -26,7 +26,7 @@ from django.http import (
 )
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch, URLPattern, path, reverse
 from simple_history.admin import SimpleHistoryAdmin
 
 from .. import services
@@ -36,7 +36,7 @@ from ..oracle import custom
 from ..privacy import archive, numbers
 from ..staff.selectors import phone_call_search
 from . import actions as bulk
-from . import transcript
+from . import transcript, vtt
 from .actors import actor_for
 from .custom_fields import model_fields, with_custom_fields
 from .forms import (
@@ -463,6 +463,24 @@ class PhoneCallAdmin(SimpleHistoryAdmin):
         # save_related(), where the inline formsets are known too. Only the history's
         # user is noted here (what SimpleHistoryAdmin.save_model would do).
         obj._history_user = request.user
+
+    def get_urls(self) -> list[URLPattern]:
+        info = self.opts.app_label, self.opts.model_name
+        own = [
+            path(
+                "<path:object_id>/import-vtt/",
+                self.admin_site.admin_view(self.import_vtt_view),
+                name="{}_{}_import_vtt".format(*info),
+            )
+        ]
+        return own + super().get_urls()
+
+    def import_vtt_view(self, request: HttpRequest, object_id: str) -> HttpResponseBase:
+        """The transcript's times from a WebVTT file (``calls.admin.vtt``)."""
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        return vtt.import_vtt_view(self, request, obj)
 
     def history_view(
         self, request: HttpRequest, object_id: str, extra_context: dict[str, Any] | None = None

@@ -52,6 +52,11 @@ def build(ordered: Iterable[Declaration]) -> AttributeSet:
     )
 
 
+# The attributes before any admin declares one: the built-ins and the defaults
+# (``declarations.DEFAULTS``). ``docs/openapi.json`` documents these.
+OUT_OF_THE_BOX = build(declarations.in_effect([]))
+
+
 @functools.lru_cache(maxsize=8)
 def _built(declared: tuple[Declaration, ...]) -> AttributeSet:
     return build(declared)

@@ -149,6 +149,9 @@ def _from_service(exc: services.ServiceError) -> OracleError:
                 f"/{CHILD_NAME}/{index}/MessageId",
                 code="not_found",
             )
+        case services.InvalidTiming(index=index, name=name, detail=detail):
+            path = f"/{CHILD_NAME}/{index}/{name}" if index is not None else f"/{name}"
+            return bad_request(f"{name} {detail}", path)
         case services.MissingValue(field=field):
             name = _name(PhoneCall, field)
             return bad_request(f"{name} is required.", f"/{name}", code="required")

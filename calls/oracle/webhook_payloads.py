@@ -15,6 +15,7 @@ from django.conf import settings
 
 from calls.models import PhoneCall, TranscriptMessage
 
+from . import custom
 from .links import ROOT_PATH
 from .rendering import Renderer
 
@@ -39,7 +40,10 @@ def event_body(
     if call is None or event_type == "call.deleted":
         data = {"CallId": call_id, "CallNumber": call_number}
     else:
-        renderer = Renderer(settings.CALLBOOK_PUBLIC_URL + ROOT_PATH, FRAMEWORK_VERSION)
+        # The item as the API answers it now, custom attributes (and the times) included.
+        renderer = Renderer(
+            settings.CALLBOOK_PUBLIC_URL + ROOT_PATH, FRAMEWORK_VERSION, attributes=custom.current()
+        )
         data = renderer.call(call, list(messages or ()) if needs_messages(event_type) else None)
     envelope = {
         "type": event_type,

@@ -50,6 +50,7 @@ CALL_COLUMNS = (
     "phone_number",
     "phone_number_e164",
     "recording_duration_ms",
+    "call_time",
     "version",
 )
 MESSAGE_COLUMNS = (
@@ -196,6 +197,7 @@ def _call_row(plan: Plan, call_id: int) -> Row:
         phone_number(call_id),
         phone_number(call_id),  # already E.164, as calls.phones would keep it
         recording_duration_ms(call_id) if plan.recording else None,
+        created,  # no start time in the custom values: when it reached Callbook
         1,
     )
 

@@ -26,8 +26,9 @@ _DURATION = F("recording_duration_ms")
 # Calls of unknown duration come last either way (call_duration_idx and, on PostgreSQL,
 # call_duration_desc_idx hold these two orders).
 SORTS: dict[str, tuple[str | OrderBy, ...]] = {
-    "-time": ("-creation_date", "-id"),
-    "time": ("creation_date", "id"),
+    # When the call happened (calls.timing: its start, else its creation date).
+    "-time": ("-call_time", "-id"),
+    "time": ("call_time", "id"),
     "phone": ("phone_number", "id"),
     "-phone": ("-phone_number", "-id"),
     "number": ("call_number",),
@@ -152,14 +153,14 @@ class PhoneCallFilterSet(django_filters.FilterSet):
     def filter_date_from(
         self, queryset: QuerySet[PhoneCall], name: str, value: datetime.date
     ) -> QuerySet[PhoneCall]:
-        return queryset.filter(creation_date__gte=day_start(value))
+        return queryset.filter(call_time__gte=day_start(value))
 
     def filter_date_to(
         self, queryset: QuerySet[PhoneCall], name: str, value: datetime.date
     ) -> QuerySet[PhoneCall]:
         if value == datetime.date.max:  # inclusive, and no day follows it: no upper bound
             return queryset
-        return queryset.filter(creation_date__lt=day_start(value + datetime.timedelta(days=1)))
+        return queryset.filter(call_time__lt=day_start(value + datetime.timedelta(days=1)))
 
     # A call whose duration is unknown is neither longer nor shorter than anything.
     def filter_longer_than(

@@ -3,7 +3,7 @@
 The list never counts over a join: the search and the filters on messages are semi-joins
 (``IN``/``EXISTS``), so the total is a ``COUNT`` of the filtered call table.
 The page itself is a deferred join: the ``OFFSET`` walks only the ids (an index scan of
-``call_creation_idx`` for the default order), and the per-row message count, a correlated
+``call_time_idx`` for the default order), and the per-row message count, a correlated
 subquery on ``message_call_order_idx``, is computed for the page's rows only.
 
 On PostgreSQL the transcript search is served by a GIN index on exactly
@@ -217,20 +217,21 @@ def calls_per_day(
 ) -> list[tuple[datetime.date, int]]:
     """Calls per calendar day (in the display zone) over the last ``days`` days, oldest first.
 
-    Today is counted live, a range of ``call_creation_idx`` from midnight (a call that
-    arrived a second ago is in it). The finished days are counted in one grouped query and
-    kept in the cache under the SQL of that count (filters and days included), today's
-    date and the generation of ``calls.day_counts``, which moves when a call of a finished
-    day is deleted, purged or changed.
+    Days are those of ``call_time``, when the calls happened. Today is counted live, a range
+    of ``call_time_idx`` from midnight (a call that arrived a second ago is in it). The
+    finished days are counted in one grouped query and kept in the cache under the SQL of
+    that count (filters and days included), today's date and the generation of
+    ``calls.day_counts``, which moves when a call of a finished day is deleted, purged or
+    changed, or a call is created on one.
     """
     zone = display_zone()
     today = (now or timezone.now()).astimezone(zone).date()
     first = today - datetime.timedelta(days=days - 1)
     selection = filtered.order_by()
-    today_count = selection.filter(creation_date__gte=day_start(today)).count()
+    today_count = selection.filter(call_time__gte=day_start(today)).count()
     rows = (
-        selection.filter(creation_date__gte=day_start(first), creation_date__lt=day_start(today))
-        .annotate(day=TruncDate("creation_date", tzinfo=zone))
+        selection.filter(call_time__gte=day_start(first), call_time__lt=day_start(today))
+        .annotate(day=TruncDate("call_time", tzinfo=zone))
         .values("day")
         .annotate(n=Count("id"))
         .values_list("day", "n")
@@ -267,11 +268,13 @@ def transcript_messages(call: PhoneCall) -> QuerySet[TranscriptMessage]:
         .only(
             "id",
             "call_id",
+            "message_number",
             "message_content",
             "posted_by_display_name",
             "role_cd",
             "visibility_cd",
             "creation_date",
+            "custom",  # the times (calls.timing)
         )
     )
 
@@ -323,8 +326,8 @@ def caller_history(call: PhoneCall, *, size: int = HISTORY_SIZE) -> CallerHistor
         .values("line")[:1]
     )
     latest = list(
-        others.order_by("-creation_date", "-id")
-        .only("id", "call_number", "creation_date", "recording_duration_ms", "left_message_flag")
+        others.order_by("-call_time", "-id")
+        .only("id", "call_number", "call_time", "recording_duration_ms", "left_message_flag")
         .annotate(first_line=Subquery(first_line))[:size]
     )
     return CallerHistory(call.phone_number, min(counted, COUNT_CAP), counted > COUNT_CAP, latest)

@@ -5,7 +5,9 @@ from collections.abc import Iterable, Iterator
 
 from django.conf import settings
 
+from .. import timing
 from ..models import PhoneCall, TranscriptMessage
+from ..transcript_vtt import Line
 from .times import format_display
 
 
@@ -22,11 +24,12 @@ def transcript_lines(
     yield f"Phone number: {call.phone_number or '-'}\n"
     if call.external_system_call_id:
         yield f"External call id: {call.external_system_call_id}\n"
-    yield f"Time: {format_display(call.creation_date)}\n"
+    yield f"Time: {format_display(call.call_time)}\n"
     yield f"Times are in {settings.CALLBOOK_DISPLAY_TIME_ZONE}.\n"
     if not internal:
         yield "Internal notes are left out.\n"
     yield "\n"
+    call_start = timing.call_start(call.custom)
     count = 0
     for message in messages:
         count += 1
@@ -38,13 +41,24 @@ def transcript_lines(
             )
             if t
         )
-        head = f"[{format_display(message.creation_date)}] {speaker(message)}"
+        start = timing.offsets(message.custom).start
+        said = timing.message_time(call_start, start, message.creation_date)
+        head = f"[{format_display(said)}] {speaker(message)}"
         if tags:
             head += f" ({tags})"
         body = (message.message_content or "").replace("\r\n", "\n").replace("\r", "\n")
         yield head + ":\n" + "".join(f"    {line}\n" for line in body.split("\n")) + "\n"
     if not count:
         yield "No transcript messages.\n"
+
+
+def vtt_line(message: TranscriptMessage) -> Line:
+    """A message as a WebVTT cue's parts; an internal note says so after its speaker."""
+    who = speaker(message)
+    if message.visibility_cd == TranscriptMessage.INTERNAL:
+        who += " (internal)"
+    start, end = timing.offsets(message.custom)
+    return Line(message.message_number, who, message.message_content or "", start, end)
 
 
 def transcript_filename(call: PhoneCall, *, internal: bool = True) -> str:

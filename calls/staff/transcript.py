@@ -14,6 +14,7 @@ from typing import Any
 
 from django.utils.safestring import SafeString
 
+from .. import timing
 from ..declarations import Declaration
 from ..models import TranscriptMessage
 from .custom_values import shown_values
@@ -37,6 +38,7 @@ FIELDS = (
     "role_cd",
     "visibility_cd",
     "creation_date",
+    "custom",
 )
 
 # Every message's "copy link to this message" control (call.js copies /calls/<id>/#m<id>).
@@ -44,7 +46,7 @@ COPY_LINK = (
     '<button type="button" class="msg__copy" aria-label="Copy link to this message"></button>'
 )
 
-# The columns of FIELDS, then (with declared custom message attributes) the custom values.
+# The columns of FIELDS: the custom values last.
 Row = tuple[Any, ...]
 
 
@@ -83,22 +85,63 @@ def _custom_html(customs: tuple[Declaration, ...], stored: dict | None) -> str:
     return "".join(marks)
 
 
-def conversation_html(rows: Iterable[Row], customs: tuple[Declaration, ...] = ()) -> SafeString:
-    """``customs``: the declared message attributes; each row then ends with its custom values."""
+def _seek_html(start_ms: int, seekable: bool) -> str:
+    """A timed line's time: a button that plays from just before it (call.js), or, with no
+    recording to play, the time as text."""
+    shown = timing.clock(start_ms)
+    if not seekable:
+        return f'<span class="msg__offset" title="From the start of the recording">{shown}</span> '
+    return (
+        f'<button type="button" class="msg__seek" aria-label="Play from {shown}">{shown}</button> '
+    )
+
+
+def conversation_html(
+    rows: Iterable[Row],
+    customs: tuple[Declaration, ...] = (),
+    *,
+    call_start: datetime.datetime | None = None,
+    duration_ms: int | None = None,
+    seekable: bool = True,
+) -> SafeString:
+    """``customs``: the declared message attributes shown as marks (not the times).
+
+    A timed line (a start offset, ``calls.timing``) carries its offsets in ``data-start`` /
+    ``data-end`` (ms) for the player, shows its offset as a seek button, and is said at the
+    call's start plus its offset when the call's start is known. A time past the end of
+    the recording (``duration_ms``) is kept and flagged. ``seekable``: a recording plays
+    on the page (else the time is text, not a button).
+    """
     clock = _Clock()
     parts = []
-    for message_id, content, name, role, visibility, created, *extra in rows:
+    for message_id, content, name, role, visibility, created, custom in rows:
         internal = visibility == TranscriptMessage.INTERNAL
         classes = f"msg msg--{role_class(role)}" + (" msg--internal" if internal else "")
         badge = ' <span class="badge badge--internal">Internal</span>' if internal else ""
         if customs:
-            badge += _custom_html(customs, extra[0])
+            badge += _custom_html(customs, custom)
+        start, end = timing.offsets(custom)
+        data = seek = ""
+        if start is not None:
+            classes += " msg--timed"
+            data = f' data-start="{int(start)}"' + (
+                f' data-end="{int(end)}"' if end is not None else ""
+            )
+            seek = _seek_html(start, seekable)
+            latest = end if end is not None else start
+            if duration_ms is not None and latest > duration_ms:
+                classes += " msg--beyond"
+                badge += (
+                    ' <span class="badge badge--beyond">'
+                    "Timed after the recording&#8217;s end</span>"
+                )
+        moment = timing.message_time(call_start, start, created)
         parts.append(
-            f'<li class="{classes}" id="m{int(message_id)}">'
-            f'<div class="msg__meta">'
+            f'<li class="{classes}" id="m{int(message_id)}"{data}>'
+            f'<div class="msg__meta">{seek}'
             f'<span class="msg__who">{escape(name or UNKNOWN_SPEAKER)}</span>'
             f' <span class="msg__role">{escape(role or "")}</span>{badge}'
-            f' <span class="msg__time">{clock(created)}</span>'
+            f' <span class="msg__time">{clock(moment)}</span>'
             f"{COPY_LINK}</div>"
             f'<p class="msg__text">{escape(content or "")}</p></li>\n'
         )

@@ -12,4 +12,5 @@ urlpatterns = [
     path("calls/<int:call_id>/recording", views.call_recording, name="recording"),
     path("calls/<int:call_id>/recording/played", views.recording_played, name="recording-played"),
     path("calls/<int:call_id>/transcript.txt", views.transcript_download, name="transcript"),
+    path("calls/<int:call_id>/transcript.vtt", views.transcript_vtt, name="transcript-vtt"),
 ]

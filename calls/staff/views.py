@@ -23,16 +23,18 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from .. import declarations
+from .. import declarations, timing
 from ..audit import access_record, access_record_once, access_record_served
 from ..models import PhoneCall, TranscriptMessage
+from ..transcript_vtt import vtt_blocks
 from . import selectors, snippets, transcript
 from .chart import calls_chart
 from .custom_values import shown_values
 from .external_links import web_url
 from .filters import DEFAULT_SORT, PhoneCallFilterSet
 from .recording import recording_filename, recording_media_type, recording_response
-from .text import transcript_filename, transcript_lines
+from .text import transcript_filename, transcript_lines, vtt_line
+from .timeline import speaker_timeline
 
 VIEW_PERMISSION = "calls.view_phonecall"
 
@@ -147,26 +149,40 @@ def call_list_updates(request: HttpRequest) -> HttpResponse:
     return response
 
 
+def _not_times(resource: str) -> tuple[declarations.Declaration, ...]:
+    """The declared attributes of a resource but the times (the page shows those as times)."""
+    times = timing.names()
+    return tuple(d for d in declarations.of_resource(resource) if d.name not in times)
+
+
 @require_GET
 @staff_required
 def call_detail(request: HttpRequest, call_id: int) -> HttpResponse:
     call = selectors.phone_call_get(call_id)
-    # The declared message attributes: their values come with the rows (one more column).
-    message_customs = declarations.of_resource(declarations.MESSAGES)
-    fields = transcript.FIELDS + (("custom",) if message_customs else ())
-    rows = list(selectors.transcript_rows(call, fields))
+    rows = list(selectors.transcript_rows(call, transcript.FIELDS))
     visibility = transcript.FIELDS.index("visibility_cd")
     media_type = recording_media_type(call)
+    playable = bool(call.recording) and media_type is not None
+    duration_ms = call.recording_duration_ms if call.recording else None
     context = {
         "call": call,
-        "custom_values": shown_values(declarations.of_resource(declarations.CALLS), call.custom),
+        "call_start": timing.call_start(call.custom),
+        "custom_values": shown_values(_not_times(declarations.CALLS), call.custom),
         "message_count": len(rows),
         "agents": transcript.agents(rows),
         "history": selectors.caller_history(call),
-        "conversation": transcript.conversation_html(rows, message_customs),
+        "conversation": transcript.conversation_html(
+            rows,
+            _not_times(declarations.MESSAGES),
+            call_start=timing.call_start(call.custom),
+            duration_ms=duration_ms,
+            seekable=playable,
+        ),
+        "timeline": speaker_timeline(rows, duration_ms),
+        "timed_count": sum(1 for row in rows if timing.offsets(row[-1]).start is not None),
         "internal_count": sum(1 for row in rows if row[visibility] == TranscriptMessage.INTERNAL),
         "has_stored_recording": bool(call.recording),
-        "recording_playable": bool(call.recording) and media_type is not None,
+        "recording_playable": playable,
         "recording_media_type": media_type,
         "recording_filename": recording_filename(call) if call.recording else "",
         "external_recording_url": None if call.recording else web_url(call.recording_url),
@@ -229,6 +245,25 @@ def transcript_download(request: HttpRequest, call_id: int) -> StreamingHttpResp
         (line.encode("utf-8") for line in lines), content_type="text/plain; charset=utf-8"
     )
     filename = transcript_filename(call, internal=internal)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_GET
+@staff_required
+def transcript_vtt(request: HttpRequest, call_id: int) -> StreamingHttpResponse:
+    """The transcript as WebVTT (``calls.transcript_vtt``): cue identifiers the
+    MessageNumbers, the times when known; what ``import_vtt`` reads back."""
+    call = selectors.phone_call_get(call_id)
+    access_record(request=request, call=call, kind="transcript_download", channel="ui")
+    messages = selectors.transcript_messages(call).iterator(chunk_size=1000)
+    blocks = vtt_blocks((vtt_line(m) for m in messages), title=f"Call {call.call_number}")
+    response = StreamingHttpResponse(
+        (block.encode("utf-8") for block in blocks), content_type="text/vtt; charset=utf-8"
+    )
+    filename = transcript_filename(call).removesuffix(".txt") + ".vtt"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
+from calls import timing
 from calls.models import PhoneCall
 from calls.staff.external_links import web_url
 from calls.staff.times import format_display, to_display
@@ -87,3 +88,24 @@ def duration(milliseconds: int | None) -> SafeString | str:
         return format_html('<span class="muted" title="{0}" aria-label="{0}">—</span>', "Unknown")
     seconds = round(milliseconds / 1000)
     return format_html('<time datetime="PT{}S">{}</time>', seconds, duration_text(milliseconds))
+
+
+@register.filter
+def clock(milliseconds: int | None) -> str:
+    """An offset into the recording as the call page writes it: ``01:23``, ``1:02:03``."""
+    return "" if milliseconds is None else timing.clock(milliseconds)
+
+
+@register.filter
+def span(milliseconds: int) -> str:
+    """How long something lasted: ``4.2 s`` under a minute, else ``m:ss`` (``1:02:03``)."""
+    if milliseconds < 60_000:
+        return f"{milliseconds / 1000:.1f} s"
+    return duration_text(milliseconds)
+
+
+@register.filter
+def percent(share: float) -> str:
+    """A share from 0 to 1 as a whole percentage (``42 %``; ``<1 %`` for a sliver)."""
+    value = round(share * 100)
+    return "<1 %" if share > 0 and value == 0 else f"{value} %"

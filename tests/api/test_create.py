@@ -8,14 +8,16 @@ import pytest
 from django.utils import timezone
 
 from calls.models import PhoneCall, TranscriptMessage
-from calls.oracle.attributes import CALL_ATTRIBUTES, MESSAGE_ATTRIBUTES
+from calls.oracle.attributes import CALL_ATTRIBUTES
+from calls.oracle.custom import OUT_OF_THE_BOX
 from tests.factories import PASSWORD, PhoneCallFactory
 
 CALLS = "/crmRestApi/resources/11.13.18.05/phoneCalls"
 ITEM_TYPE = "application/vnd.oracle.adf.resourceitem+json"
 TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}\+00:00")
-CALL_NAMES = {a.name for a in CALL_ATTRIBUTES if a.inline}
-MESSAGE_NAMES = {a.name for a in MESSAGE_ATTRIBUTES}
+# The built-ins and the custom attributes declared out of the box (calls.timing).
+CALL_NAMES = {a.name for a in OUT_OF_THE_BOX.calls if a.inline}
+MESSAGE_NAMES = {a.name for a in OUT_OF_THE_BOX.messages}
 
 pytestmark = pytest.mark.django_db
 

@@ -3,12 +3,17 @@
 
 import pytest
 
-from calls.oracle.attributes import CALL_ATTRIBUTES, CHILD_NAME, MESSAGE_ATTRIBUTES
+from calls.oracle.attributes import CHILD_NAME
+from calls.oracle.custom import OUT_OF_THE_BOX
 from calls.oracle.openapi import openapi_document
 from tests.api.helpers import CALLS, DESCRIPTION_TYPE, ROOT, absolute, client_for, user_with
 from tests.factories import PhoneCallFactory
 
 pytestmark = pytest.mark.django_db
+
+# The built-ins and the custom attributes declared out of the box (calls.timing).
+CALL_ATTRIBUTES = OUT_OF_THE_BOX.calls
+MESSAGE_ATTRIBUTES = OUT_OF_THE_BOX.messages
 
 DESCRIBE_URLS = [f"{CALLS}/describe", f"{ROOT}/describe"]
 OPENAPI3_TYPE = "application/vnd.oracle.openapi3+json"

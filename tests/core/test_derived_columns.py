@@ -213,3 +213,39 @@ def test_the_backfill_of_a_number_waits_for_the_calls_lock_and_reads_the_new_num
     PhoneCall.objects.filter(pk=call.pk).update(phone_number="415 555 0199")
     assert services.phone_calls_fill_e164([call.pk]) == 1
     assert stored(call)[1] == "+14155550199"
+
+
+# When the call happened (calls.timing): call_time, derived like the columns above.
+
+
+def test_the_backfill_gives_calls_the_start_their_values_carry_under_the_setting(settings):
+    start = "2025-02-03T04:05:06.000+00:00"
+    call = old_call(custom={"StartTime_c": start})
+    assert stored_time(call) == call.creation_date  # not the attribute named by the setting
+    settings.CALLBOOK_CALL_START_ATTRIBUTE = "StartTime_c"  # the tenant's own field
+    versions = dict(PhoneCall.objects.values_list("id", "version"))
+
+    out = backfill("--call-times")
+
+    assert "Call times: 1 call(s) got a new time." in out
+    assert stored_time(call).isoformat(timespec="milliseconds") == start
+    assert dict(PhoneCall.objects.values_list("id", "version")) == versions
+    assert "Call times: 0 call(s)" in backfill("--call-times")
+
+
+def stored_time(call: PhoneCall):
+    return PhoneCall.objects.values_list("call_time", flat=True).get(pk=call.pk)
+
+
+def test_the_api_sets_the_call_time_from_the_start_and_never_answers_it(superuser):
+    start = "2025-02-03T04:05:06.789+00:00"
+    body = (
+        client_for(superuser)
+        .post(CALLS, {"InteractionId": 1, "CallStartTime_c": start}, format="json")
+        .json()
+    )
+
+    call = PhoneCall.objects.get(pk=body["CallId"])
+    assert call.call_time.isoformat(timespec="milliseconds") == start
+    assert body["CallStartTime_c"] == start
+    assert set(body) == CALL_KEYS  # call_time is no attribute

@@ -71,6 +71,7 @@ def test_a_call_keeps_its_recording_name_and_dates():
     call = PhoneCall(
         interaction_id=7,
         creation_date=now,
+        call_time=now,
         last_update_date=now,
         created_by="tester",
         last_updated_by="tester",

@@ -89,7 +89,7 @@ def test_a_whole_row_of_hostile_cells_is_safe_too():
 def test_every_cell_is_quoted():
     PhoneCallFactory(phone_number="+14155550100")
     header, row = _export_csv().splitlines()
-    assert header == ",".join(f'"{name}"' for name in CSV_HEADER)
+    assert header == ",".join(f'"{name}"' for name in (*CSV_HEADER, "CallStartTime_c"))
     assert all(cell.startswith('"') and cell.endswith('"') for cell in row.split(","))
 
 

@@ -51,13 +51,36 @@ def _list(params: str):
     [
         ("sort=duration", "call_duration_idx"),
         ("sort=-duration", "call_duration_desc_idx"),
+        # When the calls happened (calls.timing), newest first and oldest first.
+        ("", "call_time_idx"),
+        ("sort=time", "call_time_idx"),
+        ("date_from=2025-05-01&date_to=2025-05-02", "call_time_idx"),
     ],
 )
-def test_the_duration_sorts_read_an_index_in_their_order(loaded, params, index):
+def test_the_sorts_read_an_index_in_their_order(loaded, params, index):
     plan = _list(params).explain()
     assert index in plan, plan
     assert "Seq Scan" not in plan
     assert "Sort" not in plan.replace("Sort Key", ""), plan  # the index's order
+
+
+def test_the_charts_days_are_counted_on_the_call_time_index(loaded):
+    from django.db.models import Count
+    from django.db.models.functions import TruncDate
+
+    rows = (
+        PhoneCall.objects.filter(
+            call_time__gte=datetime(2025, 5, 1, tzinfo=UTC),
+            call_time__lt=datetime(2025, 6, 1, tzinfo=UTC),
+            deleted_flag=False,
+        )
+        .annotate(day=TruncDate("call_time", tzinfo=UTC))
+        .values("day")
+        .annotate(n=Count("id"))
+    )
+    plan = rows.explain()
+    assert "call_time_idx" in plan, plan
+    assert "Seq Scan" not in plan
 
 
 def test_a_selective_duration_filter_is_counted_on_the_duration_index(loaded):
@@ -80,6 +103,6 @@ def test_the_caller_filter_and_the_history_read_the_e164_index(loaded):
     call = PhoneCall.objects.get(pk=loaded)
     assert "call_phone_e164_idx" in _list(f"caller={phone_number(call.pk)}").explain()
     others = PhoneCall.objects.filter(phone_number_e164=call.phone_number_e164).exclude(pk=call.pk)
-    plan = others.order_by("-creation_date", "-id")[:10].explain()
+    plan = others.order_by("-call_time", "-id")[:10].explain()
     assert "call_phone_e164_idx" in plan and "Sort" not in plan.replace("Sort Key", ""), plan
     assert selectors.caller_history(call) is not None

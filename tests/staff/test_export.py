@@ -62,6 +62,7 @@ def test_the_export_streams_a_csv_attachment_with_readable_columns(viewer_client
         "Deleted",
         "External call id",
         "Interaction id",
+        "Call start",  # a custom attribute declared out of the box (calls.timing), by title
         "Link",
     ]
     values = dict(zip(header, row, strict=True))

@@ -4,8 +4,11 @@
   (``calls.audio``); a file whose metadata does not say keeps "unknown".
 - ``--phone-numbers``: the E.164 form of each ``PhoneNumber`` (``calls.phones``, read in
   ``CALLBOOK_PHONE_REGION``).
+- ``--call-times``: when each call happened (``calls.timing``: the start its custom values
+  carry under ``CALLBOOK_CALL_START_ATTRIBUTE``, else its creation date); every call is
+  visited, as any may have a start (after that setting changed, say).
 
-Without either option it fills both. Only calls that lack the value are visited, in id
+Without an option it fills all three. Only calls that lack the value are visited, in id
 order and in batches, each written by a service before the next is read; the command can
 be stopped and run again, and calls written meanwhile get their values from their write.
 ``--all`` recomputes every call (after ``CALLBOOK_PHONE_REGION`` changed, or a newer
@@ -37,13 +40,17 @@ def _id_batches(queryset: QuerySet[PhoneCall], size: int) -> Iterator[list[int]]
 
 class Command(BaseCommand):
     help = (
-        "Fill recording durations and E.164 phone numbers of calls that lack them "
-        "(--durations, --phone-numbers; both by default; --all recomputes every call)."
+        "Fill recording durations, E.164 phone numbers and call times of calls that lack "
+        "them (--durations, --phone-numbers, --call-times; all by default; --all recomputes "
+        "every call)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--durations", action="store_true", help="Recording durations.")
         parser.add_argument("--phone-numbers", action="store_true", help="E.164 phone numbers.")
+        parser.add_argument(
+            "--call-times", action="store_true", help="When each call happened (its start)."
+        )
         parser.add_argument(
             "--all", action="store_true", help="Recompute calls that have a value too."
         )
@@ -55,6 +62,7 @@ class Command(BaseCommand):
         *args: Any,
         durations: bool,
         phone_numbers: bool,
+        call_times: bool,
         all: bool,
         batch_size: int,
         no_progress: bool,
@@ -64,10 +72,12 @@ class Command(BaseCommand):
             raise CommandError("--batch-size must be at least 1")
         self.batch_size = batch_size
         self.show_progress = not no_progress
-        if not durations and not phone_numbers:
-            durations = phone_numbers = True
+        if not durations and not phone_numbers and not call_times:
+            durations = phone_numbers = call_times = True
         if phone_numbers:
             self._phone_numbers(recompute=all)
+        if call_times:
+            self._call_times()
         if durations:
             self._durations(recompute=all)
 
@@ -86,6 +96,15 @@ class Command(BaseCommand):
                 changed += services.phone_calls_fill_e164(ids)
                 bar.update(len(ids))
         self.stdout.write(f"Phone numbers: {changed} call(s) got a new E.164 form.")
+
+    def _call_times(self) -> None:
+        calls = PhoneCall.objects.all()
+        changed = 0
+        with self._bar(calls.count(), "call times") as bar:
+            for ids in _id_batches(calls, self.batch_size):
+                changed += services.phone_calls_fill_call_time(ids)
+                bar.update(len(ids))
+        self.stdout.write(f"Call times: {changed} call(s) got a new time.")
 
     def _durations(self, *, recompute: bool) -> None:
         calls = PhoneCall.objects.exclude(recording="")

@@ -20,6 +20,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
+from calls import timing
 from calls.models import PhoneCall, TranscriptMessage
 from calls.services import Actor, DuplicateNumber, Written, phone_call_create
 
@@ -277,12 +278,32 @@ def _voice(rng: random.Random, base: float, seconds: float) -> array:
     return out
 
 
+RINGBACK_SECONDS = 0.6
+CLOSING_SECONDS = 0.25
+
+
+def _per_turn(turns: int, seconds: float) -> float:
+    return max(0.3, (max(seconds, 3.0) - RINGBACK_SECONDS - CLOSING_SECONDS - 0.1) / max(1, turns))
+
+
+def turn_times(turns: int, seconds: float) -> list[tuple[int, int]]:
+    """When each turn of ``make_recording`` is heard: (start, end) in ms from its start."""
+    per_turn = _per_turn(turns, seconds)
+    return [
+        (
+            round(1000 * (RINGBACK_SECONDS + i * per_turn)),
+            round(1000 * (RINGBACK_SECONDS + i * per_turn + per_turn * 0.85)),
+        )
+        for i in range(turns)
+    ]
+
+
 def make_recording(rng: random.Random, turns: list[str], seconds: float) -> bytes:
     """A WAV of about ``seconds`` (never under 3 s): ringback, the turns, a closing beep."""
     seconds = max(seconds, 3.0)
     samples = _tone(440, 0.4, 0.3, freq2=480) + _silence(0.2)
-    closing = _tone(1000, 0.25, 0.3)
-    per_turn = max(0.3, (seconds - 0.6 - 0.25 - 0.1) / max(1, len(turns)))
+    closing = _tone(1000, CLOSING_SECONDS, 0.3)
+    per_turn = _per_turn(len(turns), seconds)
     for role in turns:
         base = {"CUSTOMER": 180.0, "BOT": 330.0, "SUPERVISOR": 250.0}.get(role, 220.0)
         samples += _voice(rng, base, per_turn * 0.85) + _silence(per_turn * 0.15)
@@ -351,6 +372,10 @@ def demo_call(index: int) -> dict[str, Any]:
     hour = rng.randint(8, 17)
     seconds = 3.0 + 0.6 * len(messages) + rng.uniform(0, 1.5)
     turns = [m["role_cd"] for m in messages]
+    # Each message's start and end in the recording (calls.timing), as a speech-to-text
+    # system would send them.
+    for message, (start, end) in zip(messages, turn_times(len(turns), seconds), strict=True):
+        message["custom"] = {timing.message_start_name(): start, timing.message_end_name(): end}
     return {
         "values": values,
         "messages": messages,
@@ -374,20 +399,22 @@ class Command(BaseCommand):
             if number in existing:
                 continue
             demo = demo_call(index)
-            try:
-                written = phone_call_create(
-                    actor=ACTOR,
-                    values=demo["values"],
-                    messages=demo["messages"],
-                    recording=demo["recording"],
-                )
-            except DuplicateNumber:
-                continue  # Another run created it meanwhile.
             hour, minute, second = demo["clock"]
             started = (today - demo["age"]).replace(
                 hour=hour, minute=minute, second=second, microsecond=0
             )
             started = min(started, today - timedelta(minutes=10))
+            # When the call started (calls.timing): the list's time, as a CTI would send it.
+            start = {timing.call_start_name(): timing.stored_time(started)}
+            try:
+                written = phone_call_create(
+                    actor=ACTOR,
+                    values={**demo["values"], "custom": start},
+                    messages=demo["messages"],
+                    recording=demo["recording"],
+                )
+            except DuplicateNumber:
+                continue  # Another run created it meanwhile.
             self._backdate(written, started)
             created += 1
         self.stdout.write(
@@ -403,7 +430,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             ended = started + timedelta(minutes=4)
             PhoneCall.objects.filter(pk=written.call.pk).update(
-                creation_date=started, last_update_date=ended
+                creation_date=started, call_time=started, last_update_date=ended
             )
             PhoneCall.history.filter(id=written.call.pk).update(
                 creation_date=started, last_update_date=ended, history_date=started

@@ -11,7 +11,8 @@ from typing import Any, Protocol, runtime_checkable
 
 import yaml
 
-from ..attributes import BUILT_IN, CHILD_NAME, AttributeSet
+from ..attributes import CHILD_NAME, AttributeSet
+from ..custom import OUT_OF_THE_BOX
 from ..links import ROOT_PATH
 from .fixed import SECURITY_SCHEMES, fixed_schemas
 from .operations import route_operations
@@ -46,11 +47,12 @@ class _ViewSetView(Protocol):
 
 
 @functools.lru_cache(maxsize=4)
-def openapi_document(attributes: AttributeSet = BUILT_IN) -> dict[str, Any]:
+def openapi_document(attributes: AttributeSet = OUT_OF_THE_BOX) -> dict[str, Any]:
     """The whole document, built once per process and set of attributes.
 
-    With the built-ins it is ``docs/openapi.json``; ``/api/schema/`` serves it with the
-    declared custom attributes too, as the API in effect speaks them.
+    With the attributes out of the box (the built-ins and the default custom attributes)
+    it is ``docs/openapi.json``; ``/api/schema/`` serves it with the declared custom
+    attributes too, as the API in effect speaks them.
     """
     # urls imports the views; the views never import this. The discovery route outside
     # the version root (``/crmRestApi/resources/``) is not under the server URL.
@@ -109,6 +111,6 @@ def as_json() -> str:
 
 
 @functools.lru_cache(maxsize=4)
-def as_yaml(attributes: AttributeSet = BUILT_IN) -> str:
+def as_yaml(attributes: AttributeSet = OUT_OF_THE_BOX) -> str:
     """The YAML form, by PyYAML; built once per set of attributes, as the document is."""
     return yaml.safe_dump(openapi_document(attributes), sort_keys=False, allow_unicode=True)

@@ -1,4 +1,6 @@
-/* The call page: player controls and shortcuts, and search within the transcript.
+/* The call page: player controls and shortcuts, the transcript in time (click a line's
+ * time to hear it, follow along, links to a moment, the speaker timeline), and search
+ * within the transcript.
  *
  * The transcript is rendered once by the server; this script never parses markup. It keeps
  * each message's original text, and highlights by rebuilding only the messages that match
@@ -61,10 +63,304 @@
     });
   }
 
+  /* ---- The transcript in time ------------------------------------------------------
+   * Timed lines (li.msg--timed) carry data-start/data-end in ms. Their starts are read
+   * once, sorted; the line being spoken is found by binary search, and only a change of
+   * line touches the page (two class changes: the old line's and the new one's). */
+  var conversation = document.getElementById("conversation");
+  var timeline = document.getElementById("timeline");
+  var playhead = document.getElementById("timeline-playhead");
+  var follow = document.getElementById("follow-along");
+  var LEAD_SECONDS = 1;  // a line plays from a second before it starts
+  var FOLLOW_KEY = "callbook.followAlong";
+
+  var lines = conversation
+    ? Array.prototype.map.call(conversation.querySelectorAll("li.msg--timed"), function (el, i) {
+        return { el: el, start: parseInt(el.getAttribute("data-start"), 10) / 1000, order: i };
+      })
+    : [];
+  lines.sort(function (a, b) { return a.start - b.start || a.order - b.order; });
+  var starts = lines.map(function (line) { return line.start; });
+
+  function clock(seconds) {
+    var whole = Math.floor(seconds);
+    var h = Math.floor(whole / 3600);
+    var m = Math.floor((whole % 3600) / 60);
+    var s = whole % 60;
+    var two = function (n) { return (n < 10 ? "0" : "") + n; };
+    return h ? h + ":" + two(m) + ":" + two(s) : two(m) + ":" + two(s);
+  }
+
+  function seconds(value) {
+    return String(Math.round(value * 10) / 10);
+  }
+
+  // The last line (by start) that started at or before t; -1 before the first.
+  function lineAt(t) {
+    var low = 0;
+    var high = starts.length - 1;
+    var found = -1;
+    while (low <= high) {
+      var middle = (low + high) >> 1;
+      if (starts[middle] <= t) {
+        found = middle;
+        low = middle + 1;
+      } else {
+        high = middle - 1;
+      }
+    }
+    return found;
+  }
+
+  /* "#m<MessageId>", "#t=83" (seconds; also 1:23 and 1:02:03), or both: "#m12&t=83". */
+  function parseTime(text) {
+    text = text.split(",")[0];
+    if (!/^\d+(?::\d{1,2}){0,2}(?:\.\d+)?$/.test(text)) return null;
+    return text.split(":").reduce(function (total, part) { return total * 60 + parseFloat(part); }, 0);
+  }
+  function askedFor() {
+    var asked = { message: null, time: null };
+    window.location.hash.replace(/^#/, "").split("&").forEach(function (part) {
+      var message = /^m(\d+)$/.exec(part);
+      if (message) {
+        var el = document.getElementById("m" + message[1]);
+        if (el && conversation && conversation.contains(el)) asked.message = el;
+      }
+      var time = /^t=(.+)$/.exec(part);
+      if (time) asked.time = parseTime(decodeURIComponent(time[1]));
+    });
+    return asked;
+  }
+
+  // The message a link names, marked and announced as current (aria-current); only one
+  // line is ever current: the spoken line takes it over while the recording plays.
+  var target = null;
+  var spoken = null;
+  function unmarkTarget() {
+    if (!target) return;
+    target.removeAttribute("aria-current");
+    target.classList.remove("msg--target");
+    target = null;
+  }
+
+  // Scroll to a message at once (not smoothly), then again on the next frames until it
+  // stays put: messages off screen have an estimated height (content-visibility).
+  var settling = 0;
+  function settleOn(message) {
+    var token = ++settling;
+    var frames = 0;
+    var stable = 0;
+    var cancelled = false;
+    var cancel = function () { cancelled = true; };  // the reader scrolls: leave it to them
+    ["wheel", "touchstart", "keydown", "mousedown"].forEach(function (type) {
+      window.addEventListener(type, cancel, { once: true, passive: true });
+    });
+    var step = function () {
+      if (cancelled || token !== settling) return;
+      var box = message.getBoundingClientRect();
+      var off = Math.abs(box.top + box.height / 2 - window.innerHeight / 2);
+      if (off > 24 && box.height < window.innerHeight) {
+        message.scrollIntoView({ block: "center", inline: "nearest", behavior: "instant" });
+        stable = 0;
+      } else {
+        stable += 1;
+      }
+      frames += 1;
+      if (stable < 3 && frames < 60) window.requestAnimationFrame(step);
+    };
+    // Every message drawn once, so the heights above the message are real, not estimated;
+    // "auto" intrinsic sizes remember them after the class is gone.
+    conversation.classList.add("is-anchoring");
+    message.scrollIntoView({ block: "center", inline: "nearest", behavior: "instant" });
+    window.requestAnimationFrame(function () {
+      conversation.classList.remove("is-anchoring");
+      step();
+    });
+  }
+
+  // The reader scrolled a moment ago: following does not pull the page from under them.
+  var readerScrolled = 0;
+  ["wheel", "touchmove"].forEach(function (type) {
+    window.addEventListener(type, function () { readerScrolled = Date.now(); }, { passive: true });
+  });
+  function keepInView(el) {
+    if (!follow || !follow.checked || Date.now() - readerScrolled < 4000) return;
+    var box = el.getBoundingClientRect();
+    if (box.top < 72 || box.bottom > window.innerHeight - 24) {
+      el.scrollIntoView({ block: "center", inline: "nearest", behavior: "smooth" });
+    }
+  }
+
+  function markSpoken(el) {
+    if (el === spoken) return;
+    if (spoken) {
+      spoken.classList.remove("msg--spoken");
+      spoken.removeAttribute("aria-current");
+    }
+    spoken = el;
+    if (!el) return;
+    if (target && target !== el) unmarkTarget();
+    el.classList.add("msg--spoken");
+    el.setAttribute("aria-current", "true");
+    keepInView(el);
+  }
+
+  var left = timeline ? parseFloat(timeline.getAttribute("data-left")) : 0;
+  var right = timeline ? parseFloat(timeline.getAttribute("data-right")) : 0;
+  var span = timeline ? parseFloat(timeline.getAttribute("data-duration")) / 1000 : 0;
+  function update(t) {
+    if (lines.length) {
+      var index = lineAt(t);
+      markSpoken(index >= 0 ? lines[index].el : null);
+    }
+    if (playhead && span > 0) {
+      var x = String(left + (Math.min(t, span) / span) * (right - left));
+      playhead.setAttribute("x1", x);
+      playhead.setAttribute("x2", x);
+    }
+  }
+
+  function seekTo(t, play) {
+    if (!player) return;
+    var to = Math.max(0, t);
+    var apply = function () {
+      player.currentTime = isFinite(player.duration) ? Math.min(to, player.duration) : to;
+      update(player.currentTime);
+    };
+    if (player.readyState >= 1) {
+      apply();
+    } else {
+      player.addEventListener("loadedmetadata", apply, { once: true });
+      if (!play) player.load();
+    }
+    if (play) {
+      var played = player.play();
+      if (played && played.catch) played.catch(function () {});
+    }
+  }
+
+  function lineStart(el) {
+    var start = el ? el.getAttribute("data-start") : null;
+    return start === null ? null : parseInt(start, 10) / 1000;
+  }
+
+  function markTarget() {
+    unmarkTarget();
+    var asked = askedFor();
+    var line = asked.message;
+    if (asked.time !== null) {
+      if (!line && lines.length) {
+        var index = lineAt(asked.time);
+        line = index >= 0 ? lines[index].el : null;
+      }
+      seekTo(asked.time, false);
+    }
+    if (!line) return;
+    if (spoken && spoken !== line) markSpoken(null);
+    if (line !== spoken) {
+      target = line;
+      target.setAttribute("aria-current", "true");
+      target.classList.add("msg--target");
+    }
+    settleOn(line);
+  }
+
+  if (player) {
+    var ticking = false;
+    var tick = function () {
+      update(player.currentTime);
+      if (!player.paused && !player.ended) {
+        window.requestAnimationFrame(tick);
+      } else {
+        ticking = false;
+      }
+    };
+    player.addEventListener("play", function () {
+      if (!ticking) {
+        ticking = true;
+        window.requestAnimationFrame(tick);
+      }
+    });
+    ["seeked", "timeupdate"].forEach(function (type) {
+      player.addEventListener(type, function () { update(player.currentTime); });
+    });
+    if (conversation) {
+      conversation.addEventListener("click", function (event) {
+        var button = event.target.closest ? event.target.closest(".msg__seek") : null;
+        if (!button) return;
+        seekTo(lineStart(button.closest(".msg")) - LEAD_SECONDS, true);
+      });
+    }
+    if (timeline) {
+      timeline.addEventListener("click", function (event) {
+        var segment = event.target.closest ? event.target.closest(".timeline__segment") : null;
+        if (!segment) return;
+        event.preventDefault();
+        seekTo(parseInt(segment.getAttribute("data-start"), 10) / 1000 - LEAD_SECONDS, true);
+      });
+    }
+  }
+
+  // The toggle remembers its state; a browser that refuses storage keeps the default.
+  function remembered(write) {
+    try {
+      return write ? window.localStorage.setItem(FOLLOW_KEY, write) : window.localStorage.getItem(FOLLOW_KEY);
+    } catch (refused) {
+      window.console.info("Follow along is not remembered here:", refused.name);
+      return null;
+    }
+  }
+  if (follow) {
+    if (remembered() === "off") follow.checked = false;
+    follow.addEventListener("change", function () {
+      remembered(follow.checked ? "on" : "off");
+      if (follow.checked && spoken) keepInView(spoken);
+    });
+  }
+
+  /* Links: the clipboard where the browser allows it (https or localhost), else the
+     address bar shows the link to copy. Either way it is announced. */
+  function copyLink(hash, status, copiedText, barText) {
+    var url = window.location.origin + window.location.pathname + hash;
+    var announce = function (text) {
+      status.textContent = "";
+      window.setTimeout(function () { status.textContent = text; }, 50);
+    };
+    var fallback = function () {
+      window.history.replaceState(null, "", hash);
+      markTarget();
+      announce(barText);
+    };
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(url).then(function () { announce(copiedText); }, fallback);
+    } else {
+      fallback();
+    }
+  }
+  var copyMoment = document.getElementById("copy-moment");
+  if (copyMoment && player) {
+    copyMoment.addEventListener("click", function () {
+      copyLink(
+        "#t=" + seconds(player.currentTime),
+        document.getElementById("moment-status"),
+        "Link at " + clock(player.currentTime) + " copied.",
+        "The link at " + clock(player.currentTime) + " is in the address bar."
+      );
+    });
+  }
+
+  window.addEventListener("hashchange", function () {
+    markTarget();
+    if (typeof onTargetChanged === "function") onTargetChanged();
+  });
+  var onTargetChanged = null;
+
   /* ---- Transcript search ----------------------------------------------------------- */
   var input = document.getElementById("tsearch-input");
-  var conversation = document.getElementById("conversation");
-  if (!input || !conversation) return;
+  if (!input || !conversation) {
+    markTarget();
+    return;
+  }
   var status = document.getElementById("tsearch-status");
   var prev = document.getElementById("tsearch-prev");
   var next = document.getElementById("tsearch-next");
@@ -123,59 +419,18 @@
     var hit = hits[current];
     hit.classList.add("hit--current");
     if (scroll !== false) hit.scrollIntoView({ block: "center", inline: "nearest" });
-    setStatus((current + 1).toLocaleString() + " of " + hits.length.toLocaleString());
+    var start = lineStart(hit.closest(".msg"));
+    setStatus(
+      (current + 1).toLocaleString() + " of " + hits.length.toLocaleString() +
+      (start === null ? "" : " · " + clock(start))
+    );
   }
 
-  /* The message a link names (#m<MessageId>): marked, announced as current, in view. */
-  var target = null;
-  function targetMessage() {
-    var match = /^#m(\d+)$/.exec(window.location.hash);
-    var message = match ? document.getElementById("m" + match[1]) : null;
-    return message && conversation.contains(message) ? message : null;
-  }
-  function markTarget() {
-    if (target) {
-      target.removeAttribute("aria-current");
-      target.classList.remove("msg--target");
-    }
-    target = targetMessage();
-    if (!target) return;
-    target.setAttribute("aria-current", "true");
-    target.classList.add("msg--target");
-    settleOn(target);
-  }
-
-  // Scroll to a message at once (not smoothly), then again on the next frames until it
-  // stays put: messages off screen have an estimated height (content-visibility).
-  function settleOn(message) {
-    var frames = 0;
-    var stable = 0;
-    var cancelled = false;
-    var cancel = function () { cancelled = true; };  // the reader scrolls: leave it to them
-    ["wheel", "touchstart", "keydown", "mousedown"].forEach(function (type) {
-      window.addEventListener(type, cancel, { once: true, passive: true });
-    });
-    var step = function () {
-      if (cancelled || message !== target) return;
-      var box = message.getBoundingClientRect();
-      var off = Math.abs(box.top + box.height / 2 - window.innerHeight / 2);
-      if (off > 24 && box.height < window.innerHeight) {
-        message.scrollIntoView({ block: "center", inline: "nearest", behavior: "instant" });
-        stable = 0;
-      } else {
-        stable += 1;
-      }
-      frames += 1;
-      if (stable < 3 && frames < 60) window.requestAnimationFrame(step);
-    };
-    // Every message drawn once, so the heights above the message are real, not estimated;
-    // "auto" intrinsic sizes remember them after the class is gone.
-    conversation.classList.add("is-anchoring");
-    message.scrollIntoView({ block: "center", inline: "nearest", behavior: "instant" });
-    window.requestAnimationFrame(function () {
-      conversation.classList.remove("is-anchoring");
-      step();
-    });
+  // Enter on a match: the player goes there too when the match's line is timed.
+  function seekToMatch() {
+    if (current < 0 || !player) return;
+    var start = lineStart(hits[current].closest(".msg"));
+    if (start !== null) seekTo(start - LEAD_SECONDS, false);
   }
 
   function firstHitIn(message) {
@@ -221,6 +476,7 @@
       } else {
         show(current + (event.shiftKey ? -1 : 1));
       }
+      seekToMatch();
     } else if (event.key === "Escape" && input.value) {
       event.preventDefault();
       input.value = "";
@@ -236,38 +492,26 @@
   var asked = new URLSearchParams(window.location.search).get("q");
   if (asked && !input.value) input.value = asked.slice(0, 200);
   markTarget();
-  window.addEventListener("hashchange", function () {
-    markTarget();
+  onTargetChanged = function () {
     if (target && hits.length && firstHitIn(target) >= 0) show(firstHitIn(target), false);
-  });
+  };
 
   // Text typed (or restored by the browser) before this script ran is searched now.
   if (input.value) search();
 
-  /* "Copy link to this message": the clipboard where the browser allows it (https or
-     localhost), else the address bar shows the link to copy. Either way it is announced. */
+  /* "Copy link to this message", with its time when it has one (#m<id>&t=83.4). */
   var copied = document.getElementById("copy-status");
   conversation.addEventListener("click", function (event) {
     var button = event.target.closest ? event.target.closest(".msg__copy") : null;
     if (!button) return;
     var message = button.closest(".msg");
-    var url = window.location.origin + window.location.pathname + "#" + message.id;
-    var announce = function (text) {
-      copied.textContent = "";
-      window.setTimeout(function () { copied.textContent = text; }, 50);
-    };
-    var fallback = function () {
-      window.history.replaceState(null, "", "#" + message.id);
-      markTarget();
-      announce("The link to this message is in the address bar.");
-    };
-    if (navigator.clipboard && window.isSecureContext) {
-      navigator.clipboard.writeText(url).then(function () {
-        announce("Link to this message copied.");
-      }, fallback);
-    } else {
-      fallback();
-    }
+    var start = lineStart(message);
+    copyLink(
+      "#" + message.id + (start === null ? "" : "&t=" + seconds(start)),
+      copied,
+      "Link to this message copied.",
+      "The link to this message is in the address bar."
+    );
   });
 
   document.addEventListener("keydown", function (event) {

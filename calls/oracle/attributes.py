@@ -39,6 +39,10 @@ class Attribute:
     # JSON column (``field`` is ``custom.<name>``), and ``q``/``orderBy`` read it through
     # ``calls.sql.custom.CustomValue``.
     custom: bool = False
+    # False for the custom attributes declared out of the box (``declarations.DEFAULTS``): an
+    # item carries them only when they hold a value or ``fields`` names them, so a tenant
+    # that does not use them gets Oracle's standard item, attribute for attribute.
+    rendered_when_null: bool = True
 
     @property
     def read_only(self) -> bool:

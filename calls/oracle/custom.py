@@ -40,6 +40,7 @@ def attribute_for(declaration: Declaration) -> Attribute:
         declaration.title,
         declaration.max_length if declaration.type == STRING else None,
         custom=True,
+        rendered_when_null=declaration not in declarations.DEFAULTS,
     )
 
 

@@ -64,7 +64,8 @@ def _plan(
         if not attribute.inline or (fields is not None and attribute.name not in fields):
             continue
         if attribute.custom:  # read out of the row's custom values
-            plan.append((attribute.name, "custom", False, _custom_reader(attribute)))
+            omit_null = not attribute.rendered_when_null and fields is None
+            plan.append((attribute.name, "custom", False, _custom_reader(attribute, omit_null)))
             continue
         path = attribute.field.split("__")
         convert = converters.get(attribute.type)
@@ -72,7 +73,18 @@ def _plan(
     return tuple(plan)
 
 
-def _custom_reader(attribute: Attribute) -> Callable[[Any], Any]:
+# A converter's answer for a value the item leaves out (``Attribute.rendered_when_null``).
+_OMITTED = object()
+
+
+def _custom_reader(attribute: Attribute, omit_null: bool) -> Callable[[Any], Any]:
+    if omit_null:
+
+        def read(stored: Any) -> Any:
+            value = stored_value(attribute, stored)
+            return _OMITTED if value is None else value
+
+        return read
     return lambda stored: stored_value(attribute, stored)
 
 
@@ -87,7 +99,11 @@ def _values(plan: tuple[Step, ...], obj: Model, parent: Model | None) -> dict[st
     item = {}
     for name, attname, from_parent, convert in plan:
         value = theirs[attname] if from_parent else own[attname]
-        item[name] = convert(value) if convert is not None else value
+        if convert is not None:
+            value = convert(value)
+            if value is _OMITTED:
+                continue
+        item[name] = value
     return item
 
 

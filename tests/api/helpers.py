@@ -21,12 +21,12 @@ ERROR_TYPE = "application/vnd.oracle.adf.error+json"
 BATCH_TYPE = "application/vnd.oracle.adf.batch+json"
 OCTETS = "application/octet-stream"
 
-# The custom attributes declared out of the box (calls.timing): every item has them, after
-# the built-ins, null when the row has no value.
+# The custom attributes declared out of the box (calls.timing): an item carries them only
+# when they hold a value (or fields= names them), so items are Oracle's standard ones.
 CALL_DEFAULT_CUSTOMS = {"CallStartTime_c"}
 MESSAGE_DEFAULT_CUSTOMS = {"StartOffsetMs_c", "EndOffsetMs_c"}
 # The keys of an item of each resource, as the attribute table renders them (v1-v5).
-CALL_KEYS = CALL_DEFAULT_CUSTOMS | {
+CALL_KEYS = {
     "CallId",
     "CallNumber",
     "CallDetailsURL",
@@ -45,7 +45,7 @@ CALL_KEYS = CALL_DEFAULT_CUSTOMS | {
     "LastUpdateLogin",
     "links",
 }
-MESSAGE_KEYS = MESSAGE_DEFAULT_CUSTOMS | {
+MESSAGE_KEYS = {
     "MessageId",
     "CallId",
     "DeletedFlag",

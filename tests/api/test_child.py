@@ -158,8 +158,6 @@ def test_a_message_item_has_every_attribute_and_links_to_its_parent(admin_api):
         "CreatedBy": "factory",
         "LastUpdatedBy": "factory",
         "LastUpdateLogin": None,
-        "StartOffsetMs_c": None,
-        "EndOffsetMs_c": None,
     }
     href = absolute(message_url(call.id, message.id))
     assert body["links"] == [

@@ -16,8 +16,10 @@ CALLS = "/crmRestApi/resources/11.13.18.05/phoneCalls"
 ITEM_TYPE = "application/vnd.oracle.adf.resourceitem+json"
 TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}\+00:00")
 # The built-ins and the custom attributes declared out of the box (calls.timing).
-CALL_NAMES = {a.name for a in OUT_OF_THE_BOX.calls if a.inline}
-MESSAGE_NAMES = {a.name for a in OUT_OF_THE_BOX.messages}
+# What an item carries when no value is set: the out-of-the-box custom attributes appear
+# only with a value (Attribute.rendered_when_null).
+CALL_NAMES = {a.name for a in OUT_OF_THE_BOX.calls if a.inline and a.rendered_when_null}
+MESSAGE_NAMES = {a.name for a in OUT_OF_THE_BOX.messages if a.rendered_when_null}
 
 pytestmark = pytest.mark.django_db
 

@@ -78,7 +78,6 @@ def test_an_item_has_every_attribute_with_its_json_type_and_nulls(admin_api):
         "LastUpdatedBy": "cti",
         "LastUpdateDate": "2024-05-16T10:20:25.453+00:00",
         "LastUpdateLogin": None,
-        "CallStartTime_c": None,
     }
 
 

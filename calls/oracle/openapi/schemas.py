@@ -93,7 +93,7 @@ def _item(
     properties["@context"] = schema("Context")
     item = {"type": "object", "properties": properties, "additionalProperties": False}
     if full:
-        item["required"] = [a.name for a in inline]
+        item["required"] = [a.name for a in inline if a.rendered_when_null]
         item["anyOf"] = [{"required": ["links"]}, {"required": ["@context"]}]
     else:
         item["description"] = "An item as shaped by fields, onlyData, links and expand."

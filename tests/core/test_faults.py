@@ -149,7 +149,9 @@ def _manage(env: dict, *args: str) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def start_app(cluster: PostgresCluster, tmp_path: Path, workers: int = 4) -> AppServer:
+def start_app(
+    cluster: PostgresCluster, tmp_path: Path, workers: int = 4, extra_env: dict | None = None
+) -> AppServer:
     """gunicorn with the production settings of the README on a fresh database."""
     database_url = cluster.create_database(f"callbook_{secrets.token_hex(4)}")
     port = free_port()
@@ -166,6 +168,7 @@ def start_app(cluster: PostgresCluster, tmp_path: Path, workers: int = 4) -> App
         "CALLBOOK_THROTTLE_USER": "10000000/min",
         "MEDIA_ROOT": str(tmp_path / "media"),
         "DJANGO_LOG_LEVEL": "WARNING",
+        **(extra_env or {}),
     }
     _manage(env, "migrate", "--noinput")
     _manage(env, "createcachetable")
@@ -417,3 +420,104 @@ def test_a_storage_outage_answers_503_with_retry_after(client, monkeypatch):
     )
     assert response.status_code == 503
     assert "Retry-After" in response
+
+
+def _basic(username: str, password: str) -> str:
+    return "Basic " + base64.b64encode(f"{username}:{password}".encode()).decode()
+
+
+def test_a_lockout_holds_across_gunicorn_workers_before_any_password_hash(cluster, tmp_path):
+    """Issue 11, 2: failed Basic logins from one address, each with a new username, are
+    counted in the shared cache by every worker; past the limit every Basic login from the
+    address is a 429, the right password included, and costs no password hash."""
+    import requests
+
+    limit = 6
+    app = start_app(
+        cluster, tmp_path, workers=2, extra_env={"CALLBOOK_BASIC_FAILURES_PER_ADDRESS": str(limit)}
+    )
+    try:
+        statuses = []
+        for n in range(limit + 4):  # new connections: the workers take turns
+            response = requests.get(
+                app.url + API,
+                headers={"Authorization": _basic(f"guess{n}", "wrong")},
+                timeout=30,
+            )
+            statuses.append(response.status_code)
+        started = time.monotonic()
+        locked = [
+            requests.get(app.url + API, headers={"Authorization": AUTH}, timeout=30)
+            for _ in range(5)
+        ]
+        elapsed = time.monotonic() - started
+    finally:
+        stop_app(app)
+    assert statuses[: limit - 1] == [401] * (limit - 1), statuses
+    assert set(statuses[limit - 1 :]) == {429}, statuses
+    assert [r.status_code for r in locked] == [429] * 5
+    assert all(r.headers.get("Retry-After") for r in locked)
+    # A PBKDF2 hash costs hundreds of milliseconds: five refusals without one are quick.
+    assert elapsed < 2.5, f"5 refused logins took {elapsed:.2f} s: a hash was computed"
+
+
+def test_recording_uploads_under_gunicorn_are_whole_or_refused(cluster, tmp_path):
+    """Issue 11, 5: a chunked upload is stored whole, and a body over
+    CALLBOOK_MAX_REQUEST_BYTES is a 413 in the error format, announced or chunked."""
+    import http.client
+
+    import requests
+
+    limit = 64 * 1024
+    app = start_app(
+        cluster, tmp_path, workers=2, extra_env={"CALLBOOK_MAX_REQUEST_BYTES": str(limit)}
+    )
+    host, port = app.url.removeprefix("http://").split(":")
+    try:
+        created = requests.post(
+            app.url + API,
+            json={"InteractionId": 1},
+            headers={"Authorization": AUTH},
+            timeout=30,
+        )
+        assert created.status_code == 201, created.text
+        path = f"{API}/{created.json()['CallId']}/enclosure/CallRecording"
+        audio = os.urandom(limit // 2)
+
+        def put_chunked(body: bytes) -> tuple[int, bytes]:
+            connection = http.client.HTTPConnection(host, int(port), timeout=30)
+            pieces = (body[i : i + 4096] for i in range(0, len(body), 4096))
+            connection.request(
+                "PUT",
+                path,
+                body=pieces,
+                headers={"Authorization": AUTH, "Content-Type": "application/octet-stream"},
+                encode_chunked=True,
+            )
+            response = connection.getresponse()
+            answer = (response.status, response.read())
+            connection.close()
+            return answer
+
+        status, _ = put_chunked(audio)
+        stored = requests.get(app.url + path, headers={"Authorization": AUTH}, timeout=30)
+        chunked_too_big, _ = put_chunked(os.urandom(limit * 2))
+        announced_too_big = requests.put(
+            app.url + path,
+            data=os.urandom(limit * 2),
+            headers={
+                "Authorization": AUTH,
+                "Content-Type": "application/octet-stream",
+                "REST-Framework-Version": "4",
+            },
+            timeout=30,
+        )
+        after = requests.get(app.url + path, headers={"Authorization": AUTH}, timeout=30)
+    finally:
+        stop_app(app)
+    assert status == 204
+    assert stored.status_code == 200 and stored.content == audio
+    assert chunked_too_big == 413
+    assert announced_too_big.status_code == 413
+    assert announced_too_big.json()["status"] == "413"
+    assert after.content == audio  # the refused uploads changed nothing

@@ -5,7 +5,8 @@
    ``sqlite:///…bench….sqlite3`` URL works too), migrates it, and creates the bench user
    (a real PBKDF2 password, an API key, every calls permission, a staff session).
 2. Loads the small data set (1,000 calls × 10 messages), plus one call with a
-   2,000-message transcript and one with a 200 MB recording.
+   2,000-message transcript (and the same timed: a start, every message's offsets, so the
+   page draws its times and the speaker timeline) and one with a 200 MB recording.
 3. Measures the hello-world ceiling of gunicorn and of this load generator, starts the app
    under gunicorn (2 sync workers, DEBUG off) and runs every scenario; then grows the data
    to the large set (1 M calls × 10 messages; 20,000 with ``--quick``) and runs them again,
@@ -60,6 +61,8 @@ MAX_ADMIN_CHANGE_SECONDS = 1.0
 # Callbook's requests/s over the bare DRF app's (issue 18): the target and the stretch.
 MIN_VERSUS_RATIO = 1.0
 STRETCH_VERSUS_RATIO = 1.5
+# The call page of a timed 2,000-message transcript vs an untimed one (issue 15).
+MAX_TIMED_RATIO = 1.2
 
 
 @dataclass
@@ -166,6 +169,7 @@ class Fixture:
     transcript_call: int
     recording_call: int
     long_transcript_call: int
+    timed_transcript_call: int
 
 
 def create_fixture(media: Path, sizes: Sizes) -> Fixture:
@@ -197,6 +201,8 @@ def create_fixture(media: Path, sizes: Sizes) -> Fixture:
     endpoint_create(url="https://hooks.example.com/callbook", event_types=EVENT_TYPES)
 
     transcript = load(connection, calls=1, messages=2_000, progress=False)
+    timed = load(connection, calls=1, messages=2_000, progress=False)
+    _give_times(timed.first_call_id)
     long_transcript = load(connection, calls=1, messages=5_000, progress=False)
     recording = load(connection, calls=1, messages=0, progress=False, recording=RECORDING_NAME)
     path = media / RECORDING_NAME
@@ -212,7 +218,25 @@ def create_fixture(media: Path, sizes: Sizes) -> Fixture:
         transcript.first_call_id,
         recording.first_call_id,
         long_transcript.first_call_id,
+        timed.first_call_id,
     )
+
+
+def _give_times(call_id: int) -> None:
+    """The call's start and its messages' offsets (calls.timing), two speakers taking turns
+    of 4 s with 1 s between, some overlapping: what a speech-to-text system sends."""
+    from calls import timing
+    from calls.models import PhoneCall, TranscriptMessage
+
+    call = PhoneCall.objects.get(pk=call_id)
+    PhoneCall.objects.filter(pk=call_id).update(
+        custom={timing.call_start_name(): timing.stored_time(call.creation_date)}
+    )
+    messages = list(TranscriptMessage.objects.filter(call_id=call_id).order_by("id"))
+    for i, message in enumerate(messages):
+        start = i * 5_000 - (700 if i % 7 == 3 else 0)
+        message.custom = timing.with_offsets(message.custom, start, start + 4_000)
+    TranscriptMessage.objects.bulk_update(messages, ["custom"], batch_size=500)
 
 
 def grow_to(total_calls: int, messages: int, end: datetime) -> tuple[int, int] | None:
@@ -403,6 +427,10 @@ class Scenarios:
             "call_page_2000_messages": lambda i: L.Request(
                 "GET", f"/calls/{self.f.transcript_call}/", None, cookie
             ),
+            # The same with times: seek buttons, offsets and the speaker timeline.
+            "call_page_2000_timed_messages": lambda i: L.Request(
+                "GET", f"/calls/{self.f.timed_transcript_call}/", None, cookie
+            ),
             # The admin's change page shows one page of the transcript (calls/admin/transcript.py):
             # a middle page of a 2,000- and of a 5,000-message call.
             "admin_change_2000_messages": lambda i: L.Request(
@@ -515,6 +543,7 @@ def database_limit(url: str, sizes: Sizes) -> L.Result:
             f"+1650{i:07d}",
             f"+1650{i:07d}",  # its E.164 form, as the services store it
             None,  # no recording, no duration
+            now,  # when it happened: no start given, so when it arrived
             1,
         )
         began = time.perf_counter()
@@ -946,6 +975,15 @@ def main(argv=None) -> int:
                 p50 < MAX_ADMIN_CHANGE_SECONDS and not large[name].errors,
                 f"p50 {p50 * 1000:.0f} ms, errors {large[name].errors}",
             )
+    if {"call_page_2000_messages", "call_page_2000_timed_messages"} <= large.keys():
+        untimed = large["call_page_2000_messages"].percentile(50)
+        timed = large["call_page_2000_timed_messages"].percentile(50)
+        emit({"ratio": "call_page_timed_vs_untimed_p50", "value": round(timed / untimed, 2)})
+        ok &= verdict(
+            f"the timed call page within {MAX_TIMED_RATIO}x of the untimed one",
+            timed / untimed <= MAX_TIMED_RATIO,
+            f"p50 {timed * 1000:.1f} ms vs {untimed * 1000:.1f} ms = {timed / untimed:.2f}x",
+        )
     growth = stream["max_peak_growth_mb"]
     ok &= verdict(
         "streaming a 200 MB recording adds < 30 MB to a worker",

@@ -122,6 +122,26 @@ class CustomValue(Expression):
         return template, list(params)
 
 
+class CustomInteger(CustomValue):
+    """An integer custom value for display (the call page's message offsets): a JSON number
+    under ``name`` as a bigint (a fraction rounded), else NULL.
+
+    Not for ``q``: the expression indexes are built over ``CustomValue``'s numeric. Read
+    as a bigint, a 2,000-row page costs no Python ``Decimal`` per value.
+    """
+
+    def __init__(self, name: str, column: str = "custom") -> None:
+        super().__init__(name, "integer", column)
+
+    def as_sql(self, compiler: Any, connection: BaseDatabaseWrapper) -> tuple[str, Any]:
+        sql, params = super().as_sql(compiler, connection)
+        return f"CAST(ROUND({sql}) AS INTEGER)", params
+
+    def as_postgresql(self, compiler: Any, connection: BaseDatabaseWrapper) -> tuple[str, Any]:
+        sql, params = super().as_postgresql(compiler, connection)
+        return f"({sql})::bigint", params
+
+
 def index_name(model: type[Model], name: str, kind: str) -> str:
     """The expression index of one custom attribute: short, stable, within 63 characters.
 

@@ -37,9 +37,10 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.functional import cached_property
 
-from .. import day_counts
+from .. import day_counts, timing
 from ..models import PhoneCall, TranscriptMessage
 from ..phones import to_e164
+from ..sql.custom import CustomInteger
 from .times import day_start, display_zone
 
 PAGE_SIZE = 50
@@ -254,9 +255,21 @@ def phone_call_get(call_id: int) -> PhoneCall:
     return get_object_or_404(PhoneCall, pk=call_id)
 
 
-def transcript_rows(call: PhoneCall, fields: tuple[str, ...]) -> QuerySet:
-    """The call's visible messages in transcript order as tuples of ``fields``."""
-    return visible_messages().filter(call=call).order_by("id").values_list(*fields)
+def transcript_rows(call: PhoneCall, fields: tuple[str, ...], *, times: bool = False) -> QuerySet:
+    """The call's visible messages in transcript order as tuples of ``fields``.
+
+    ``times``: each tuple ends with the message's start and end offsets (``calls.timing``),
+    read by the database out of the JSON column as integers (``CustomInteger``), so a
+    page that shows no other custom value never decodes the column.
+    """
+    rows = visible_messages().filter(call=call).order_by("id")
+    if times:
+        rows = rows.annotate(
+            start_ms=CustomInteger(timing.message_start_name()),
+            end_ms=CustomInteger(timing.message_end_name()),
+        )
+        fields = (*fields, "start_ms", "end_ms")
+    return rows.values_list(*fields)
 
 
 def transcript_messages(call: PhoneCall) -> QuerySet[TranscriptMessage]:

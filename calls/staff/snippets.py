@@ -21,6 +21,7 @@ from django.db.models import OuterRef, QuerySet, Subquery, TextField, Value
 from django.db.models.functions import Replace
 from django.utils.safestring import SafeString
 
+from .. import timing
 from ..models import PhoneCall, TranscriptMessage
 from .selectors import SEARCH_MAX_LENGTH, visible_messages
 
@@ -39,6 +40,14 @@ class Snippet:
     speaker: str | None
     role: str | None
     html: SafeString
+    start_ms: int | None = None  # when the line starts in the recording (calls.timing)
+
+    @property
+    def anchor(self) -> str:
+        """The call page's fragment for the line: ``m<id>``, with its time when known."""
+        if self.start_ms is None:
+            return f"m{self.message_id}"
+        return f"m{self.message_id}&t={round(self.start_ms / 1000, 1):g}"
 
 
 def marked_html(text: str) -> SafeString:
@@ -146,8 +155,14 @@ def search_snippets(
     else:
         rows = rows.annotate(snippet=Value("", output_field=TextField()))
     snippets = {}
-    for message_id, call_id, speaker, role, content, snippet in rows.values_list(
-        "id", "call_id", "posted_by_display_name", "role_cd", "message_content", "snippet"
+    for message_id, call_id, speaker, role, content, custom, snippet in rows.values_list(
+        "id",
+        "call_id",
+        "posted_by_display_name",
+        "role_cd",
+        "message_content",
+        "custom",
+        "snippet",
     ):
         content = _MARKERS.sub("", content or "")
         if postgres:
@@ -158,5 +173,6 @@ def search_snippets(
                 snippet += ELLIPSIS
         else:
             snippet = _window(content, text)
-        snippets[call_id] = Snippet(message_id, speaker, role, marked_html(snippet))
+        start = timing.offsets(custom).start
+        snippets[call_id] = Snippet(message_id, speaker, role, marked_html(snippet), start)
     return snippets

@@ -11,12 +11,13 @@ and share per participant, the longest silence between speech, overlapping speec
 computed from the messages' own times, not from the drawing.
 """
 
+import heapq
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from .. import timing
-from .transcript import UNKNOWN_SPEAKER, role_class
+from .transcript import UNKNOWN_SPEAKER, offsets, role_class
 
 # Sized for the player's card (about 440 px wide on a laptop), where 12 px text stays 12 px.
 WIDTH = 480
@@ -39,7 +40,7 @@ class Segment:
     end_ms: int
     x: float
     width: float
-    label: str  # "01:23–01:30", for the link's accessible name
+    label: str  # "01:23 to 01:30", for the link's accessible name
 
     @property
     def seconds(self) -> str:
@@ -86,51 +87,74 @@ class Timeline:
 
 
 def _union(intervals: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The intervals merged where they touch or overlap: disjoint, in order."""
     merged: list[tuple[int, int]] = []
-    for start, end in sorted(intervals):
-        if merged and start <= merged[-1][1]:
-            if end > merged[-1][1]:
-                merged[-1] = (merged[-1][0], end)
+    if not intervals:
+        return merged
+    # A transcript is mostly in order already: sort only when it is not.
+    ordered = intervals
+    if any(intervals[k][0] < intervals[k - 1][0] for k in range(1, len(intervals))):
+        ordered = sorted(intervals)
+    low, high = ordered[0]
+    for start, end in ordered:
+        if start <= high:
+            if end > high:
+                high = end
         else:
-            merged.append((start, end))
+            merged.append((low, high))
+            low, high = start, end
+    merged.append((low, high))
     return merged
 
 
-def _overlaps(per_lane: list[list[tuple[int, int]]]) -> list[tuple[int, int]]:
-    """Where two or more lanes speak at once (each lane's own overlaps do not count)."""
-    events: list[tuple[int, int]] = []
-    for intervals in per_lane:
-        for start, end in _union(intervals):
-            if end > start:
-                events += [(start, 1), (end, -1)]
-    events.sort(key=lambda e: (e[0], e[1]))  # an end before a start at the same moment
-    found: list[tuple[int, int]] = []
-    active = 0
-    opened = 0
-    for moment, delta in events:
-        if delta > 0:
-            active += 1
-            if active == 2:
-                opened = moment
-        else:
-            if active == 2 and moment > opened:
-                found.append((opened, moment))
-            active -= 1
-    return found
+def _between_lanes(
+    unions: list[list[tuple[int, int]]],
+) -> tuple[list[tuple[int, int]], int, int | None]:
+    """Overlapping speech and the longest silence, in one pass over every lane's union
+    merged by start (``heapq.merge``: each union is ordered already).
+
+    A lane's union is disjoint, so an interval that starts before the latest end seen so
+    far overlaps another lane's speech, up to the nearer of the two ends; one that starts
+    after it ends a silence. Returns the overlaps (merged), the longest silence and where
+    it starts.
+    """
+    overlaps: list[tuple[int, int]] = []
+    silence, silence_at = 0, None
+    latest = None
+    for start, end in heapq.merge(*unions):
+        if latest is not None:
+            if start < latest:
+                stop = end if end < latest else latest
+                if overlaps and start <= overlaps[-1][1]:
+                    if stop > overlaps[-1][1]:
+                        overlaps[-1] = (overlaps[-1][0], stop)
+                else:
+                    overlaps.append((start, stop))
+            elif start - latest > silence:
+                silence, silence_at = start - latest, latest
+        if latest is None or end > latest:
+            latest = end
+    return overlaps, silence, silence_at
 
 
 def _label(start_ms: int, end_ms: int) -> str:
-    return f"{timing.clock(start_ms)}–{timing.clock(end_ms)}"
+    return f"{timing.clock(start_ms)} to {timing.clock(end_ms)}"
 
 
-def _drawn(intervals: list[tuple[int, int]], scale: float, left: float) -> list[Segment]:
-    """The intervals as shapes: neighbours nearer than MERGE_UNITS become one."""
-    shapes: list[list[int]] = []
-    for start, end in _union(intervals):
-        if shapes and (start - shapes[-1][1]) * scale < MERGE_UNITS:
-            shapes[-1][1] = max(shapes[-1][1], end)
+def _drawn(union: list[tuple[int, int]], scale: float, left: float) -> list[Segment]:
+    """Disjoint, ordered intervals as shapes: neighbours nearer than MERGE_UNITS become one."""
+    if not union:
+        return []
+    shapes: list[tuple[int, int]] = []
+    gap = MERGE_UNITS / scale  # in ms
+    low, high = union[0]
+    for start, end in union:
+        if start - high < gap:
+            high = end if end > high else high
         else:
-            shapes.append([start, end])
+            shapes.append((low, high))
+            low, high = start, end
+    shapes.append((low, high))
     return [
         Segment(
             start,
@@ -153,15 +177,16 @@ def _ticks(duration_ms: int, scale: float, left: float) -> list[Tick]:
 
 
 def speaker_timeline(rows: Iterable[Any], duration_ms: int | None) -> Timeline | None:
-    """The timeline of the transcript's rows (``transcript.FIELDS``), or None when no
+    """The timeline of the transcript's rows (``transcript.Row``), or None when no
     message has both a start and an end. ``duration_ms``: the recording's, when known (the
     scale then covers it; a time past it widens the scale rather than leave the drawing)."""
     speakers: dict[str, tuple[str, int, list[tuple[int, int]]]] = {}
     order = 0
-    for _, _, name, role, _, _, custom in rows:
-        start, end = timing.offsets(custom)
+    for row in rows:
+        start, end = offsets(row)
         if start is None or end is None:
             continue
+        name, role = row[2], row[3]
         who = name or UNKNOWN_SPEAKER
         if who not in speakers:
             speakers[who] = (role_class(role), order, [])
@@ -174,11 +199,11 @@ def speaker_timeline(rows: Iterable[Any], duration_ms: int | None) -> Timeline |
         kept, rest = ranked[: MAX_LANES - 1], ranked[MAX_LANES - 1 :]
         others = [interval for _, (_, _, intervals) in rest for interval in intervals]
         ranked = [*kept, (f"Others ({len(rest)})", ("other", 0, others))]
-    last = max(end for _, (_, _, intervals) in ranked for _, end in intervals)
+    unions = [_union(intervals) for _, (_, _, intervals) in ranked]
+    last = max(union[-1][1] for union in unions)
     duration = max(duration_ms or 0, last, 1)
     right = WIDTH - PAD_RIGHT
     scale = (right - PAD_LEFT) / duration
-    unions = [_union(intervals) for _, (_, _, intervals) in ranked]
     talk = [sum(end - start for start, end in union) for union in unions]
     total = sum(talk) or 1
     lanes = [
@@ -186,20 +211,15 @@ def speaker_timeline(rows: Iterable[Any], duration_ms: int | None) -> Timeline |
             name=name,
             kind=kind,
             y=i * (LANE_HEIGHT + LANE_GAP),
-            segments=_drawn(intervals, scale, PAD_LEFT),
+            segments=_drawn(unions[i], scale, PAD_LEFT),
             talk_ms=talk[i],
             share=talk[i] / total,
             turns=len(intervals),
         )
         for i, (name, (kind, _, intervals)) in enumerate(ranked)
     ]
-    overlap = _overlaps([intervals for _, (_, _, intervals) in ranked])
+    overlap, silence, silence_at = _between_lanes(unions)
     overlap_y = len(lanes) * (LANE_HEIGHT + LANE_GAP)
-    speech = _union([interval for union in unions for interval in union])
-    silence, silence_at = 0, None
-    for (_, end), (start, _) in zip(speech, speech[1:], strict=False):
-        if start - end > silence:
-            silence, silence_at = start - end, end
     axis_y = overlap_y + OVERLAP_HEIGHT + 6
     return Timeline(
         width=WIDTH,

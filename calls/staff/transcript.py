@@ -38,7 +38,6 @@ FIELDS = (
     "role_cd",
     "visibility_cd",
     "creation_date",
-    "custom",
 )
 
 # Every message's "copy link to this message" control (call.js copies /calls/<id>/#m<id>).
@@ -46,8 +45,17 @@ COPY_LINK = (
     '<button type="button" class="msg__copy" aria-label="Copy link to this message"></button>'
 )
 
-# The columns of FIELDS: the custom values last.
+# A line timed past the end of the recording (kept, and said so).
+BEYOND = ' <span class="badge badge--beyond">Timed after the recording&#8217;s end</span>'
+
+# The columns of FIELDS, then the custom values (only when custom marks are shown), then
+# the start and end offsets (``selectors.transcript_rows(..., times=True)``).
 Row = tuple[Any, ...]
+
+
+def offsets(row: Row) -> tuple[int | None, int | None]:
+    """A row's start and end in ms (read as integers by the database)."""
+    return row[-2], row[-1]
 
 
 def role_class(role: str | None) -> str:
@@ -65,7 +73,14 @@ class _Clock:
     def __call__(self, value: datetime.datetime | None) -> str:
         if value is None:
             return ""
-        local = value.astimezone(self.zone)
+        return self.local(value.astimezone(self.zone))
+
+    def at(self, epoch: float) -> str:
+        """The markup of a moment given in seconds since the epoch (a timed line's)."""
+        return self.local(datetime.datetime.fromtimestamp(epoch, self.zone))
+
+    def local(self, local: datetime.datetime) -> str:
+        """The markup of a moment already in the display zone."""
         delta = local.utcoffset()
         offset = self.offsets.get(delta)
         if offset is None:
@@ -87,13 +102,12 @@ def _custom_html(customs: tuple[Declaration, ...], stored: dict | None) -> str:
 
 def _seek_html(start_ms: int, seekable: bool) -> str:
     """A timed line's time: a button that plays from just before it (call.js), or, with no
-    recording to play, the time as text."""
+    recording to play, the time as text. Its name is the time itself: the markup of every
+    line is paid for on a 5,000-line page, so nothing is said twice."""
     shown = timing.clock(start_ms)
     if not seekable:
-        return f'<span class="msg__offset" title="From the start of the recording">{shown}</span> '
-    return (
-        f'<button type="button" class="msg__seek" aria-label="Play from {shown}">{shown}</button> '
-    )
+        return f'<span class="msg__offset">{shown}</span> '
+    return f'<button class="msg__seek">{shown}</button> '
 
 
 def conversation_html(
@@ -104,44 +118,44 @@ def conversation_html(
     duration_ms: int | None = None,
     seekable: bool = True,
 ) -> SafeString:
-    """``customs``: the declared message attributes shown as marks (not the times).
+    """``rows``: ``Row``s; ``customs``: the declared message attributes shown as marks (not
+    the times), whose values the rows then carry.
 
-    A timed line (a start offset, ``calls.timing``) carries its offsets in ``data-start`` /
-    ``data-end`` (ms) for the player, shows its offset as a seek button, and is said at the
+    A timed line (a start offset, ``calls.timing``) carries its start in ``data-start`` (ms)
+    for the player, shows its offset as a seek button (no ``type``: the transcript is in no
+    form), and is said at the
     call's start plus its offset when the call's start is known. A time past the end of
     the recording (``duration_ms``) is kept and flagged. ``seekable``: a recording plays
     on the page (else the time is text, not a button).
     """
     clock = _Clock()
+    # A timed line is said at the call's start plus its offset: from the epoch, in one step.
+    base = call_start.timestamp() if call_start is not None else None
     parts = []
-    for message_id, content, name, role, visibility, created, custom in rows:
+    for row in rows:
+        message_id, content, name, role, visibility, created = row[:6]
+        start, end = offsets(row)
         internal = visibility == TranscriptMessage.INTERNAL
         classes = f"msg msg--{role_class(role)}" + (" msg--internal" if internal else "")
         badge = ' <span class="badge badge--internal">Internal</span>' if internal else ""
         if customs:
-            badge += _custom_html(customs, custom)
-        start, end = timing.offsets(custom)
-        data = seek = ""
-        if start is not None:
-            classes += " msg--timed"
-            data = f' data-start="{int(start)}"' + (
-                f' data-end="{int(end)}"' if end is not None else ""
-            )
+            badge += _custom_html(customs, row[6])
+        if start is None:
+            data = seek = ""
+            said = clock(created)
+        else:
+            data = f' data-start="{start}"'
             seek = _seek_html(start, seekable)
-            latest = end if end is not None else start
-            if duration_ms is not None and latest > duration_ms:
+            if duration_ms is not None and (end if end is not None else start) > duration_ms:
                 classes += " msg--beyond"
-                badge += (
-                    ' <span class="badge badge--beyond">'
-                    "Timed after the recording&#8217;s end</span>"
-                )
-        moment = timing.message_time(call_start, start, created)
+                badge += BEYOND
+            said = clock(created) if base is None else clock.at(base + start / 1000)
         parts.append(
             f'<li class="{classes}" id="m{int(message_id)}"{data}>'
             f'<div class="msg__meta">{seek}'
             f'<span class="msg__who">{escape(name or UNKNOWN_SPEAKER)}</span>'
             f' <span class="msg__role">{escape(role or "")}</span>{badge}'
-            f' <span class="msg__time">{clock(moment)}</span>'
+            f' <span class="msg__time">{said}</span>'
             f"{COPY_LINK}</div>"
             f'<p class="msg__text">{escape(content or "")}</p></li>\n'
         )

@@ -159,7 +159,11 @@ def _not_times(resource: str) -> tuple[declarations.Declaration, ...]:
 @staff_required
 def call_detail(request: HttpRequest, call_id: int) -> HttpResponse:
     call = selectors.phone_call_get(call_id)
-    rows = list(selectors.transcript_rows(call, transcript.FIELDS))
+    # The declared message attributes shown as marks (not the times): their values come
+    # with the rows (one more column), and every row ends with its start and end.
+    message_customs = _not_times(declarations.MESSAGES)
+    fields = transcript.FIELDS + (("custom",) if message_customs else ())
+    rows = list(selectors.transcript_rows(call, fields, times=True))
     visibility = transcript.FIELDS.index("visibility_cd")
     media_type = recording_media_type(call)
     playable = bool(call.recording) and media_type is not None
@@ -173,13 +177,13 @@ def call_detail(request: HttpRequest, call_id: int) -> HttpResponse:
         "history": selectors.caller_history(call),
         "conversation": transcript.conversation_html(
             rows,
-            _not_times(declarations.MESSAGES),
+            message_customs,
             call_start=timing.call_start(call.custom),
             duration_ms=duration_ms,
             seekable=playable,
         ),
         "timeline": speaker_timeline(rows, duration_ms),
-        "timed_count": sum(1 for row in rows if timing.offsets(row[-1]).start is not None),
+        "timed_count": sum(1 for row in rows if row[-2] is not None),
         "internal_count": sum(1 for row in rows if row[visibility] == TranscriptMessage.INTERNAL),
         "has_stored_recording": bool(call.recording),
         "recording_playable": playable,

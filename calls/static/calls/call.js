@@ -64,7 +64,7 @@
   }
 
   /* ---- The transcript in time ------------------------------------------------------
-   * Timed lines (li.msg--timed) carry data-start/data-end in ms. Their starts are read
+   * Timed lines (li.msg[data-start]) carry their start in ms. Their starts are read
    * once, sorted; the line being spoken is found by binary search, and only a change of
    * line touches the page (two class changes: the old line's and the new one's). */
   var conversation = document.getElementById("conversation");
@@ -75,7 +75,7 @@
   var FOLLOW_KEY = "callbook.followAlong";
 
   var lines = conversation
-    ? Array.prototype.map.call(conversation.querySelectorAll("li.msg--timed"), function (el, i) {
+    ? Array.prototype.map.call(conversation.querySelectorAll("li.msg[data-start]"), function (el, i) {
         return { el: el, start: parseInt(el.getAttribute("data-start"), 10) / 1000, order: i };
       })
     : [];

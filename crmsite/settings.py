@@ -227,7 +227,7 @@ if CALLBOOK_MESSAGE_START_ATTRIBUTE == CALLBOOK_MESSAGE_END_ATTRIBUTE:
     )
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT") or BASE_DIR / "staticfiles")
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 STORAGES: dict[str, dict[str, Any]] = {

@@ -191,19 +191,25 @@ def test_hsts_is_sent_over_https_in_production(production, settings):
     assert response["Strict-Transport-Security"] == ("max-age=31536000; includeSubDomains; preload")
 
 
-def test_static_files_are_collected_hashed_and_served_by_whitenoise_without_debug(settings, db):
+def test_static_files_are_collected_hashed_and_served_by_whitenoise_without_debug(
+    settings, db, tmp_path
+):
+    # A folder of its own: other test processes serve static files from the checkout's
+    # STATIC_ROOT meanwhile, and collectstatic renames files under their feet.
     env = {
         "DJANGO_DEBUG": "false",
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
         "DJANGO_ALLOWED_HOSTS": "testserver",
+        "DJANGO_STATIC_ROOT": str(tmp_path),
     }
     result = run_manage(env, "collectstatic", "--noinput")
     assert result.returncode == 0, result.stderr
-    manifest = json.loads((ROOT / "staticfiles" / "staticfiles.json").read_text())
+    manifest = json.loads((tmp_path / "staticfiles.json").read_text())
     hashed = manifest["paths"]["admin/css/base.css"]
     assert hashed != "admin/css/base.css"  # a content hash in the name: cached forever
     # As the settings module makes them with DJANGO_DEBUG=false.
     settings.DEBUG = False
+    settings.STATIC_ROOT = tmp_path
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},

@@ -27,7 +27,7 @@ from .. import declarations, timing
 from ..audit import access_record, access_record_once, access_record_served
 from ..models import PhoneCall, TranscriptMessage
 from ..transcript_vtt import vtt_blocks
-from . import selectors, snippets, transcript
+from . import back, selectors, snippets, transcript
 from .chart import calls_chart
 from .custom_values import shown_values
 from .external_links import web_url
@@ -170,6 +170,7 @@ def call_detail(request: HttpRequest, call_id: int) -> HttpResponse:
     duration_ms = call.recording_duration_ms if call.recording else None
     context = {
         "call": call,
+        "back": back.list_query(request.GET.get("back", "")),
         "call_start": timing.call_start(call.custom),
         "custom_values": shown_values(_not_times(declarations.CALLS), call.custom),
         "message_count": len(rows),

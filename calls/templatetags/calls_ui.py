@@ -2,14 +2,17 @@
 
 import datetime
 from typing import Any
+from urllib.parse import urlencode
 
 from django import template
 from django.conf import settings
+from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
 from calls import timing
 from calls.models import PhoneCall
+from calls.staff import back
 from calls.staff.external_links import web_url
 from calls.staff.times import format_display, to_display
 
@@ -109,3 +112,20 @@ def percent(share: float) -> str:
     """A share from 0 to 1 as a whole percentage (``42 %``; ``<1 %`` for a sliver)."""
     value = round(share * 100)
     return "<1 %" if share > 0 and value == 0 else f"{value} %"
+
+
+@register.simple_tag(takes_context=True)
+def list_state(context: template.Context) -> str:
+    """The list's search, filters, sort and page (``calls.staff.back``), for its row links."""
+    request = context.get("request")
+    return back.list_state(request.GET) if request is not None else ""
+
+
+@register.simple_tag
+def call_link(call_id: int, state: str = "", snippet: Any = None, searched: str = "") -> str:
+    """A call page's address from the list: ``back=`` the list's state, and for a row found
+    by words said ``q=`` the terms and ``#`` the matching line (``snippet.anchor``)."""
+    url = reverse("calls:detail", kwargs={"call_id": call_id})
+    pairs = [("q", searched if snippet else ""), ("back", state)]
+    query = urlencode([(key, value) for key, value in pairs if value])
+    return url + (f"?{query}" if query else "") + (f"#{snippet.anchor}" if snippet else "")

@@ -45,7 +45,9 @@ def test_each_searched_row_shows_the_first_matching_line_and_who_said_it(viewer_
     assert snippet.html.startswith("…") and snippet.html.endswith("…")  # a window, not all
     assert len(re.sub("<[^>]+>", "", snippet.html)) < len(LONG)
     html = response.content.decode()
-    link = f"{reverse('calls:detail', kwargs={'call_id': call.id})}?q=refund#m{first.id}"
+    # q: the transcript search; back: the list's own state, for "← All calls"
+    detail = reverse("calls:detail", kwargs={"call_id": call.id})
+    link = f"{detail}?q=refund&amp;back=q%3Drefund#m{first.id}"
     assert html.count(f'href="{link}"') == 3  # the time, the call number and the line
     assert '<span class="snippet__who">Sam Ortiz <span class="snippet__role">AGENT</span>:' in html
 

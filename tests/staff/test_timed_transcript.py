@@ -117,5 +117,5 @@ def test_the_lists_link_to_a_matching_line_carries_its_time(viewer_client):
 
     html = viewer_client.get(reverse("calls:list"), {"q": "refund"}).content.decode()
 
-    assert f"/calls/{timed.id}/?q=refund#m{line.id}&amp;t=83.4" in html
-    assert f'/calls/{untimed.id}/?q=refund#m{plain.id}"' in html
+    assert f"/calls/{timed.id}/?q=refund&amp;back=q%3Drefund#m{line.id}&amp;t=83.4" in html
+    assert f'/calls/{untimed.id}/?q=refund&amp;back=q%3Drefund#m{plain.id}"' in html

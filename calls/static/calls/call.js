@@ -63,6 +63,15 @@
     });
   }
 
+  /* The sticky player's height (app.css: --player-stuck): the transcript search sticks
+   * under it, and a message scrolled to stops below both (scroll-margin-top). */
+  var playerCard = document.querySelector(".player--sticky");
+  if (playerCard && window.ResizeObserver) {
+    new window.ResizeObserver(function () {
+      document.documentElement.style.setProperty("--player-stuck", playerCard.offsetHeight + "px");
+    }).observe(playerCard);
+  }
+
   /* ---- The transcript in time ------------------------------------------------------
    * Timed lines (li.msg[data-start]) carry their start in ms. Their starts are read
    * once, sorted; the line being spoken is found by binary search, and only a change of
@@ -183,10 +192,16 @@
   ["wheel", "touchmove"].forEach(function (type) {
     window.addEventListener(type, function () { readerScrolled = Date.now(); }, { passive: true });
   });
+  // What sticks at the top of the screen (the player, the transcript search) hides a line
+  // under it: a line above its lower edge is out of view.
+  var stuckSearch = document.querySelector(".tsearch");
+  function coveredTop() {
+    return Math.max(72, stuckSearch ? stuckSearch.getBoundingClientRect().bottom + 8 : 0);
+  }
   function keepInView(el) {
     if (!follow || !follow.checked || Date.now() - readerScrolled < 4000) return;
     var box = el.getBoundingClientRect();
-    if (box.top < 72 || box.bottom > window.innerHeight - 24) {
+    if (box.top < coveredTop() || box.bottom > window.innerHeight - 24) {
       el.scrollIntoView({ block: "center", inline: "nearest", behavior: "smooth" });
     }
   }

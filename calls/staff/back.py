@@ -23,12 +23,13 @@ MAX_LENGTH = 2000
 
 
 def _kept(pairs: Iterable[tuple[str, str]]) -> str:
-    return urlencode([(k, v) for k, v in pairs if k in LIST_PARAMETERS and v.strip()])
+    return urlencode([(key, value) for key, value in pairs if key in LIST_PARAMETERS])
 
 
 def list_state(params: QueryDict) -> str:
     """The list's parameters of ``params`` (the list's GET), as a query string: what a
-    row's link carries in ``back``. Empty values and other parameters are left out."""
+    row's link carries in ``back``. Other parameters are left out; the empty fields a
+    submitted filter form sends stay, so the way back is the very address the list had."""
     return _kept((key, value) for key, values in params.lists() for value in values)
 
 
@@ -38,4 +39,4 @@ def list_query(back: str) -> str:
     back = back.removeprefix("?")
     if not back or len(back) > MAX_LENGTH:
         return ""
-    return _kept(parse_qsl(back))
+    return _kept(parse_qsl(back, keep_blank_values=True))

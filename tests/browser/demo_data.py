@@ -43,8 +43,8 @@ def make_list_calls(now: datetime.datetime | None = None, seed: int = 7) -> None
     """About 30 days of traffic: busier on weekdays, a few voicemails and recordings.
 
     Rows are bulk-created, so the columns the services derive are filled here the same way:
-    the E.164 number, and the duration of the stored recordings (FLAC headers stating a
-    length, a few bytes each).
+    the call's time, the E.164 number, and the duration of the stored recordings (FLAC
+    headers stating a length, a few bytes each).
     """
     rng = random.Random(seed)
     now = now or timezone.now()
@@ -74,6 +74,7 @@ def make_list_calls(now: datetime.datetime | None = None, seed: int = 7) -> None
                     ),
                     created_by="genesys",
                     creation_date=when,
+                    call_time=when,  # what the services derive: no call start is sent
                     last_updated_by="genesys",
                     last_update_date=when,
                 )
@@ -129,6 +130,7 @@ def make_featured_call(now: datetime.datetime | None = None) -> PhoneCall:
         call_details_url="https://pbx.example.com/calls/GEN-847120",
         created_by="genesys",
         creation_date=start,
+        call_time=start,
         last_updated_by="sam.ortiz",
         last_update_date=start + datetime.timedelta(minutes=9),
     )
@@ -196,6 +198,7 @@ def _make_earlier_calls(call: PhoneCall) -> None:
             interaction_id=300198000 + index,
             created_by="genesys",
             creation_date=when,
+            call_time=when,
             last_updated_by="genesys",
             last_update_date=when,
         )

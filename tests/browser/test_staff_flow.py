@@ -175,7 +175,9 @@ def test_a_searched_row_opens_the_call_at_the_line_that_matched(
         expect(snippet).to_contain_text("Priya Shah")
         expect(snippet.locator("mark")).to_have_text("depot")
         snippet.get_by_role("link").click()
-        page.wait_for_url(re.compile(rf"/calls/{long_call.id}/\?q=depot#m{late.id}$"))
+        page.wait_for_url(
+            re.compile(rf"/calls/{long_call.id}/\?q=depot&back=q%3Ddepot#m{late.id}$")
+        )
         expect(page.get_by_label("Search the transcript")).to_have_value("depot")
         message = page.locator(f"#m{late.id}")
         expect(message).to_have_attribute("aria-current", "true")

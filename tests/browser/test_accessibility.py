@@ -182,7 +182,7 @@ def test_on_a_phone_a_call_is_three_unwrapped_lines_and_the_list_can_be_sorted(i
     lines, overlaps, first, buttons, field = in_browser(check)
     assert overlaps == []
     assert lines == {"Time": 1, "Phone number": 1, "Agent": 1, "Duration": 1}
-    assert first == f"/calls/{calls.id}/"  # the oldest call first
+    assert first == f"/calls/{calls.id}/?back=sort%3Dtime"  # the oldest call first
     # The transcript search's buttons stay on the line of its field.
     assert abs(buttons[0] - buttons[1]) < 2
     assert abs(buttons[0] - field["y"]) < field["height"]

@@ -270,8 +270,9 @@ def test_keyboard_only_the_timeline_the_lines_and_search_with_time(
         log_in(page)
         page.goto(call_path(timed_call))
         ready(page)
-        # From the follow toggle, Tab reaches the timeline's moments; Enter plays there.
-        page.get_by_label("Follow along").focus()
+        # After the transcript (the timeline is beside it), Tab reaches the timeline's
+        # moments; Enter plays there.
+        page.locator("#conversation .msg__copy").last.focus()
         for _ in range(6):
             page.keyboard.press("Tab")
             if page.evaluate(

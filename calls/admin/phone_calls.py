@@ -31,9 +31,10 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from .. import services
 from ..audit import access_record_served
-from ..models import CustomAttribute, PhoneCall, TranscriptMessage
+from ..models import AccessRecord, CustomAttribute, PhoneCall, TranscriptMessage
 from ..oracle import custom
 from ..privacy import archive, numbers
+from ..redaction import originals
 from ..staff.selectors import phone_call_search
 from . import actions as bulk
 from . import transcript, vtt
@@ -396,6 +397,16 @@ class PhoneCallAdmin(SimpleHistoryAdmin):
         ids: set[int] = set()
         for number in sorted(wanted):
             ids.update(numbers.calls_of(number).values_list("id", flat=True))
+        # Kept originals only for a user who may read them, each read audited as on the
+        # change page; without the permission the archive says they were left out.
+        reader: archive.OriginalReader | None = None
+        if request.user.has_perm(originals.PERMISSION):
+
+            def reader(message: TranscriptMessage) -> str:
+                return originals.read_original(
+                    request=request, message=message, channel=AccessRecord.Channel.UI
+                )
+
         # Recordings can be large: on disk, not in memory; FileResponse closes the file.
         out = tempfile.TemporaryFile()  # noqa: SIM115
         archive.write_archive(
@@ -405,6 +416,9 @@ class PhoneCallAdmin(SimpleHistoryAdmin):
                 "phone_numbers": ", ".join(sorted(wanted)),
                 "requested_by": request.user.get_username(),
             },
+            originals=reader,
+            originals_left_out=f"{request.user.get_username()} lacks the permission "
+            f"{originals.PERMISSION}.",
         )
         out.seek(0)
         return FileResponse(

@@ -93,11 +93,21 @@ class MessageNotFound(ServiceError):
 
 
 class CallOnHold(ServiceError):
-    """The call is on legal hold: it cannot be deleted until the hold is released."""
+    """The call is on legal hold: neither it nor any of its messages (``messages``) can be
+    deleted until the hold is released (a hold preserves the record; edits stay allowed,
+    the history keeps the versions they replace)."""
 
-    def __init__(self, call_number: str):
-        super().__init__(f"call {call_number} is on legal hold")
+    def __init__(self, call_number: str, *, messages: bool = False):
+        what = "its transcript messages cannot be deleted" if messages else "it cannot be deleted"
+        super().__init__(f"call {call_number} is on legal hold: {what}")
         self.call_number = call_number
+        self.messages = messages
+
+
+def _refuse_message_deletes_if_held(call: PhoneCall) -> None:
+    """Raise ``CallOnHold`` if the call's row, locked already by the caller, is held."""
+    if PhoneCall.objects.filter(pk=call.pk).exclude(legal_hold_since=None).exists():
+        raise CallOnHold(call.call_number, messages=True)
 
 
 class InvalidTiming(ServiceError):
@@ -750,6 +760,7 @@ def message_delete(
     now = timezone.now()
     with transaction.atomic():
         _bump_call(message.call, actor, now)
+        _refuse_message_deletes_if_held(message.call)
         _check(_current_version(TranscriptMessage, message.pk, lock=False), expected_version)
         message.delete()
         call = message.call
@@ -885,6 +896,8 @@ def phone_call_admin_save(
                     _delete_file_on_commit(call.recording.storage, old_recording)
                 call.save(update_fields=[*dict.fromkeys(fields), *_UPDATED_COLUMNS])
             if deleted_messages:
+                if not adding:
+                    _refuse_message_deletes_if_held(call)
                 TranscriptMessage.objects.filter(
                     call=call, pk__in=[m.pk for m in deleted_messages]
                 ).delete()

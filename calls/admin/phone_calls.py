@@ -82,6 +82,13 @@ class TranscriptMessageInline(admin.TabularInline):
     verbose_name = "transcript message"
     verbose_name_plural = "transcript"
 
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # A hold preserves the record: a held call's messages have no Delete box (and the
+        # service refuses their deletion all the same); edits stay, history keeps them.
+        if getattr(obj, "legal_hold_since", None) is not None:
+            return False
+        return super().has_delete_permission(request, obj)
+
     def get_fields(self, request: HttpRequest, obj: PhoneCall | None = None) -> tuple[str, ...]:
         # The declared custom message attributes, after the built-in ones.
         names = [a.name for a in custom.custom_attributes(custom.current().messages)]

@@ -81,7 +81,8 @@ bench: $(DEV_STAMP)
 bench-quick: $(DEV_STAMP)
 	$(PY) -m bench.run --quick $(BENCH_ARGS)
 
-# What redaction adds to the create service of a 20-message call (in-process, SQLite).
+# What redaction adds to the create service of a 20-message call (in-process, SQLite);
+# `make bench` measures it over HTTP too (its redaction phase; --redaction-only alone).
 bench-redaction: $(DEV_STAMP)
 	$(PY) -m bench.redaction
 

@@ -16,7 +16,9 @@
 Before the scenarios, Callbook (HTTP Basic, every feature on) and a bare DRF app over the
 same tables (``bench.reference``, on its own database with the same data) take turns, A B A
 B, at create with 20 messages, GET of an item and a page of 25 (the "versus" phase, issue
-18); ``--versus-only`` runs that alone.
+18); ``--versus-only`` runs that alone. Before it, Callbook with redaction and without
+take turns at the create of a 20-message conversation (``bench.redaction``, issue 17);
+``--redaction-only`` runs that alone.
 
 Load: count- and time-limited per scenario (``--requests``, ``--seconds``), 127.0.0.1
 only, ``--concurrency`` client threads.
@@ -42,6 +44,7 @@ from pathlib import Path
 from urllib.parse import quote, urlencode, urlsplit, urlunsplit
 
 from bench import load as L
+from bench import redaction as R
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/callbook_bench"
@@ -825,6 +828,7 @@ def main(argv=None) -> int:
     )
     parser.add_argument("--versus-seconds", type=float, help="seconds per versus turn")
     parser.add_argument("--versus-rounds", type=int, help="versus turns of each app")
+    parser.add_argument("--redaction-only", action="store_true", help="only the redaction phase")
     args = parser.parse_args(argv)
     sizes = QUICK if args.quick else FULL
     sizes = Sizes(
@@ -856,6 +860,10 @@ def main(argv=None) -> int:
     fixture = create_fixture(media, sizes)
     end = datetime.now(UTC).replace(microsecond=0)
     ranges = [grow_to(sizes.small, sizes.messages, end)]
+    token = Scenarios(fixture, sizes.small, ranges, end).token  # redaction's cost (issue 17)
+    redaction = None if args.versus_only else R.http_phase(env, url, token, sizes)
+    if redaction is not None and args.redaction_only:
+        return 0 if R.http_verdict(redaction) or not args.strict else 1
     note("the reference app's database: recreating, migrating, loading")
     ref_url = reference_url(url)
     reference_ids = prepare_reference(ref_url, env, sizes)
@@ -926,7 +934,7 @@ def main(argv=None) -> int:
         server.stop()
 
     print("# ratios (large / small p50 latency; create vs database limit; basic / token)")
-    ok = versus_verdicts(versus)
+    ok = versus_verdicts(versus) & (redaction is None or R.http_verdict(redaction))
     for name, result in large.items():
         ratio = result.percentile(50) / small[name].percentile(50)
         emit(

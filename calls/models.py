@@ -313,6 +313,8 @@ class AccessRecord(models.Model):
     class Channel(models.TextChoices):
         UI = "ui", "Staff pages"
         API = "api", "REST API"
+        # An operator's management command (subject_export): no request, no user.
+        COMMAND = "command", "Management command"
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,

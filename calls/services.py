@@ -93,11 +93,15 @@ class MessageNotFound(ServiceError):
 
 
 class CallOnHold(ServiceError):
-    """The call is on legal hold: it cannot be deleted until the hold is released."""
+    """The call is on legal hold: neither it nor any of its messages (``messages``) can be
+    deleted until the hold is released (a hold preserves the record; edits stay allowed,
+    the history keeps the versions they replace)."""
 
-    def __init__(self, call_number: str):
-        super().__init__(f"call {call_number} is on legal hold")
+    def __init__(self, call_number: str, *, messages: bool = False):
+        what = "its transcript messages cannot be deleted" if messages else "it cannot be deleted"
+        super().__init__(f"call {call_number} is on legal hold: {what}")
         self.call_number = call_number
+        self.messages = messages
 
 
 class InvalidTiming(ServiceError):
@@ -192,7 +196,7 @@ def _check(current: int, expected: set[int] | None) -> None:
         raise VersionMismatch(current)
 
 
-def _lock_call(pk: int) -> tuple[int, str]:
+def _lock_call(pk: int, *, deleting_messages_of: str | None = None) -> tuple[int, str]:
     """Lock the call's row: its version and recording name as they are under the lock.
 
     A call of a finished day (by its ``call_time``) being written changes what the staff
@@ -202,23 +206,33 @@ def _lock_call(pk: int) -> tuple[int, str]:
     A recording being replaced is the one in the locked row, not the one the caller read
     before: two concurrent replacements then each remove the file the other's commit left,
     and no file is orphaned.
+
+    ``deleting_messages_of`` (the call's number): the write deletes messages, which a hold
+    refuses (``CallOnHold``), as the locked row says.
     """
     row = (
         PhoneCall.objects.select_for_update()
         .filter(pk=pk)
-        .values_list("version", "recording", "call_time")
+        .values_list("version", "recording", "call_time", "legal_hold_since")
         .first()
     )
     if row is None:
         raise PhoneCall.DoesNotExist
-    version, recording, happened = row
+    version, recording, happened, held = row
+    if deleting_messages_of is not None and held is not None:
+        raise CallOnHold(deleting_messages_of, messages=True)
     if is_before_today(happened):
         finished_days_changed()
     return version, recording
 
 
 def _bump_call(
-    call: PhoneCall, actor: Actor, now: datetime, expected: set[int] | None = None
+    call: PhoneCall,
+    actor: Actor,
+    now: datetime,
+    expected: set[int] | None = None,
+    *,
+    deleting_messages: bool = False,
 ) -> str:
     """Lock the call's row, check the caller's expected version, then raise it by one.
 
@@ -226,7 +240,9 @@ def _bump_call(
     row lock and the version read under the lock is the one the new ETag derives from.
     Returns the recording name stored in the locked row.
     """
-    current, recording = _lock_call(call.pk)
+    current, recording = _lock_call(
+        call.pk, deleting_messages_of=call.call_number if deleting_messages else None
+    )
     _check(current, expected)
     _raise_version(call, current, actor, now)
     return recording
@@ -749,7 +765,7 @@ def message_delete(
 ) -> None:
     now = timezone.now()
     with transaction.atomic():
-        _bump_call(message.call, actor, now)
+        _bump_call(message.call, actor, now, deleting_messages=True)
         _check(_current_version(TranscriptMessage, message.pk, lock=False), expected_version)
         message.delete()
         call = message.call
@@ -867,7 +883,9 @@ def phone_call_admin_save(
     try:
         with _StoredRecording(call, recording) as stored, transaction.atomic():
             if not adding:
-                old_recording = _bump_call(call, actor, now, expected_version)
+                old_recording = _bump_call(
+                    call, actor, now, expected_version, deleting_messages=bool(deleted_messages)
+                )
             if stored.name or clear_recording:
                 call.recording.name = stored.name or ""
                 call.recording_duration_ms = stored.duration_ms

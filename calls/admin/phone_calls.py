@@ -31,9 +31,10 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from .. import services
 from ..audit import access_record_served
-from ..models import CustomAttribute, PhoneCall, TranscriptMessage
+from ..models import AccessRecord, CustomAttribute, PhoneCall, TranscriptMessage
 from ..oracle import custom
 from ..privacy import archive, numbers
+from ..redaction import originals
 from ..staff.selectors import phone_call_search
 from . import actions as bulk
 from . import transcript, vtt
@@ -80,6 +81,13 @@ class TranscriptMessageInline(admin.TabularInline):
     fields = (*TranscriptMessageInlineForm.Meta.fields, *readonly_fields)
     verbose_name = "transcript message"
     verbose_name_plural = "transcript"
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # A hold preserves the record: a held call's messages have no Delete box (and the
+        # service refuses their deletion all the same); edits stay, history keeps them.
+        if getattr(obj, "legal_hold_since", None) is not None:
+            return False
+        return super().has_delete_permission(request, obj)
 
     def get_fields(self, request: HttpRequest, obj: PhoneCall | None = None) -> tuple[str, ...]:
         # The declared custom message attributes, after the built-in ones.
@@ -396,6 +404,16 @@ class PhoneCallAdmin(SimpleHistoryAdmin):
         ids: set[int] = set()
         for number in sorted(wanted):
             ids.update(numbers.calls_of(number).values_list("id", flat=True))
+        # Kept originals only for a user who may read them, each read audited as on the
+        # change page; without the permission the archive says they were left out.
+        reader: archive.OriginalReader | None = None
+        if request.user.has_perm(originals.PERMISSION):
+
+            def reader(message: TranscriptMessage) -> str:
+                return originals.read_original(
+                    request=request, message=message, channel=AccessRecord.Channel.UI
+                )
+
         # Recordings can be large: on disk, not in memory; FileResponse closes the file.
         out = tempfile.TemporaryFile()  # noqa: SIM115
         archive.write_archive(
@@ -405,6 +423,9 @@ class PhoneCallAdmin(SimpleHistoryAdmin):
                 "phone_numbers": ", ".join(sorted(wanted)),
                 "requested_by": request.user.get_username(),
             },
+            originals=reader,
+            originals_left_out=f"{request.user.get_username()} lacks the permission "
+            f"{originals.PERMISSION}.",
         )
         out.seek(0)
         return FileResponse(

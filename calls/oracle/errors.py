@@ -155,15 +155,10 @@ def _from_service(exc: services.ServiceError) -> OracleError:
         case services.MissingValue(field=field):
             name = _name(PhoneCall, field)
             return bad_request(f"{name} is required.", f"/{name}", code="required")
-        case services.CallOnHold(call_number=number):
+        case services.CallOnHold(call_number=number, messages=messages):
+            what = "its transcript messages cannot be deleted" if messages else "cannot be deleted"
             return OracleError(
-                409,
-                [
-                    Problem(
-                        f"Phone call {number} is on legal hold and cannot be deleted.",
-                        "legal_hold",
-                    )
-                ],
+                409, [Problem(f"Phone call {number} is on legal hold and {what}.", "legal_hold")]
             )
         case services.StorageUnavailable():
             return OracleError(

@@ -35,3 +35,20 @@ def read_original(*, request: Any, message: TranscriptMessage, channel: str) -> 
         request=request, call=message.call, kind=AccessRecord.Kind.ORIGINAL_VIEW, channel=channel
     )
     return text
+
+
+def read_original_as_operator(*, message: TranscriptMessage, operator: str) -> str:
+    """The original text of ``message`` for a management command's operator (the one who
+    runs ``manage.py`` holds every permission), recorded as read like any other read: no
+    user, ``operator`` naming who, channel ``command``."""
+    if message.content_original is None:
+        raise NoOriginal
+    text = crypto.decrypt(message.content_original)
+    AccessRecord.objects.create(
+        username=operator[: AccessRecord._meta.get_field("username").max_length],
+        call=message.call,
+        call_number=message.call.call_number,
+        kind=AccessRecord.Kind.ORIGINAL_VIEW,
+        channel=AccessRecord.Channel.COMMAND,
+    )
+    return text

@@ -16,6 +16,7 @@ a date or a count and stays.
 import re
 import string
 from dataclasses import dataclass
+from itertools import repeat
 
 from stdnum import luhn
 
@@ -115,36 +116,101 @@ _CUE_WORDS = frozenset(
         *("expire", "valid", "good"),
     }
 )
-_TWO_DIGIT_WORDS = frozenset(TEENS) | frozenset(TENS)
+# How many digits each number word says at least ("forty" may become "forty one": two).
+_WORD_DIGITS = {word: 2 if word in TEENS or word in TENS else 1 for word in NUMBER_WORDS}
+# A message holding none of these words and no digit has nothing to find at all: the
+# first test, one set operation (most messages of a conversation stop here).
+_NOTABLE_WORDS = _CUE_WORDS | NUMBER_WORDS
+_DIGIT = re.compile(r"\d")
 _NO_DIGITS = str.maketrans("", "", "0123456789")
 
 
-def _words(text: str) -> list[str]:
+def _words(lowered: str) -> list[str]:
     # Two C-speed passes: a regex findall costs half as much again on every message.
-    return text.lower().translate(_WORD_BREAKS).split()
+    return lowered.translate(_WORD_BREAKS).split()
 
 
-def _digits_said(text: str, words: list[str]) -> int:
-    """How many digits ``text`` (of ``words``) says at least (a number word is one or two)."""
-    digits = len(text) - len(text.translate(_NO_DIGITS))
-    for word in words:
-        if word in NUMBER_WORDS:
-            digits += 2 if word in _TWO_DIGIT_WORDS else 1
-    return digits
+def _digits_said(text: str, words: list[str]) -> tuple[int, int]:
+    """How many digits ``text`` (of ``words``) writes, and says at least in words (a number
+    word is one or two)."""
+    written = len(text) - len(text.translate(_NO_DIGITS))
+    return written, sum(map(_WORD_DIGITS.get, words, repeat(0)))
 
 
-def _without_cues(text: str) -> str:
-    # "the three digit code" says no digit: its number word belongs to the cue.
-    return _EXPIRY_CUE.sub(" ", _CVV_CUE.sub(" ", text))
+def _cue_matches(text: str) -> list[tuple[str, re.Match[str]]]:
+    """The cues of ``text`` (kind, match), security codes' first: found once per message,
+    read by the prefilter and by the scan."""
+    return [(CVV, m) for m in _CVV_CUE.finditer(text)] + [
+        (EXPIRY, m) for m in _EXPIRY_CUE.finditer(text)
+    ]
 
 
-def _last_cue(text: str) -> str | None:
+def _without_cues(text: str, matches: list[tuple[str, re.Match[str]]]) -> str:
+    # "the three digit code" says no digit: its number word belongs to the cue. (The cues
+    # of either kind never overlap: their words differ.)
+    parts, position = [], 0
+    for _, match in sorted(matches, key=lambda item: item[1].start()):
+        parts += [text[position : match.start()], " "]
+        position = match.end()
+    parts.append(text[position:])
+    return "".join(parts)
+
+
+def _last_cue(matches: list[tuple[str, re.Match[str]]]) -> str | None:
     last, kind = -1, None
-    for name, pattern in ((CVV, _CVV_CUE), (EXPIRY, _EXPIRY_CUE)):
-        for match in pattern.finditer(text):
-            if match.start() > last:
-                last, kind = match.start(), name
+    for name, match in matches:
+        if match.start() > last:
+            last, kind = match.start(), name
     return kind
+
+
+# A stretch of ``text`` that may hold a run (see ``tokens.runs``), found without
+# tokenizing: digits and number words, each pair apart by spaces or one separator. Every
+# run of the tokens lies inside one stretch (a stretch also keeps digits glued to letters,
+# and "double" before a non-number: it may only be longer), so a message whose stretches
+# cannot hold a card number needs no tokens when nothing else is asked for.
+_ITEM = (
+    r"(?:\d+|(?<![^\W\d_])(?:"
+    + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True))
+    + r")(?![^\W\d_]|'[^\W\d_]))"
+)
+# Read in the lower-cased text (twice as fast as IGNORECASE; lower-casing only ever adds
+# letters' marks, so a stretch can only grow).
+_STRETCH = re.compile(rf"{_ITEM}(?:\s*[-.,/]?\s*{_ITEM})*")
+_ITEMS = re.compile(_ITEM)
+_LETTER = re.compile(r"[^\W\d_]")
+_GROUPS = re.compile(r"\d+")
+# The most digits a number word can stand for in a run: "triple one" is three.
+_WORD_MOST = {
+    word: 3 if word == "triple" else 2 if word in TEENS or word in TENS or word == "double" else 1
+    for word in NUMBER_WORDS
+}
+
+
+def _may_hold_card(lowered: str) -> bool:
+    """False when no run of ``lowered`` (a message's text, lower-cased) can hold a card
+    number: every stretch says fewer than 13 digits, or is written in digits alone and no
+    13 to 19 of them from the start of a group pass ``is_card_number`` (a card is always
+    that: ``_Scan._card_at``). True asks the tokenizer (it reads stretches of words)."""
+    for match in _STRETCH.finditer(lowered):
+        stretch = match.group()
+        if _LETTER.search(stretch):
+            items = _ITEMS.findall(stretch)
+            said = sum(_WORD_MOST.get(item, len(item)) for item in items)
+            if said >= 13:
+                return True
+            continue
+        groups = _GROUPS.findall(stretch)
+        digits = "".join(groups)
+        start = 0
+        for group in groups:
+            if len(digits) - start < 13:
+                break
+            for length in range(13, min(19, len(digits) - start) + 1):
+                if is_card_number(digits[start : start + length]):
+                    return True
+            start += len(group)
+    return False
 
 
 @dataclass(slots=True)
@@ -161,22 +227,29 @@ def find(text: str, pending: Pending | None = None) -> tuple[list[Finding], Pend
     ``pending``: what the previous message of the conversation left open.
     """
     pending = pending or Pending()
-    words = _words(text)
-    cue = None if _CUE_WORDS.isdisjoint(words) else _last_cue(text)
+    lowered = text.lower()
+    words = _words(lowered)
+    if _NOTABLE_WORDS.isdisjoint(words) and _DIGIT.search(text) is None and "[CARD]" not in text:
+        return [], Pending()  # no digit, no number word, no cue: nothing, nothing pending
+    matches = None if _CUE_WORDS.isdisjoint(words) else _cue_matches(text)
+    cue = _last_cue(matches) if matches else None
     if "[CARD]" not in text:
-        if cue:
-            text_alone = _without_cues(text)
-            words = _words(text_alone)
-        digits = _digits_said(text_alone if cue else text, words)
-        if not digits:
+        if cue is not None and matches:
+            text_alone = _without_cues(text, matches)
+            words = _words(text_alone.lower())
+        written, spoken = _digits_said(text_alone if cue else text, words)
+        if not written + spoken:
             # Nothing to find; what the message asks for is what the next one may answer.
             return [], Pending(cvv=cue == CVV, expiry=cue == EXPIRY)
-        if digits < 13 and cue is None and not (pending.cvv or pending.expiry):
-            return [], Pending()
+        if cue is None and not (pending.cvv or pending.expiry):
+            if written + spoken < 13:
+                return [], Pending()  # no card can be there, and nothing else is asked for
+            if spoken < 13 and not _may_hold_card(lowered):
+                return [], Pending()  # the same, looking closer (a card said is left to it)
     tokens = tokenize(text)
     scan = _Scan(text, tokens)
     scan.cards()
-    cues = scan.cues()
+    cues = scan.cues(_cue_matches(text) if matches is None else matches)
     regions: list[tuple[int, int, bool, bool]] = []
     if pending.cvv or pending.expiry:
         regions.append((0, _WINDOW, pending.cvv, pending.expiry))
@@ -263,15 +336,14 @@ class _Scan:
         before = self.tokens[index - 1] if index else None
         return before is not None and before.text == ","
 
-    def cues(self) -> list[tuple[str, int]]:
+    def cues(self, matches: list[tuple[str, re.Match[str]]]) -> list[tuple[str, int]]:
         """(kind, the index of the first token after the cue), in text order."""
         found = []
-        for kind, pattern in ((CVV, _CVV_CUE), (EXPIRY, _EXPIRY_CUE)):
-            for match in pattern.finditer(self.text):
-                first = self._token_at(match.start())
-                after = self._token_at(match.end())
-                self.cue_spans.append((first, after))
-                found.append((kind, after))
+        for kind, match in matches:
+            first = self._token_at(match.start())
+            after = self._token_at(match.end())
+            self.cue_spans.append((first, after))
+            found.append((kind, after))
         found.sort(key=lambda item: item[1])
         return found
 

@@ -10,8 +10,11 @@ forbids keeping them in any form after authorisation.
 from collections import Counter
 from dataclasses import dataclass
 from functools import cache
+from typing import NamedTuple
 
 from django.conf import settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 
 from . import crypto, payment, personal
 from .payment import CARD, CVV, EXPIRY, Finding, Pending
@@ -54,18 +57,38 @@ def _config(kinds: tuple[str, ...], policy: str, countries: tuple[str, ...], reg
     return Config(stored, policy, countries, region)
 
 
+_SETTINGS = frozenset(
+    {
+        "CALLBOOK_REDACT",
+        "CALLBOOK_REDACTION_POLICY",
+        "CALLBOOK_REDACT_COUNTRIES",
+        "CALLBOOK_PHONE_REGION",
+    }
+)
+_current: list[Config] = []  # the settings' configuration, once read (per process)
+
+
 def current() -> Config:
-    """The settings' configuration (read on every call, so tests can override them)."""
-    return _config(
-        tuple(k.lower() for k in settings.CALLBOOK_REDACT),
-        settings.CALLBOOK_REDACTION_POLICY,
-        tuple(c.lower() for c in settings.CALLBOOK_REDACT_COUNTRIES),
-        str(getattr(settings, "CALLBOOK_PHONE_REGION", "US")).upper(),
-    )
+    """The settings' configuration: read once, and again when a test overrides them."""
+    if not _current:
+        _current.append(
+            _config(
+                tuple(k.lower() for k in settings.CALLBOOK_REDACT),
+                settings.CALLBOOK_REDACTION_POLICY,
+                tuple(c.lower() for c in settings.CALLBOOK_REDACT_COUNTRIES),
+                str(getattr(settings, "CALLBOOK_PHONE_REGION", "US")).upper(),
+            )
+        )
+    return _current[0]
 
 
-@dataclass(frozen=True)
-class Redaction:
+@receiver(setting_changed)
+def _settings_changed(*, setting: str, **kwargs: object) -> None:
+    if setting in _SETTINGS:
+        _current.clear()
+
+
+class Redaction(NamedTuple):  # a tuple: made for every message written, at C speed
     text: str  # what is stored
     original: str | None  # the encrypted original, when the policy keeps one and it differs
     counts: dict[str, int]  # the kinds replaced in the stored text

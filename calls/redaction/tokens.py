@@ -73,63 +73,64 @@ class Token:
         self.spoken = spoken  # NUMBER made of words
 
 
+# Each number word: its digits and what it may still become (see ``tokenize``).
+_ONES_ROLE, _TENS_ROLE = "ones", "tens"
+_SPOKEN: dict[str, tuple[str, str]] = {
+    **{word: (digits, _ONES_ROLE) for word, digits in _ONES.items()},
+    **{word: (digits, "") for word, digits in TEENS.items()},
+    **{word: (digits + "0", _TENS_ROLE) for word, digits in TENS.items()},
+}
+
+
 def tokenize(text: str) -> list[Token]:
     """The tokens of ``text``, with spoken numbers merged into number tokens: ``forty one``
     is 41, ``double one`` is 11. One pass: this runs for every message that may hold a
-    card number, on the write path."""
+    card number, on the write path (hence the one dictionary look-up per word, and
+    ``last`` kept at hand rather than read from the list)."""
     out: list[Token] = []
     append = out.append
+    last: Token | None = None
     # What the last token may still become: "tens" (forty → forty one), "repeat" (double →
     # double one), or "" (nothing).
     open_as = ""
     for match in _TOKEN.finditer(text):
-        digits, marker, word = match.groups()
+        group = match.lastindex  # 1 digits, 2 a marker, 3 a word, None one other mark
         start, end = match.span()
-        if digits:
-            token = Token(NUMBER, digits, start, end, digits)
-            last = out[-1] if out else None
-            token.glued = last is not None and last.kind == WORD and last.end == start
-            append(token)
-            open_as = ""
-        elif word:
-            lower = word.lower()
-            last = out[-1] if out else None
+        if group == 3:
+            lower = match.group(3).lower()
             if last is not None and last.kind == NUMBER and not last.spoken and last.end == start:
                 last.glued = True  # "3rd", "12A": a code, not a number said
-            ones = _ONES.get(lower)
-            if ones is not None and open_as == "tens" and ones != "0" and last is not None:
-                last.digits = last.text = last.digits[0] + ones
-                last.end = end
-                open_as = ""
-            elif ones is not None and open_as == "repeat" and last is not None:
-                out[-1] = Token(
-                    NUMBER, ones * _REPEAT[last.text], last.start, end, ones * _REPEAT[last.text]
-                )
-                out[-1].spoken = True
-                open_as = ""
-            elif ones is not None:
-                append(_spoken(ones, start, end))
-                open_as = ""
-            elif lower in TEENS:
-                append(_spoken(TEENS[lower], start, end))
-                open_as = ""
-            elif lower in TENS:
-                append(_spoken(TENS[lower] + "0", start, end))
-                open_as = "tens"
-            else:
-                append(Token(WORD, lower, start, end))
+            spoken = _SPOKEN.get(lower)
+            if spoken is None:
+                last = Token(WORD, lower, start, end)
+                append(last)
                 open_as = "repeat" if lower in _REPEAT else ""
-        elif marker:
-            append(Token(MARKER, marker, start, end))
+                continue
+            digits, role = spoken
+            if role == _ONES_ROLE and open_as == "tens" and digits != "0" and last is not None:
+                last.digits = last.text = last.digits[0] + digits
+                last.end = end
+            elif role == _ONES_ROLE and open_as == "repeat" and last is not None:
+                repeated = digits * _REPEAT[last.text]
+                last = out[-1] = Token(NUMBER, repeated, last.start, end, repeated, True)
+            else:
+                last = Token(NUMBER, digits, start, end, digits, True)
+                append(last)
+                open_as = "tens" if role == _TENS_ROLE else ""
+                continue
+            open_as = ""
+        elif group == 1:
+            digits = match.group(1)
+            token = Token(NUMBER, digits, start, end, digits)
+            token.glued = last is not None and last.kind == WORD and last.end == start
+            last = token
+            append(token)
             open_as = ""
         else:
-            append(Token(MARK, match.group(), start, end))
+            last = Token(MARKER if group == 2 else MARK, match.group(), start, end)
+            append(last)
             open_as = ""
     return out
-
-
-def _spoken(digits: str, start: int, end: int) -> Token:
-    return Token(NUMBER, digits, start, end, digits, spoken=True)
 
 
 def runs(tokens: list[Token]) -> list[list[int]]:

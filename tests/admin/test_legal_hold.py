@@ -1,10 +1,12 @@
-"""Legal hold in the admin: the change form's reason, the actions, and refused deletes."""
+"""Legal hold in the admin: the change form's reason, the actions, and refused deletes (of
+the call and of its messages)."""
 
 import pytest
 from django.urls import reverse
 
+from calls import services
 from calls.models import PhoneCall
-from tests.admin.test_phone_calls import change_url, changelist, form_data
+from tests.admin.test_phone_calls import change_url, changelist, form_data, inline_prefix
 from tests.factories import PhoneCallFactory
 
 pytestmark = pytest.mark.django_db
@@ -68,3 +70,50 @@ def test_the_admin_refuses_to_delete_a_held_call(superuser_client):
     )
     assert "on legal hold" in response.content.decode()
     assert PhoneCall.objects.count() == 2
+
+
+def test_a_held_calls_messages_have_no_delete_box_and_a_posted_delete_is_ignored(
+    superuser_client,
+):
+    held = PhoneCallFactory(messages=2)
+    services.legal_hold_place(
+        actor=services.Actor("counsel"), calls=PhoneCall.objects.filter(pk=held.pk), reason="C"
+    )
+    response = superuser_client.get(change_url(held))
+    prefix = inline_prefix(response)
+    assert f'name="{prefix}-0-DELETE"' not in response.content.decode()
+    # A delete posted all the same (a form opened before the hold) is not one the formset
+    # reads: the edits beside it are saved, the message stays.
+    data = form_data(response)
+    data[f"{prefix}-0-DELETE"] = "on"
+    data[f"{prefix}-1-message_content"] = "edited"
+    assert superuser_client.post(change_url(held), data).status_code == 302
+    assert held.messages.count() == 2
+    assert "edited" in [m.message_content for m in held.messages.all()]
+
+
+def test_the_service_refuses_the_admins_message_delete_of_a_held_call():
+    held = PhoneCallFactory(messages=1)
+    services.legal_hold_place(
+        actor=services.Actor("counsel"), calls=PhoneCall.objects.filter(pk=held.pk), reason="C"
+    )
+    with pytest.raises(services.CallOnHold, match="transcript messages cannot be deleted"):
+        services.phone_call_admin_save(
+            actor=services.Actor("admin"),
+            call=held,
+            changed_fields=[],
+            deleted_messages=list(held.messages.all()),
+        )
+    assert held.messages.count() == 1
+
+
+def test_a_held_calls_messages_may_be_edited_in_the_admin(superuser_client):
+    held = PhoneCallFactory(messages=2)
+    services.legal_hold_place(
+        actor=services.Actor("counsel"), calls=PhoneCall.objects.filter(pk=held.pk), reason="C"
+    )
+    response = superuser_client.get(change_url(held))
+    data = form_data(response)
+    data[f"{inline_prefix(response)}-0-message_content"] = "edited"
+    assert superuser_client.post(change_url(held), data).status_code == 302
+    assert "edited" in [m.message_content for m in held.messages.all()]

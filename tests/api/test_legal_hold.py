@@ -1,5 +1,6 @@
-"""A call on legal hold cannot be deleted: API DELETE and a batch's delete answer 409 in the
-error format of the request's framework version; nothing is deleted."""
+"""A call on legal hold cannot be deleted, nor can its messages: API DELETE and a batch's
+delete answer 409 in the error format of the request's framework version; nothing is
+deleted. Edits stay allowed (the history keeps the versions they replace)."""
 
 import json
 
@@ -7,7 +8,15 @@ import pytest
 
 from calls import services
 from calls.models import PhoneCall
-from tests.api.helpers import BATCH_TYPE, ERROR_TYPE, ROOT, call_url, version_header
+from tests.api.helpers import (
+    BATCH_TYPE,
+    ERROR_TYPE,
+    ROOT,
+    b64,
+    call_url,
+    message_url,
+    version_header,
+)
 from tests.factories import PhoneCallFactory
 
 pytestmark = pytest.mark.django_db
@@ -71,3 +80,61 @@ def test_a_refused_delete_costs_the_same_queries(admin_api, django_assert_num_qu
     # 4. ROLLBACK TO SAVEPOINT   5. RELEASE SAVEPOINT
     with django_assert_num_queries(5):
         assert admin_api.delete(call_url(call.id)).status_code == 409
+
+
+# A hold preserves the record: the call's messages cannot be deleted either; edits stay.
+
+
+def test_delete_of_a_message_of_a_held_call_is_a_409_in_error_json(admin_api4, held):
+    message = held.messages.first()
+    response = admin_api4.delete(message_url(held.id, message.pk))
+    assert response.status_code == 409
+    assert response["Content-Type"].startswith(ERROR_TYPE)
+    (detail,) = response.json()["o:errorDetails"]
+    assert detail["o:errorCode"] == "legal_hold"
+    assert "transcript messages cannot be deleted" in detail["detail"]
+    assert held.messages.count() == 2
+    held.refresh_from_db()
+    assert held.version == 1  # the refused delete raised no version
+
+
+def test_a_batch_delete_of_a_message_of_a_held_call_fails_the_batch(admin_api, held):
+    message = held.messages.first()
+    path = f"/phoneCalls/{held.id}/child/TranscriptMessage/{message.pk}"
+    parts = [{"id": "m", "path": path, "operation": "delete"}]
+    response = admin_api.post(
+        ROOT, json.dumps({"parts": parts}), content_type=BATCH_TYPE, **version_header(4)
+    )
+    assert response.status_code == 400
+    (part,) = response.json()["parts"]
+    assert part["payload"]["status"] == "409"
+    assert part["payload"]["o:errorDetails"][0]["o:errorCode"] == "legal_hold"
+    assert held.messages.count() == 2
+
+
+def test_a_held_call_and_its_messages_may_still_be_edited_and_the_history_keeps_the_old(
+    admin_api, held
+):
+    message = held.messages.first()
+    for text in ("corrected", "corrected again"):
+        response = admin_api.patch(
+            message_url(held.id, message.pk),
+            json.dumps({"MessageContent": b64(text)}),
+            content_type="application/json",
+        )
+        assert response.status_code == 200
+    response = admin_api.patch(
+        call_url(held.id), json.dumps({"DeletedFlag": True}), content_type="application/json"
+    )
+    assert response.status_code == 200  # DeletedFlag is a mark: the record stays whole
+    message.refresh_from_db()
+    assert message.message_content == "corrected again"
+    assert "corrected" in [h.message_content for h in message.history.all()]
+    assert held.messages.count() == 2
+
+
+def test_a_released_call_gives_up_its_messages_again(admin_api4, held):
+    services.legal_hold_release(actor=services.Actor("counsel"), calls=PhoneCall.objects.all())
+    message = held.messages.first()
+    assert admin_api4.delete(message_url(held.id, message.pk)).status_code == 204
+    assert held.messages.count() == 1

@@ -170,6 +170,24 @@ def test_the_schema_uses_the_oracle_names_and_media_types(client):
     }
 
 
+def test_reading_an_original_and_the_legal_hold_409s_are_documented():
+    document = openapi_document()
+    content = next(
+        item for path, item in document["paths"].items() if path.endswith("/MessageContent")
+    )
+    names = [p["$ref"].rsplit("/", 1)[-1] for p in content["get"]["parameters"]]
+    assert "original" in names
+    original = document["components"]["parameters"]["original"]
+    assert original["in"] == "query" and original["schema"]["enum"] == ["true"]
+    assert "calls.view_unredacted_transcript" in original["description"]
+    message = next(
+        item
+        for path, item in document["paths"].items()
+        if path.endswith("/child/TranscriptMessage/{MessageId}")
+    )
+    assert "409" in message["delete"]["responses"]  # the message of a held call
+
+
 @pytest.mark.parametrize(
     ("version", "content_type"),
     [

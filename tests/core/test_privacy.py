@@ -5,13 +5,15 @@ import json
 import zipfile
 
 import pytest
+from cryptography.fernet import Fernet
+from django.contrib.auth.models import Permission
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from calls import services
 from calls.models import AccessRecord, ErasureRecord, PhoneCall, TranscriptMessage
 from calls.privacy import ledger, numbers
-from tests.factories import PhoneCallFactory, TranscriptMessageFactory
+from tests.factories import PhoneCallFactory, TranscriptMessageFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -159,5 +161,127 @@ def test_the_admins_subject_export_costs_the_same_queries_for_1_and_10_calls(
     with django_assert_num_queries(9):
         response = client.post(url, data)
     assert len(zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content))).namelist()) == (
-        count + 3
+        count + 4  # calls.jsonl, access_records.jsonl, manifest.json, README.txt
     )
+
+
+# Kept originals (policy redacted+original) in the subject access archive.
+
+SAID = "my card is 4111 1111 1111 1111, the code is 737"
+
+
+@pytest.fixture
+def kept(settings):
+    """One call of +1 415 555 0100 whose message keeps an original, and one that keeps none."""
+    settings.CALLBOOK_PHONE_REGION = "US"
+    settings.CALLBOOK_REDACTION_POLICY = "redacted+original"
+    settings.CALLBOOK_REDACTION_KEYS = [Fernet.generate_key().decode()]
+    with_card = services.phone_call_create(
+        actor=ACTOR,
+        values={"interaction_id": 1, "phone_number": "+14155550100"},
+        messages=[{"message_content": "hello"}, {"message_content": SAID}],
+    ).call
+    plain = services.phone_call_create(
+        actor=ACTOR,
+        values={"interaction_id": 2, "phone_number": "415 555 0100"},
+        messages=[{"message_content": "nothing to hide"}],
+    ).call
+    return with_card, plain
+
+
+def _export(tmp_path, *args: str) -> tuple[zipfile.ZipFile, str]:
+    path = tmp_path / "subject.zip"
+    out = io.StringIO()
+    call_command("subject_export", "--phone", "4155550100", "-o", str(path), *args, stdout=out)
+    return zipfile.ZipFile(path), out.getvalue()
+
+
+def test_the_subject_export_holds_the_kept_originals_each_read_audited(kept, tmp_path):
+    with_card, plain = kept
+    archive, said = _export(tmp_path)
+    assert "1 of 1 kept originals" in said
+    with archive:
+        original = archive.read(f"originals/{with_card.call_number}.txt").decode()
+        assert "my card is 4111 1111 1111 1111, the code is [CVV]" in original
+        assert "hello" in original and "737" not in original  # a code is never kept
+        assert f"originals/{plain.call_number}.txt" not in archive.namelist()
+        redacted = archive.read(f"transcripts/{with_card.call_number}.txt").decode()
+        assert "my card is [CARD], the code is [CVV]" in redacted
+        assert "4111" not in archive.read("calls.jsonl").decode()
+        manifest = json.loads(archive.read("manifest.json"))
+        assert (manifest["originals_kept"], manifest["originals_included"]) == (1, 1)
+        assert "originals/ holds" in manifest["note"]
+        assert "originals/ holds" in archive.read("README.txt").decode()
+        # The export's own read is among the access records it carries.
+        (line,) = archive.read("access_records.jsonl").splitlines()
+        assert json.loads(line)["kind"] == "transcript_original_view"
+    (record,) = AccessRecord.objects.all()
+    assert record.kind == AccessRecord.Kind.ORIGINAL_VIEW
+    assert record.channel == AccessRecord.Channel.COMMAND
+    assert record.call == with_card and record.username.startswith("manage.py subject_export (")
+
+
+def test_the_operator_may_leave_the_originals_out(kept, tmp_path):
+    archive, said = _export(tmp_path, "--without-originals")
+    assert "0 of 1 kept originals" in said
+    with archive:
+        assert not [n for n in archive.namelist() if n.startswith("originals/")]
+        note = json.loads(archive.read("manifest.json"))["note"]
+        assert "1 unredacted originals are kept but left out" in note
+        assert "--without-originals" in note
+    assert not AccessRecord.objects.exists()
+
+
+def test_an_original_no_key_opens_leaves_its_redacted_text(kept, tmp_path, settings):
+    settings.CALLBOOK_REDACTION_KEYS = [Fernet.generate_key().decode()]  # the old one is gone
+    err = io.StringIO()
+    path = tmp_path / "subject.zip"
+    call_command("subject_export", "--phone", "4155550100", "-o", str(path), stderr=err)
+    assert "1 kept originals could not be opened" in err.getvalue()
+    with zipfile.ZipFile(path) as archive:
+        with_card, _ = kept
+        text = archive.read(f"originals/{with_card.call_number}.txt").decode()
+        assert "my card is [CARD]" in text
+        manifest = json.loads(archive.read("manifest.json"))
+        assert (manifest["originals_included"], manifest["originals_unreadable"]) == (0, 1)
+    assert not AccessRecord.objects.exists()  # nothing was read
+
+
+def _admin_export(client, user, call) -> zipfile.ZipFile:
+    client.force_login(user)
+    response = client.post(
+        reverse("admin:calls_phonecall_changelist"),
+        {"action": "export_subject_data", "_selected_action": [call.pk]},
+    )
+    assert response.status_code == 200
+    return zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
+
+
+def test_the_admins_export_holds_the_originals_for_a_user_who_may_read_them(
+    client, superuser, kept
+):
+    with_card, _ = kept
+    with _admin_export(client, superuser, with_card) as archive:
+        assert (
+            "4111 1111 1111 1111" in archive.read(f"originals/{with_card.call_number}.txt").decode()
+        )
+    (record,) = AccessRecord.objects.all()
+    assert (record.kind, record.channel, record.username) == (
+        AccessRecord.Kind.ORIGINAL_VIEW,
+        AccessRecord.Channel.UI,
+        "admin",
+    )
+
+
+def test_the_admins_export_leaves_the_originals_out_without_the_permission(client, kept):
+    with_card, _ = kept
+    clerk = UserFactory(username="clerk", is_staff=True)
+    clerk.user_permissions.set(
+        Permission.objects.filter(content_type__app_label="calls", codename="view_phonecall")
+    )
+    with _admin_export(client, clerk, with_card) as archive:
+        assert not [n for n in archive.namelist() if n.startswith("originals/")]
+        assert "4111" not in "".join(archive.read(n).decode() for n in archive.namelist())
+        note = json.loads(archive.read("manifest.json"))["note"]
+        assert "left out: clerk lacks the permission calls.view_unredacted_transcript" in note
+    assert not AccessRecord.objects.filter(kind=AccessRecord.Kind.ORIGINAL_VIEW).exists()

@@ -108,7 +108,8 @@ def _resource_operations(call: bool, item: bool) -> dict[str, Any]:
             "parameters": parameter_refs(*ids, "IfMatch"),
             "responses": {
                 "204": ok("Deleted.", (), None),
-                **errors(404, *([409] if call else []), 412),
+                # 409: the call (a message's call) is on legal hold.
+                **errors(404, 409, 412),
             },
         },
     }
@@ -130,7 +131,9 @@ def _enclosure_operations(name: str, ids: list[str]) -> dict[str, Any]:
     return {
         "get": {
             "summary": f"Read {name} as raw bytes",
-            "parameters": parameter_refs(*ids, "Range"),
+            "parameters": parameter_refs(
+                *ids, "Range", *(["original"] if name == "MessageContent" else [])
+            ),
             "responses": {
                 "200": {
                     "description": "The bytes.",

@@ -37,6 +37,15 @@ def parameters() -> dict[str, Any]:
     return {
         "CallId": {"name": "CallId", "in": "path", "required": True, "schema": int64},
         "MessageId": {"name": "MessageId", "in": "path", "required": True, "schema": int64},
+        "original": _query(
+            "original",
+            {"type": "string", "enum": ["true"]},
+            "`true`: the message's unredacted original (kept under the redaction policy "
+            "`redacted+original`) instead of the stored, redacted text, as UTF-8; security "
+            "codes stay `[CVV]`. Needs the permission `calls.view_unredacted_transcript` "
+            "(else 403); 404 when nothing was redacted or no original was kept. Every read "
+            "is an access record of its own. Without it the answer is the redacted text.",
+        ),
         "limit": _query(
             "limit",
             {"type": "integer", "minimum": 0, "default": DEFAULT_LIMIT},

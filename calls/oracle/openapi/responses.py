@@ -13,7 +13,7 @@ ERRORS = {
     403: ("Forbidden", "The user lacks the model permission."),
     404: ("NotFound", "No such item (or the message is under another call)."),
     405: ("MethodNotAllowed", "The method is not allowed on this resource."),
-    409: ("Conflict", "The call is on legal hold and cannot be deleted."),
+    409: ("Conflict", "The call is on legal hold: neither it nor its messages can be deleted."),
     412: ("PreconditionFailed", "If-Match names a stale ETag; nothing was changed."),
     415: ("UnsupportedMediaType", "The body's Content-Type is not accepted."),
     429: ("TooManyRequests", "Throttled, or too many failed logins."),

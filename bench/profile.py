@@ -5,7 +5,8 @@ on the bench database named in ``DATABASE_URL`` (recreated; its name must contai
 the bench user (HTTP Basic, every calls permission), one webhook endpoint, 1,000 calls × 10
 messages. For each scenario of ``bench.run``'s versus phase (create with 20 messages, GET of
 an item, a page of 25) it warms up, counts the queries of one request, times ``--requests``
-requests unprofiled, then as many under cProfile, and prints the top of a cProfile of them, by cumulative and by own time.
+requests unprofiled, then as many under cProfile, and prints the top of the profile by
+cumulative and by own time.
 
 ``--scenario`` runs one; ``--sort`` picks the profile orders; ``--lines`` how many rows.
 """

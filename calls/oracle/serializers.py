@@ -232,8 +232,8 @@ class OracleSerializer(serializers.Serializer):
         )
         if plan is None:
             plan = tuple(
-                (field.field_name, field, not field.required and field.default is empty)
-                for field in self._writable_fields
+                (str(field.field_name), field, not field.required and field.default is empty)
+                for field in self._writable_fields  # bound: field_name is set
             )
             self._callbook_plan = plan
         return plan

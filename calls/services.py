@@ -28,7 +28,7 @@ from .day_counts import finished_days_changed, is_before_today
 from .models import AccessRecord, CustomAttribute, ErasureRecord, PhoneCall, TranscriptMessage
 from .phones import to_e164
 from .redaction import existing
-from .sql import history, inserts
+from .sql import history
 from .sql.deletes import delete_rows
 from .webhooks import events
 from .webhooks.outbox import record as record_events
@@ -340,12 +340,9 @@ def _message_rows(
 def _insert_messages(
     call: PhoneCall, rows: list[TranscriptMessage], now: datetime
 ) -> list[TranscriptMessage]:
-    """Insert new messages of ``call`` and their history rows: two statements in all."""
-    if rows:
-        inserts.insert(TranscriptMessage, rows)
-        history.record(
-            TranscriptMessage, "id", [row.pk for row in rows], history.CREATED, now, user_of=call
-        )
+    """Insert new messages of ``call`` and their history rows: one statement on PostgreSQL,
+    two elsewhere (``history.inserted``)."""
+    history.inserted(TranscriptMessage, rows, now, user_of=call)
     return rows
 
 
@@ -418,8 +415,7 @@ def phone_call_create(
             if stored.name:
                 call.recording.name = stored.name
                 call.recording_duration_ms = stored.duration_ms
-            inserts.insert(PhoneCall, [call])
-            history.record(PhoneCall, "id", [call.pk], history.CREATED, now, user_of=call)
+            history.inserted(PhoneCall, [call], now, user_of=call)
             rows = _message_rows(call, messages, actor, now)
             _check_timing(rows)
             rows = _insert_messages(call, rows, now)

@@ -7,6 +7,7 @@ others are nullable or have a database default (``custom``).
 import secrets
 
 from django.db import models
+from django.utils import timezone
 
 
 def call_number() -> str:
@@ -35,6 +36,8 @@ class Call(models.Model):
     left_message_flag = models.BooleanField(default=False)
     phone_number = models.CharField(max_length=30, null=True, blank=True)
     version = models.PositiveBigIntegerField(default=1, editable=False)
+    # NOT NULL since Callbook's timing (when the call happened): when it arrived, here.
+    call_time = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
         managed = False

@@ -15,7 +15,9 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import Any, cast
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
+from rest_framework.fields import SkipField, empty, get_error_detail
 from rest_framework.settings import api_settings
 
 from .attributes import (
@@ -213,14 +215,56 @@ class OracleSerializer(serializers.Serializer):
             else:
                 errors[key] = [f"{key} is not an attribute of this resource."]
         if not errors:
-            return super().to_internal_value(data)
+            return self._values(data)
         # One entry per problem (contract §8): the attributes sent are checked as well.
         try:
-            super().to_internal_value({k: v for k, v in data.items() if k not in errors})
+            self._values({k: v for k, v in data.items() if k not in errors})
         except serializers.ValidationError as invalid:
             if isinstance(invalid.detail, dict):
                 errors.update(invalid.detail)
         raise serializers.ValidationError(errors)
+
+    def _plan(self) -> tuple[tuple[str, serializers.Field, bool], ...]:
+        """The writable fields, with whether each skips itself when left out: made once per
+        serializer (a list's child validates every item with the same one)."""
+        plan: tuple[tuple[str, serializers.Field, bool], ...] | None = getattr(
+            self, "_callbook_plan", None
+        )
+        if plan is None:
+            plan = tuple(
+                (str(field.field_name), field, not field.required and field.default is empty)
+                for field in self._writable_fields  # bound: field_name is set
+            )
+            self._callbook_plan = plan
+        return plan
+
+    def _values(self, data: dict[str, Any]) -> dict[str, Any]:
+        """DRF's ``Serializer.to_internal_value`` for a dict, without the fields ``data``
+        leaves out that would only skip themselves.
+
+        A field given no value, not required and without a default raises ``SkipField``
+        in DRF (an exception per field): a message sends 5 of its 12 attributes, so a
+        create with 20 messages raised some 150 of them. Every other field runs as in DRF.
+        """
+        values: dict[str, Any] = {}
+        errors: dict[str, Any] = {}
+        partial = getattr(self.root, "partial", False)
+        for name, field, optional in self._plan():
+            if name not in data and (partial or optional):
+                continue  # what validate_empty_values would do: SkipField
+            try:
+                validated = field.run_validation(field.get_value(data))
+            except serializers.ValidationError as exc:
+                errors[name] = exc.detail
+            except DjangoValidationError as exc:
+                errors[name] = get_error_detail(exc)
+            except SkipField:
+                pass
+            else:
+                self.set_value(values, field.source_attrs, validated)
+        if errors:
+            raise serializers.ValidationError(errors)
+        return values
 
 
 def _writable(attributes: Iterable[Attribute], *, update: bool) -> Iterator[Attribute]:

@@ -6,6 +6,7 @@ The fixtures are in ``conftest.py`` beside this module; these are imported by na
 import base64
 
 from django.contrib.auth.models import Permission
+from django.db import connection
 from rest_framework.test import APIClient
 
 from tests.factories import PASSWORD, UserFactory
@@ -139,3 +140,14 @@ def basic_client(username: str, password: str = PASSWORD) -> APIClient:
     token = base64.b64encode(f"{username}:{password}".encode()).decode()
     client.credentials(HTTP_AUTHORIZATION=f"Basic {token}")
     return client
+
+
+def create_statements(*, messages: bool) -> int:
+    """The statements of a create (the credential remembered): SAVEPOINT, the call's INSERT
+    and its history copy, with messages their INSERT and their history copy, RELEASE.
+
+    On PostgreSQL each INSERT carries its history's INSERT … SELECT in the same statement
+    (``calls.sql.history.inserted``).
+    """
+    tables = 2 if messages else 1
+    return 2 + tables * (1 if connection.vendor == "postgresql" else 2)

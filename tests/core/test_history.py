@@ -185,6 +185,7 @@ def test_history_of_more_rows_than_one_statement_may_bind_is_copied_in_batches(m
     monkeypatch.setattr(connection.features, "max_query_params", 3 + 2)  # 2 ids a statement
     with CaptureQueriesContext(connection) as statements:
         history.record(TranscriptMessage, "id", ids, history.CHANGED, timezone.now(), user_of=call)
-    assert len(statements.captured_queries) == 4
+    # PostgreSQL takes the ids as one array: one statement, whatever the limit says.
+    assert len(statements.captured_queries) == (1 if connection.vendor == "postgresql" else 4)
     copied = TranscriptMessage.history.filter(history_type="~").order_by("history_id")
     assert [row.id for row in copied] == sorted(ids)

@@ -59,7 +59,8 @@ def test_rows_beyond_the_backends_parameter_limit_go_in_batches(monkeypatch):
     monkeypatch.setattr(connection.ops, "bulk_batch_size", lambda fields, objs: 2)
     with CaptureQueriesContext(connection) as statements:
         inserts.insert(TranscriptMessage, rows)
-    assert len(statements.captured_queries) == 3
+    # PostgreSQL takes the rows as one array per column: one statement, whatever their number.
+    assert len(statements.captured_queries) == (1 if connection.vendor == "postgresql" else 3)
     assert [m.message_content for m in TranscriptMessage.objects.filter(call=call)] == [
         r.message_content for r in rows
     ]

@@ -1,7 +1,8 @@
 """Reads of the staff pages: search, the page of rows, the chart counts, one call.
 
-The list never counts over a join: the search and the filters on messages are semi-joins
-(``IN``/``EXISTS``), so the total is a ``COUNT`` of the filtered call table.
+The list never counts over a join: the filters on messages are semi-joins (``IN``/
+``EXISTS``), so the total is a ``COUNT`` of the filtered call table. A searched list is not
+counted at all (``LookaheadPaginator``): a common word's matches cost a probe each.
 The page itself is a deferred join: the ``OFFSET`` walks only the ids (an index scan of
 ``call_time_idx`` for the default order), and the per-row message count, a correlated
 subquery on ``message_call_order_idx``, is computed for the page's rows only.
@@ -16,6 +17,7 @@ import hashlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from django.core.cache import cache
 from django.core.paginator import Page, Paginator
@@ -225,10 +227,10 @@ class LookaheadPaginator(Paginator):  # Paginator[...] is not subscriptable at r
     # The template's test: the total is not known, only that more follow.
     open_ended = True
 
-    def current(self) -> Page[PhoneCall]:
+    def current(self) -> Page[Any]:  # a page of ids
         found = self.found  # may move back to the first page
         ids = [call_id for call_id, _ in found[: self.per_page]]
-        return Page(ids, self.requested, self)  # type: ignore[arg-type]
+        return Page(ids, self.requested, self)
 
 
 def phone_call_page(
@@ -237,7 +239,7 @@ def phone_call_page(
     *,
     per_page: int = PAGE_SIZE,
     searched: bool = False,
-) -> tuple[Page[PhoneCall], list[PhoneCall]]:
+) -> tuple[Page[Any], list[PhoneCall]]:
     """The requested page (clamped to the existing ones) and its rows, in order.
 
     Three queries: the page's ids (with a ``LIMIT``/``OFFSET``), the page rows with their
@@ -246,10 +248,12 @@ def phone_call_page(
     filtered calls; ``searched``, nothing is counted (``LookaheadPaginator``) and the ids
     are read first, with one row more.
     """
+    page: Page[Any]
+    ids: Any  # the page's ids: a list, or a subquery
     if searched:
         lookahead = LookaheadPaginator(filtered.only("id"), per_page, page_number)
         page = lookahead.current()
-        ids: QuerySet[PhoneCall] | list[int] = list(page.object_list)  # type: ignore[arg-type]
+        ids = list(page.object_list)
     else:
         paginator = CappedPaginator(filtered.only("id"), per_page)
         page = paginator.get_page(page_number)
@@ -270,7 +274,7 @@ def phone_call_page(
     return page, rows
 
 
-def newest_today(page: Page[PhoneCall], *, newest_first: bool) -> int | None:
+def newest_today(page: Page[Any], *, newest_first: bool) -> int | None:
     """Today's calls of a searched list, read off its page when the page says it: the
     first page, newest first, either reaching back before today or holding every match.
 

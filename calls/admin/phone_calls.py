@@ -237,7 +237,7 @@ class PhoneCallAdmin(SimpleHistoryAdmin):
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet[PhoneCall], search_term: str
     ) -> tuple[QuerySet[PhoneCall], bool]:
-        # One IN over a UNION (see phone_call_search): no duplicates, so no DISTINCT.
+        # A filter on the calls alone (see phone_call_search): no duplicates, so no DISTINCT.
         return phone_call_search(queryset, search_term), False
 
     def render_change_form(

@@ -23,6 +23,7 @@ class Bar:
     y: float
     width: float
     height: float
+    at_least: bool = False  # the count is a lower bound: "more than"
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,7 @@ class Chart:
     baseline: float
     left: float
     right: float
+    at_least: bool = False  # the last day's count, and so the total, are lower bounds
 
 
 def _axis_top(peak: int) -> int:
@@ -64,7 +66,9 @@ def _axis_top(peak: int) -> int:
         magnitude *= 10
 
 
-def calls_chart(series: list[tuple[datetime.date, int]]) -> Chart:
+def calls_chart(series: list[tuple[datetime.date, int]], *, last_at_least: bool = False) -> Chart:
+    """The chart of ``series``; ``last_at_least``: the last day was counted only up to its
+    value (a searched list's today), so it and the total read "more than"."""
     plot_width = WIDTH - PAD_LEFT - PAD_RIGHT
     plot_height = HEIGHT - PAD_TOP - PAD_BOTTOM
     baseline = PAD_TOP + plot_height
@@ -85,6 +89,7 @@ def calls_chart(series: list[tuple[datetime.date, int]]) -> Chart:
                 y=round(baseline - height, 2),
                 width=round(bar_width, 2),
                 height=round(height, 2),
+                at_least=last_at_least and i == len(series) - 1,
             )
         )
     ticks = [Tick(value=top * k // 4, y=round(baseline - plot_height * k / 4, 2)) for k in range(5)]
@@ -106,4 +111,5 @@ def calls_chart(series: list[tuple[datetime.date, int]]) -> Chart:
         baseline=baseline,
         left=PAD_LEFT,
         right=WIDTH - PAD_RIGHT,
+        at_least=last_at_least and bool(series),
     )

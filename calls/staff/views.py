@@ -96,8 +96,22 @@ def _sort_headers(current: str) -> dict[str, dict[str, str | None]]:
 def call_list(request: HttpRequest) -> HttpResponse:
     filterset = PhoneCallFilterSet(request.GET, queryset=PhoneCall.objects.all())
     filtered = filterset.qs
-    page, rows = selectors.phone_call_page(filtered, request.GET.get("page"))
     searched = (filterset.form.cleaned_data.get("q") or "").strip() if filterset.is_valid() else ""
+    # A search is not counted (each match costs a probe): its page and one row more, and
+    # today's calls read off that page when it shows them, else counted up to a page.
+    page, rows = selectors.phone_call_page(
+        filtered, request.GET.get("page"), searched=bool(searched)
+    )
+    series = selectors.calls_per_day(
+        filtered,
+        today=selectors.newest_today(page, newest_first=filterset.sort_key == DEFAULT_SORT)
+        if searched
+        else None,
+        today_at_most=selectors.PAGE_SIZE if searched else None,
+    )
+    today_at_least = bool(searched) and series[-1][1] > selectors.PAGE_SIZE
+    if today_at_least:
+        series[-1] = (series[-1][0], selectors.PAGE_SIZE)
     context = {
         "searched": searched,
         "snippets": snippets.search_snippets(
@@ -108,7 +122,7 @@ def call_list(request: HttpRequest) -> HttpResponse:
         "filter": filterset,
         "page": page,
         "calls": rows,
-        "chart": calls_chart(selectors.calls_per_day(filtered)),
+        "chart": calls_chart(series, last_at_least=today_at_least),
         "sort": _sort_headers(filterset.sort_key),
         "sort_choices": [
             (key, label, key == filterset.sort_key) for key, label in SORT_LABELS.items()

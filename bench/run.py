@@ -6,7 +6,8 @@
    (a real PBKDF2 password, an API key, every calls permission, a staff session).
 2. Loads the small data set (1,000 calls × 10 messages), plus one call with a
    2,000-message transcript (and the same timed: a start, every message's offsets, so the
-   page draws its times and the speaker timeline) and one with a 200 MB recording.
+   page draws its times and the speaker timeline), one with a 200 MB recording, and one
+   from a frequent caller (every 500th call loaded is theirs: the call page's history).
 3. Measures the hello-world ceiling of gunicorn and of this load generator, starts the app
    under gunicorn (2 sync workers, DEBUG off) and runs every scenario; then grows the data
    to the large set (1 M calls × 10 messages; 20,000 with ``--quick``) and runs them again,
@@ -173,6 +174,7 @@ class Fixture:
     recording_call: int
     long_transcript_call: int
     timed_transcript_call: int
+    frequent_caller_call: int
 
 
 def create_fixture(media: Path, sizes: Sizes) -> Fixture:
@@ -208,6 +210,9 @@ def create_fixture(media: Path, sizes: Sizes) -> Fixture:
     _give_times(timed.first_call_id)
     long_transcript = load(connection, calls=1, messages=5_000, progress=False)
     recording = load(connection, calls=1, messages=0, progress=False, recording=RECORDING_NAME)
+    frequent = load(connection, calls=1, messages=10, progress=False)
+    call_from_frequent_caller([frequent.first_call_id])
+    _say_rare_word(frequent.first_call_id)
     path = media / RECORDING_NAME
     path.parent.mkdir(parents=True, exist_ok=True)
     block = os.urandom(MB)
@@ -222,6 +227,21 @@ def create_fixture(media: Path, sizes: Sizes) -> Fixture:
         recording.first_call_id,
         long_transcript.first_call_id,
         timed.first_call_id,
+        frequent.first_call_id,
+    )
+
+
+# A word no generated transcript uses (calls.sql.scale_data's vocabulary): the searched
+# list's other extreme, one matching call among them all.
+RARE_WORD = "chargeback"
+
+
+def _say_rare_word(call_id: int) -> None:
+    from calls.models import TranscriptMessage
+
+    first = TranscriptMessage.objects.filter(call_id=call_id).order_by("id")[:1]
+    TranscriptMessage.objects.filter(pk__in=first).update(
+        message_content=f"I want to open a {RARE_WORD} on this payment."
     )
 
 
@@ -242,6 +262,21 @@ def _give_times(call_id: int) -> None:
     TranscriptMessage.objects.bulk_update(messages, ["custom"], batch_size=500)
 
 
+# The caller of the call page's history scenario rings once in every FREQUENT_CALLER_EVERY
+# calls loaded: a handful of other calls at 1,000 calls, thousands at 1,000,000.
+FREQUENT_CALLER = "+14155550100"
+FREQUENT_CALLER_EVERY = 500
+
+
+def call_from_frequent_caller(call_ids: list[int]) -> None:
+    from calls.models import PhoneCall
+
+    for start in range(0, len(call_ids), 500):
+        PhoneCall.objects.filter(pk__in=call_ids[start : start + 500]).update(
+            phone_number=FREQUENT_CALLER, phone_number_e164=FREQUENT_CALLER
+        )
+
+
 def grow_to(total_calls: int, messages: int, end: datetime) -> tuple[int, int] | None:
     """Load calls until the table holds ``total_calls``; returns the range of loaded ids."""
     from django.db import connection
@@ -253,7 +288,9 @@ def grow_to(total_calls: int, messages: int, end: datetime) -> tuple[int, int] |
     if missing <= 0:
         return None
     plan = load(connection, calls=missing, messages=messages, end=end, total_calls=total_calls)
-    return plan.first_call_id, plan.first_call_id + missing - 1
+    first, last = plan.first_call_id, plan.first_call_id + missing - 1
+    call_from_frequent_caller(list(range(first, last + 1, FREQUENT_CALLER_EVERY)))
+    return first, last
 
 
 # gunicorn
@@ -427,8 +464,14 @@ class Scenarios:
             "staff_list": lambda i: L.Request("GET", "/", None, cookie),
             # Words said: the search, one matching line per row (snippets), the live chart.
             "staff_list_search": lambda i: L.Request("GET", "/?q=warranty", None, cookie),
+            # A word said in one call only: no page fills up early.
+            "staff_list_search_rare": lambda i: L.Request("GET", f"/?q={RARE_WORD}", None, cookie),
             "call_page_2000_messages": lambda i: L.Request(
                 "GET", f"/calls/{self.f.transcript_call}/", None, cookie
+            ),
+            # A caller with many other calls: their count and the latest ten, first lines.
+            "call_page_caller_history": lambda i: L.Request(
+                "GET", f"/calls/{self.f.frequent_caller_call}/", None, cookie
             ),
             # The same with times: seek buttons, offsets and the speaker timeline.
             "call_page_2000_timed_messages": lambda i: L.Request(

@@ -76,16 +76,7 @@ def http_phase(env: dict[str, str], url: str, headers: dict[str, str], sizes: An
     in ``env``) and off, A B A B (``sizes.versus_rounds`` turns of ``sizes.versus_seconds``
     each); emits a JSON line per turn and the summary, and returns the summary."""
     from bench import load as L
-    from bench.run import API, Gunicorn, cpu_seconds, database_backends, emit
-
-    def cpu_by_process(pids: list[int]) -> dict[int, float]:
-        return {pid: cpu_seconds([pid]) for pid in pids}
-
-    def cpu_spent(before: dict[int, float], pids: list[int]) -> float:
-        # Per process: a database connection closed meanwhile counts what it had spent by
-        # the start as nothing, rather than making the sum negative.
-        after = cpu_by_process(pids)
-        return sum(max(0.0, seconds - before.get(pid, 0.0)) for pid, seconds in after.items())
+    from bench.run import API, Gunicorn, cpu_by_process, cpu_spent, database_backends, emit
 
     messages = _http_messages()
     numbers = itertools.count(950_000_000)  # InteractionIds of this phase, across turns

@@ -707,6 +707,18 @@ def cpu_seconds(pids: list[int]) -> float:
     return total / ticks
 
 
+def cpu_by_process(pids: list[int]) -> dict[int, float]:
+    return {pid: cpu_seconds([pid]) for pid in pids}
+
+
+def cpu_spent(before: dict[int, float], pids: list[int]) -> float:
+    """CPU time ``pids`` spent since ``before`` (``cpu_by_process``), process by process: a
+    process gone meanwhile (a database connection closed) counts nothing, one that came
+    since counts all it spent, so the sum never goes negative."""
+    after = cpu_by_process(pids)
+    return sum(max(0.0, seconds - before.get(pid, 0.0)) for pid, seconds in after.items())
+
+
 def database_backends(url: str) -> list[int]:
     """The PostgreSQL server processes connected to ``url``'s database (none on SQLite)."""
     parts = urlsplit(url)
@@ -771,8 +783,7 @@ def run_versus(apps: list[Contender], sizes: Sizes, concurrency: int) -> dict[st
         for turn in range(sizes.versus_rounds):
             for app in apps:
                 workers = app.server.workers()
-                backends = database_backends(app.url)
-                cpu_before = cpu_seconds(workers), cpu_seconds(backends)
+                cpu_before = cpu_by_process(workers), cpu_by_process(database_backends(app.url))
                 result = L.run(
                     f"versus_{scenario}",
                     app.server.port,
@@ -782,8 +793,8 @@ def run_versus(apps: list[Contender], sizes: Sizes, concurrency: int) -> dict[st
                     concurrency=concurrency,
                     warmup=4,
                 )
-                app_cpu = cpu_seconds(workers) - cpu_before[0]
-                db_cpu = cpu_seconds(backends) - cpu_before[1]
+                app_cpu = cpu_spent(cpu_before[0], workers)
+                db_cpu = cpu_spent(cpu_before[1], database_backends(app.url))
                 emit(
                     result.as_dict(
                         phase="versus",

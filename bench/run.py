@@ -264,7 +264,7 @@ def _give_times(call_id: int) -> None:
 
 # The caller of the call page's history scenario rings once in every FREQUENT_CALLER_EVERY
 # calls loaded: a handful of other calls at 1,000 calls, thousands at 1,000,000.
-FREQUENT_CALLER = "+14155550100"
+FREQUENT_CALLER = "+14155550199"  # not the redaction phase's number
 FREQUENT_CALLER_EVERY = 500
 
 

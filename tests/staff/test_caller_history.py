@@ -95,17 +95,18 @@ def test_a_first_caller_is_told_so(viewer_client):
     assert "No other calls from this number." in html
 
 
-def test_the_count_is_capped_like_the_list(viewer_client, monkeypatch):
+def test_the_count_stops_at_its_cap(viewer_client, monkeypatch):
     from calls.models import PhoneCall
     from calls.staff import selectors
 
-    monkeypatch.setattr(selectors, "COUNT_CAP", 12)
+    monkeypatch.setattr(selectors, "HISTORY_COUNT_CAP", 12)
     PhoneCall.objects.bulk_create(
         PhoneCallFactory.build_batch(15, phone_number="+14155550100", creation_date=ago(9))
     )
     call = PhoneCallFactory(phone_number="+1 415 555 0100")
     history = viewer_client.get(detail(call)).context["history"]
     assert (history.count, history.capped, len(history.latest)) == (12, True, 10)
+    assert "12+ other calls" in viewer_client.get(detail(call)).content.decode()
 
 
 @pytest.mark.parametrize("others", [1, 40])

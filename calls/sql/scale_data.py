@@ -346,8 +346,11 @@ def load_postgresql(
                 f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                 f"GREATEST((SELECT MAX(id) FROM {table}), 1))"
             )
-        cursor.execute(f"ANALYZE {CALL_TABLE}")
-        cursor.execute(f"ANALYZE {MESSAGE_TABLE}")
+        # The trigger that keeps each call's transcript words (migration 0013) updated every
+        # call loaded once: VACUUM frees those first versions (not inside a transaction).
+        command = "ANALYZE" if connection.in_atomic_block else "VACUUM (ANALYZE)"
+        cursor.execute(f"{command} {CALL_TABLE}")
+        cursor.execute(f"{command} {MESSAGE_TABLE}")
 
 
 def load_sqlite(

@@ -43,6 +43,7 @@ from .. import day_counts, timing
 from ..models import PhoneCall, TranscriptMessage
 from ..phones import to_e164
 from ..sql.custom import CustomInteger
+from ..sql.lexemes import TranscriptMayMatch
 from .times import day_start, display_zone
 
 PAGE_SIZE = 50
@@ -78,22 +79,24 @@ def phone_call_search(queryset: QuerySet[PhoneCall], text: str) -> QuerySet[Phon
         # "(415) 555 0101" finds "+1 415-555-0101": both spellings have one E.164 form.
         condition |= Q(phone_number_e164=normalised)
     messages = visible_messages()
-    if connection.vendor == "postgresql":
-        from django.contrib.postgres.search import SearchQuery, SearchVector
-
-        messages = messages.annotate(
-            document=SearchVector("message_content", config="english")
-        ).filter(document=SearchQuery(text, config="english", search_type="websearch"))
-    else:
+    if connection.vendor != "postgresql":
         messages = messages.filter(message_content__icontains=text)
-    # "The call matches, or EXISTS a matching message", not "id IN (calls UNION messages)":
-    # the list reads a page of the newest matches, and under a LIMIT the database walks
-    # call_time_idx and probes each call's messages (message_call_order_idx) until the page
-    # is full, 50 probes for a common word, whatever the table's size. The UNION was a
-    # hashed semi-join: every match first (at 200,000 calls, "warranty": 965,000 messages,
-    # 30 s). Without a LIMIT, or for a rare word, PostgreSQL chooses the hashed subplan
-    # (the GIN index) itself.
-    return queryset.filter(condition | Exists(messages.filter(call=OuterRef("pk"))))
+        return queryset.filter(condition | Exists(messages.filter(call=OuterRef("pk"))))
+    from django.contrib.postgres.search import SearchQuery, SearchVector
+
+    messages = messages.annotate(document=SearchVector("message_content", config="english")).filter(
+        document=SearchQuery(text, config="english", search_type="websearch")
+    )
+    # "The call matches, or its words may match and EXISTS a matching message", not
+    # "id IN (calls UNION messages)": the list reads a page of the newest matches. For a
+    # common word the database walks call_time_idx, testing each call's set of words
+    # (calls.sql.lexemes: one tsvector match) and probing the messages of those that hold
+    # them until the page is full. For a rare one it finds the calls through the indexes of
+    # each alternative (the set's GIN index, the trigram indexes of the number, call number
+    # and external id) and sorts the few it found.
+    return queryset.filter(
+        condition | (TranscriptMayMatch(text) & Exists(messages.filter(call=OuterRef("pk"))))
+    )
 
 
 def has_internal_messages() -> Exists:

@@ -116,3 +116,23 @@ def test_a_searched_page_walks_the_newest_calls(loaded):
     assert "call_time_idx" in plan, plan
     assert "Sort" not in plan.replace("Sort Key", ""), plan
     assert "Hash Join" not in plan and "Unique" not in plan, plan
+
+
+def test_a_word_said_in_one_call_is_found_through_the_indexes(loaded):
+    # Not a walk of every call: each alternative of the search through its own index (the
+    # calls' transcript words, the trigrams of the number, call number and external id),
+    # then the few calls found are sorted.
+    call = PhoneCall.objects.get(pk=loaded)
+    call.messages.update(message_content="I want to open a chargeback")
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE calls_phonecall")
+    plan = _list("q=chargeback").explain()
+    for index in (
+        "call_lexemes_idx",
+        "call_phone_number_trgm_idx",
+        "call_number_trgm_idx",
+        "call_external_id_trgm_idx",
+    ):
+        assert index in plan, plan
+    assert "call_time_idx" not in plan, plan
+    assert list(_list("q=chargeback").values_list("id", flat=True)) == [call.pk]

@@ -7,9 +7,10 @@ The page itself is a deferred join: the ``OFFSET`` walks only the ids (an index 
 ``call_time_idx`` for the default order), and the per-row message count, a correlated
 subquery on ``message_call_order_idx``, is computed for the page's rows only.
 
-On PostgreSQL the transcript search is served by a GIN index on exactly
-``to_tsvector('english'::regconfig, COALESCE(message_content, ''))`` when the schema has
-one; without it every search reads and parses every message.
+On PostgreSQL the transcript search tests each call's set of transcript words first
+(``calls.sql.lexemes``, GIN-indexed), then probes the messages of the calls that hold
+them: a GIN index on exactly ``to_tsvector('english'::regconfig, COALESCE(message_content,
+''))`` (migration 0004) answers those probes and the snippets.
 """
 
 import datetime

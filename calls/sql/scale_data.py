@@ -328,6 +328,9 @@ def load_postgresql(
                 connection.connection.cursor() as cursor,
             ):
                 cursor.execute("SET LOCAL synchronous_commit = off")
+                # The driver's cursor skips calls.timeouts, so the session may still hold a
+                # request's statement timeout; a batch (and the triggers it fires) has none.
+                cursor.execute("SET LOCAL statement_timeout = 0")
                 _copy(cursor, CALL_TABLE, CALL_COLUMNS, calls)
                 if messages:
                     _copy(cursor, MESSAGE_TABLE, MESSAGE_COLUMNS, messages)

@@ -48,7 +48,7 @@ class TranscriptMayMatch(Expression):
         resolved.pk = self.pk.resolve_expression(*args, **kwargs)  # the call's table alias
         return resolved
 
-    def as_sql(self, compiler: SQLCompiler, connection: Any) -> tuple[str, list[Any]]:
+    def as_sql(self, compiler: SQLCompiler, connection: Any) -> tuple[str, tuple[str, ...]]:
         identifiers = (self.pk.alias, COLUMN) if self.pk.alias else (COLUMN,)
         column = ".".join(compiler.quote_name_unless_alias(name) for name in identifiers)
-        return _MAY_MATCH.format(column=column), [self.text, self.text]
+        return _MAY_MATCH.format(column=column), (self.text, self.text)

@@ -203,7 +203,9 @@ def test_the_subject_export_holds_the_kept_originals_each_read_audited(kept, tmp
     with archive:
         original = archive.read(f"originals/{with_card.call_number}.txt").decode()
         assert "my card is 4111 1111 1111 1111, the code is [CVV]" in original
-        assert "hello" in original and "737" not in original  # a code is never kept
+        assert "hello" in original
+        # A code is never kept; the header's call number is random hex and may hold "737".
+        assert "737" not in original.replace(with_card.call_number, "")
         assert f"originals/{plain.call_number}.txt" not in archive.namelist()
         redacted = archive.read(f"transcripts/{with_card.call_number}.txt").decode()
         assert "my card is [CARD], the code is [CVV]" in redacted
